@@ -23,6 +23,19 @@ export interface AnswerRequest {
   filters?: AnswerFilters;
   /** Evaluation ablations: which retrieval to use. Default 'hybrid'. */
   retrievalMode?: 'hybrid' | 'keyword' | 'vector';
+  /** Evaluation ablations: how hybrid results are fused. Default from config (KEFU_FUSION). */
+  fusion?: 'adaptive' | 'weighted' | 'rrf';
+  /** How many passages to return in `retrieved` (evaluation asks for 10). Default from config. */
+  topK?: number;
+  /** Skip the FAQ fast path and the answer composition (retrieval-only evaluation). */
+  retrieveOnly?: boolean;
+}
+
+/** The one function everything calls, plus its streaming form. */
+export interface AnswerService {
+  answer(request: AnswerRequest): Promise<AnswerResult>;
+  /** Yields answer-delta pieces (sentence by sentence, or LLM token deltas), then citations, then answer-end. */
+  stream(request: AnswerRequest, options?: { signal?: AbortSignal }): AsyncGenerator<AnswerEvent>;
 }
 
 export interface Citation {
