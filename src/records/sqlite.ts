@@ -14,10 +14,8 @@ import path from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import { KefuError } from '../errors/index.ts';
 import type {
-  ConversationRecord,
   FeedbackRecord,
   MessageRecord,
-  NewMessage,
   Rating,
   RecordsStore,
   StoredCitation,
