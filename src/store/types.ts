@@ -5,6 +5,11 @@ export type DocumentStatus = 'indexed' | 'failed' | 'skipped';
 export interface DocumentRecord {
   /** Path relative to the ingest folder (or the absolute path for files given outside it), '/' separators. The key. */
   path: string;
+  /**
+   * Absolute folder `path` is relative to (additive field). A sync of one folder only ever removes documents
+   * of that folder, so ingesting ../other-folder does not delete what came from the inbox.
+   */
+  root?: string;
   title: string;
   /** pdf | markdown | text | html | docx | faq | unknown */
   type: string;
@@ -43,6 +48,8 @@ export interface ChunkRecord {
   /** FAQ only: the answer returned verbatim by the fast path. */
   answer: string;
   category: string;
+  /** FAQ only: the entry's id from the FAQ file (FaqEntry.id); '' for passages. */
+  faqId: string;
   /** Segmented (jieba for Chinese), lower-cased words joined by spaces: the full-text-indexed column. */
   keywords: string;
   /** sha256 of the embedded text: lets unchanged chunk texts reuse their vectors. */
