@@ -1,0 +1,473 @@
+/**
+ * The index: an embedded LanceDB database with three tables.
+ *
+ * - `documents`: one row per file (path, root, title, type, content hash, size, status, reason, counts, times).
+ * - `chunks`: one row per chunk (text, heading path, page, vector, and `keywords`, the jieba-segmented text
+ *   carrying a whitespace-tokenised full-text index so that 退款 matches 如何申请退款).
+ * - `meta`: key/value pairs; holds the embedding model id and vector dimension the chunks were made with.
+ *
+ * Writes of one document are one LanceDB commit for its chunks (a merge-insert that also deletes the
+ * document's rows that are no longer in the new version), followed by one commit for its record, so a reader
+ * sees the old version or the new one, never half of a document or both.
+ *
+ * @example
+ *   const store = await openStore({ directory: config.indexDir });
+ *   await store.useModel({ modelId: embedder.modelId, dimension: embedder.dimension });
+ *   const hits = await store.keywordSearch({ query: keywordQuery('如何退款'), limit: 8 });
+ */
+import { mkdirSync } from 'node:fs';
+import * as lancedb from '@lancedb/lancedb';
+import { Field, FixedSizeList, Float32, Float64, Int32, Schema, Utf8 } from 'apache-arrow';
+import { KefuError } from '../errors/index.ts';
+import type { ChunkRecord, DocumentRecord, DocumentStatus } from './types.ts';
+
+export type { ChunkRecord, DocumentRecord, DocumentStatus } from './types.ts';
+
+export interface ChunkFilter {
+  docPath?: string[];
+  docType?: string[];
+  category?: string[];
+  language?: string[];
+  kind?: ('passage' | 'faq')[];
+}
+
+export interface ScoredChunk {
+  chunk: ChunkRecord;
+  score: number;
+}
+
+export interface ModelChange {
+  /** True when the index held vectors of another model (or dimension) and they were dropped. */
+  changed: boolean;
+  previousModelId: string | undefined;
+}
+
+export interface ChunkStore {
+  /** Embedding model id the stored vectors were made with (undefined for an empty index). */
+  modelId(): Promise<string | undefined>;
+  /**
+   * Declares the model whose vectors will be written. When the index holds vectors of a different model or
+   * dimension, all chunks are dropped (vectors are never mixed) and every document record is marked for
+   * re-indexing (content hash cleared, status failed with a MODEL_MISMATCH reason) until it is re-embedded.
+   */
+  useModel(options: { modelId: string; dimension: number }): Promise<ModelChange>;
+  listDocuments(): Promise<DocumentRecord[]>;
+  getDocument(path: string): Promise<DocumentRecord | undefined>;
+  /** Atomically replaces all chunks of one document (one commit), then writes its record. */
+  replaceDocument(options: { document: DocumentRecord; chunks: ChunkRecord[] }): Promise<void>;
+  /**
+   * Records a document that is not indexed (failed or skipped). Its chunks, if a previous version had any,
+   * are removed first: they no longer reflect the file.
+   */
+  recordDocument(document: DocumentRecord): Promise<void>;
+  /** Removes a document's chunks, then its record. Removing an unknown path does nothing. */
+  removeDocument(path: string): Promise<void>;
+  /** Vectors already stored for these text hashes (reuse instead of re-embedding). */
+  vectorsByTextHash(hashes: string[]): Promise<Map<string, number[]>>;
+  /** BM25 full-text search over `keywords`; `query` is segmented words joined by spaces (any word may match). */
+  keywordSearch(options: { query: string; limit: number; filter?: ChunkFilter }): Promise<ScoredChunk[]>;
+  /** Exact cosine-similarity search; score in [-1, 1]. Result chunks carry `vector: []`. */
+  vectorSearch(options: { vector: number[]; limit: number; filter?: ChunkFilter }): Promise<ScoredChunk[]>;
+  getChunks(ids: string[]): Promise<ChunkRecord[]>;
+  /** Chunks of the same document with ordinal in [ordinal-radius, ordinal+radius], in order. */
+  neighbours(options: { docPath: string; ordinal: number; radius: number }): Promise<ChunkRecord[]>;
+  /** All FAQ chunks (with vectors). */
+  faqChunks(): Promise<ChunkRecord[]>;
+  /** All chunks without vectors (`vector: []`), for corpus statistics. */
+  allChunks(): Promise<ChunkRecord[]>;
+  countChunks(): Promise<number>;
+  /** Number of chunks per document path, as stored (for reconciling after a crash). */
+  chunkCountsByDocument(): Promise<Map<string, number>>;
+  /** Deletes chunks whose document has no record (left by a crash between the two commits). Returns how many. */
+  removeOrphanChunks(): Promise<number>;
+  /** Brings the full-text index up to date with new rows and compacts small writes. Call after a batch. */
+  optimize(): Promise<void>;
+  /** Changes whenever chunks change (the chunks table version). */
+  version(): Promise<number>;
+  close(): Promise<void>;
+}
+
+const DOCUMENTS = 'documents';
+const CHUNKS = 'chunks';
+const META = 'meta';
+const KEYWORD_INDEX_OPTIONS = { baseTokenizer: 'whitespace', stem: false, removeStopWords: false, lowercase: true, asciiFolding: false, withPosition: false } as const;
+
+const documentSchema = new Schema([
+  new Field('path', new Utf8(), false),
+  new Field('root', new Utf8(), false),
+  new Field('title', new Utf8(), false),
+  new Field('type', new Utf8(), false),
+  new Field('contentHash', new Utf8(), false),
+  new Field('size', new Float64(), false),
+  new Field('status', new Utf8(), false),
+  new Field('reason', new Utf8(), false),
+  new Field('chunkCount', new Int32(), false),
+  new Field('pageCount', new Int32(), false),
+  new Field('modifiedAt', new Utf8(), false),
+  new Field('indexedAt', new Utf8(), false),
+]);
+
+const metaSchema = new Schema([new Field('key', new Utf8(), false), new Field('value', new Utf8(), false)]);
+
+const CHUNK_TEXT_COLUMNS = ['id', 'docPath', 'title', 'docType', 'kind', 'headingPath', 'text', 'language', 'questions', 'answer', 'category', 'faqId', 'keywords', 'textHash'] as const;
+const CHUNK_COLUMNS_WITHOUT_VECTOR = [...CHUNK_TEXT_COLUMNS, 'ordinal', 'page'];
+
+function chunkSchema(dimension: number): Schema {
+  return new Schema([
+    ...CHUNK_TEXT_COLUMNS.map((name) => new Field(name, new Utf8(), false)),
+    new Field('ordinal', new Int32(), false),
+    new Field('page', new Int32(), false),
+    new Field('vector', new FixedSizeList(dimension, new Field('item', new Float32(), true)), false),
+  ]);
+}
+
+/** A SQL string literal: single quotes doubled. */
+export function sqlString(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
+}
+
+function sqlIn(column: string, values: readonly string[]): string {
+  return `\`${column}\` IN (${values.map(sqlString).join(', ')})`;
+}
+
+/** The `where` clause for a filter, or undefined when it constrains nothing. Empty lists are ignored. */
+export function filterToSql(filter: ChunkFilter | undefined): string | undefined {
+  if (!filter) return undefined;
+  const clauses: string[] = [];
+  for (const column of ['docPath', 'docType', 'category', 'language', 'kind'] as const) {
+    const values = filter[column];
+    if (values && values.length > 0) clauses.push(sqlIn(column, values));
+  }
+  return clauses.length > 0 ? clauses.join(' AND ') : undefined;
+}
+
+type Row = Record<string, unknown>;
+
+const text = (row: Row, key: string): string => (typeof row[key] === 'string' ? (row[key] as string) : '');
+const number = (row: Row, key: string): number => Number(row[key] ?? 0);
+
+function vectorOf(value: unknown): number[] {
+  if (value && typeof value === 'object' && Symbol.iterator in value) return Array.from(value as Iterable<number>);
+  return [];
+}
+
+function rowToChunk(row: Row): ChunkRecord {
+  return {
+    id: text(row, 'id'),
+    docPath: text(row, 'docPath'),
+    title: text(row, 'title'),
+    docType: text(row, 'docType'),
+    kind: text(row, 'kind') === 'faq' ? 'faq' : 'passage',
+    ordinal: number(row, 'ordinal'),
+    headingPath: text(row, 'headingPath'),
+    page: number(row, 'page'),
+    text: text(row, 'text'),
+    language: text(row, 'language'),
+    questions: text(row, 'questions'),
+    answer: text(row, 'answer'),
+    category: text(row, 'category'),
+    faqId: text(row, 'faqId'),
+    keywords: text(row, 'keywords'),
+    textHash: text(row, 'textHash'),
+    vector: vectorOf(row.vector),
+  };
+}
+
+function rowToDocument(row: Row): DocumentRecord {
+  const status = text(row, 'status');
+  return {
+    path: text(row, 'path'),
+    root: text(row, 'root'),
+    title: text(row, 'title'),
+    type: text(row, 'type'),
+    contentHash: text(row, 'contentHash'),
+    size: number(row, 'size'),
+    status: (status === 'indexed' || status === 'failed' || status === 'skipped' ? status : 'failed') satisfies DocumentStatus,
+    reason: text(row, 'reason'),
+    chunkCount: number(row, 'chunkCount'),
+    pageCount: number(row, 'pageCount'),
+    modifiedAt: text(row, 'modifiedAt'),
+    indexedAt: text(row, 'indexedAt'),
+  };
+}
+
+function documentToRow(document: DocumentRecord): Row {
+  return { ...document, root: document.root ?? '' };
+}
+
+function chunkToRow(chunk: ChunkRecord): Row {
+  return { ...chunk };
+}
+
+async function wrap<T>(what: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof KefuError) throw error;
+    throw new KefuError('STORE_FAILED', { detail: what, cause: error });
+  }
+}
+
+/**
+ * Opens (creating if needed) the index in `directory`.
+ *
+ * @example
+ *   const store = await openStore({ directory: '/srv/kefu/data/index' });
+ *   console.log(await store.countChunks());
+ */
+export async function openStore(options: { directory: string }): Promise<ChunkStore> {
+  const { directory } = options;
+  return wrap(directory, async () => {
+    mkdirSync(directory, { recursive: true });
+    // readConsistencyInterval 0: every read checks for commits made by another process (e.g. `kefu watch`
+    // writing while the server answers); on a local disk that check is a cheap directory listing.
+    const db = await lancedb.connect(directory, { readConsistencyInterval: 0 });
+    const names = new Set(await db.tableNames());
+    const documents = names.has(DOCUMENTS) ? await db.openTable(DOCUMENTS) : await db.createEmptyTable(DOCUMENTS, documentSchema);
+    const meta = names.has(META) ? await db.openTable(META) : await db.createEmptyTable(META, metaSchema);
+    let chunks: lancedb.Table | undefined = names.has(CHUNKS) ? await db.openTable(CHUNKS) : undefined;
+    return createStore({ directory, db, documents, meta, getChunks: () => chunks, setChunks: (table) => { chunks = table; } });
+  });
+}
+
+interface StoreParts {
+  directory: string;
+  db: lancedb.Connection;
+  documents: lancedb.Table;
+  meta: lancedb.Table;
+  getChunks: () => lancedb.Table | undefined;
+  setChunks: (table: lancedb.Table | undefined) => void;
+}
+
+function createStore(parts: StoreParts): ChunkStore {
+  const { db, documents, meta, getChunks, setChunks } = parts;
+
+  async function readMeta(): Promise<Map<string, string>> {
+    const rows = (await meta.query().toArray()) as Row[];
+    return new Map(rows.map((row) => [text(row, 'key'), text(row, 'value')]));
+  }
+
+  async function writeMeta(values: Record<string, string>): Promise<void> {
+    const rows = Object.entries(values).map(([key, value]) => ({ key, value }));
+    await meta.mergeInsert('key').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(rows);
+  }
+
+  async function createChunksTable(dimension: number): Promise<lancedb.Table> {
+    // Drop then create (not mode 'overwrite', which logs a warning for a table that does not exist yet). A crash
+    // in between leaves no chunks table, which the next useModel re-creates.
+    if ((await db.tableNames()).includes(CHUNKS)) await db.dropTable(CHUNKS);
+    const table = await db.createEmptyTable(CHUNKS, chunkSchema(dimension));
+    // Created up front on the empty table: rows added later are searched too (LanceDB scans rows the index
+    // has not absorbed yet) and `optimize` folds them into the index.
+    await table.createIndex('keywords', { config: lancedb.Index.fts(KEYWORD_INDEX_OPTIONS) });
+    return table;
+  }
+
+  async function queryChunks(where: string | undefined, columns: readonly string[] | undefined): Promise<ChunkRecord[]> {
+    const table = getChunks();
+    if (!table) return [];
+    let query = table.query();
+    if (where) query = query.where(where);
+    if (columns) query = query.select([...columns]);
+    return ((await query.toArray()) as Row[]).map(rowToChunk);
+  }
+
+  async function deleteChunksOf(path: string): Promise<void> {
+    const table = getChunks();
+    if (table) await table.delete(`\`docPath\` = ${sqlString(path)}`);
+  }
+
+  async function writeDocument(document: DocumentRecord): Promise<void> {
+    await documents.mergeInsert('path').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute([documentToRow(document)]);
+  }
+
+  return {
+    async modelId() {
+      return wrap('reading the model id', async () => (await readMeta()).get('modelId') || undefined);
+    },
+
+    async useModel({ modelId, dimension }) {
+      return wrap('switching the embedding model', async () => {
+        const stored = await readMeta();
+        const previousModelId = stored.get('modelId') || undefined;
+        const previousDimension = Number(stored.get('dimension') ?? 0);
+        const table = getChunks();
+        if (table && previousModelId === modelId && previousDimension === dimension) return { changed: false, previousModelId };
+        const hadVectors = table !== undefined && (await table.countRows()) > 0;
+        setChunks(await createChunksTable(dimension));
+        if (hadVectors || (previousModelId !== undefined && previousModelId !== modelId)) {
+          // The records stay (so `kefu docs list` shows what needs re-embedding, whichever folder it came from);
+          // a cleared hash makes the next sync of their folder index them again.
+          const reason = `MODEL_MISMATCH: indexed with ${previousModelId ?? 'another model'}; ingest again to re-embed with ${modelId}`;
+          await documents.update({
+            valuesSql: { contentHash: "''", chunkCount: '0', status: "'failed'", reason: sqlString(reason) },
+            where: "`status` = 'indexed'",
+          });
+        }
+        const generation = Number(stored.get('generation') ?? 0) + 1;
+        await writeMeta({ modelId, dimension: String(dimension), generation: String(generation) });
+        return { changed: previousModelId !== undefined && previousModelId !== modelId, previousModelId };
+      });
+    },
+
+    async listDocuments() {
+      return wrap('listing documents', async () => ((await documents.query().toArray()) as Row[]).map(rowToDocument).sort((a, b) => a.path.localeCompare(b.path)));
+    },
+
+    async getDocument(path) {
+      return wrap(path, async () => {
+        const rows = (await documents.query().where(`\`path\` = ${sqlString(path)}`).limit(1).toArray()) as Row[];
+        return rows[0] ? rowToDocument(rows[0]) : undefined;
+      });
+    },
+
+    async replaceDocument({ document, chunks }) {
+      await wrap(document.path, async () => {
+        const table = getChunks();
+        if (!table) throw new KefuError('STORE_FAILED', { detail: 'no embedding model declared (call useModel first)' });
+        const foreign = chunks.find((chunk) => chunk.docPath !== document.path);
+        if (foreign) throw new KefuError('STORE_FAILED', { detail: `chunk ${foreign.id} belongs to ${foreign.docPath}, not ${document.path}` });
+        // One commit: rows of the new version are updated or inserted, rows of this document that the new
+        // version no longer has are deleted.
+        await table
+          .mergeInsert('id')
+          .whenMatchedUpdateAll()
+          .whenNotMatchedInsertAll()
+          .whenNotMatchedBySourceDelete({ where: `\`docPath\` = ${sqlString(document.path)}` })
+          .execute(chunks.map(chunkToRow));
+        await writeDocument({ ...document, chunkCount: chunks.length });
+      });
+    },
+
+    async recordDocument(document) {
+      await wrap(document.path, async () => {
+        await deleteChunksOf(document.path);
+        await writeDocument({ ...document, chunkCount: 0 });
+      });
+    },
+
+    async removeDocument(path) {
+      await wrap(path, async () => {
+        await deleteChunksOf(path);
+        await documents.delete(`\`path\` = ${sqlString(path)}`);
+      });
+    },
+
+    async vectorsByTextHash(hashes) {
+      return wrap('looking up stored vectors', async () => {
+        const found = new Map<string, number[]>();
+        const unique = [...new Set(hashes)];
+        for (let start = 0; start < unique.length; start += 500) {
+          const rows = await queryChunks(sqlIn('textHash', unique.slice(start, start + 500)), ['textHash', 'vector']);
+          for (const row of rows) if (row.vector.length > 0) found.set(row.textHash, row.vector);
+        }
+        return found;
+      });
+    },
+
+    async keywordSearch({ query, limit, filter }) {
+      return wrap('keyword search', async () => {
+        const table = getChunks();
+        if (!table || !query.trim()) return [];
+        let search = table.query().fullTextSearch(query.trim(), { columns: ['keywords'] }).select([...CHUNK_COLUMNS_WITHOUT_VECTOR, '_score']).limit(limit);
+        const where = filterToSql(filter);
+        if (where) search = search.where(where);
+        return ((await search.toArray()) as Row[]).map((row) => ({ chunk: rowToChunk(row), score: number(row, '_score') }));
+      });
+    },
+
+    async vectorSearch({ vector, limit, filter }) {
+      return wrap('vector search', async () => {
+        const table = getChunks();
+        if (!table) return [];
+        let search = table.vectorSearch(vector).distanceType('cosine').select([...CHUNK_COLUMNS_WITHOUT_VECTOR, '_distance']).limit(limit);
+        const where = filterToSql(filter);
+        if (where) search = search.where(where);
+        return ((await search.toArray()) as Row[]).map((row) => ({ chunk: rowToChunk(row), score: 1 - number(row, '_distance') }));
+      });
+    },
+
+    async getChunks(ids) {
+      return wrap('reading chunks', async () => {
+        if (ids.length === 0) return [];
+        const byId = new Map((await queryChunks(sqlIn('id', ids), undefined)).map((chunk) => [chunk.id, chunk]));
+        return ids.flatMap((id) => byId.get(id) ?? []);
+      });
+    },
+
+    async neighbours({ docPath, ordinal, radius }) {
+      return wrap(docPath, async () => {
+        const where = `\`docPath\` = ${sqlString(docPath)} AND \`ordinal\` >= ${Math.floor(ordinal - radius)} AND \`ordinal\` <= ${Math.ceil(ordinal + radius)}`;
+        return (await queryChunks(where, undefined)).sort((a, b) => a.ordinal - b.ordinal);
+      });
+    },
+
+    async faqChunks() {
+      return wrap('reading FAQ entries', async () => (await queryChunks("`kind` = 'faq'", undefined)).sort((a, b) => a.docPath.localeCompare(b.docPath) || a.ordinal - b.ordinal));
+    },
+
+    async allChunks() {
+      return wrap('reading chunks', async () => queryChunks(undefined, CHUNK_COLUMNS_WITHOUT_VECTOR));
+    },
+
+    async countChunks() {
+      return wrap('counting chunks', async () => (await getChunks()?.countRows()) ?? 0);
+    },
+
+    async chunkCountsByDocument() {
+      return wrap('counting chunks', async () => {
+        const counts = new Map<string, number>();
+        const table = getChunks();
+        if (!table) return counts;
+        for (const row of (await table.query().select(['docPath']).toArray()) as Row[]) {
+          const path = text(row, 'docPath');
+          counts.set(path, (counts.get(path) ?? 0) + 1);
+        }
+        return counts;
+      });
+    },
+
+    async removeOrphanChunks() {
+      return wrap('removing orphan chunks', async () => {
+        const table = getChunks();
+        if (!table) return 0;
+        const known = new Set(((await documents.query().select(['path']).toArray()) as Row[]).map((row) => text(row, 'path')));
+        const orphans = [...(await this.chunkCountsByDocument()).entries()].filter(([path]) => !known.has(path));
+        for (let start = 0; start < orphans.length; start += 200) {
+          await table.delete(sqlIn('docPath', orphans.slice(start, start + 200).map(([path]) => path)));
+        }
+        return orphans.reduce((sum, [, count]) => sum + count, 0);
+      });
+    },
+
+    async optimize() {
+      await wrap('optimising the index', async () => {
+        const table = getChunks();
+        const indices = table ? await table.listIndices() : [];
+        if (table && !indices.some((index) => index.columns.includes('keywords'))) {
+          await table.createIndex('keywords', { config: lancedb.Index.fts(KEYWORD_INDEX_OPTIONS) });
+        }
+        // Keeps a day of old versions: a reader that started on an older version can still finish.
+        const cleanupOlderThan = new Date(Date.now() - 24 * 60 * 60 * 1000);
+        await table?.optimize({ cleanupOlderThan });
+        await documents.optimize({ cleanupOlderThan });
+      });
+    },
+
+    async version() {
+      return wrap('reading the index version', async () => {
+        // The chunks table is re-created when the model changes and its version restarts at 1: the generation
+        // counter keeps the number increasing across re-creations.
+        const generation = Number((await readMeta()).get('generation') ?? 0);
+        return generation * 1_000_000_000 + ((await getChunks()?.version()) ?? 0);
+      });
+    },
+
+    async close() {
+      getChunks()?.close();
+      documents.close();
+      meta.close();
+      db.close();
+    },
+  };
+}
