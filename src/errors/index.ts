@@ -55,6 +55,9 @@ export const errorCatalogue = {
 
   // HTTP
   REQUEST_INVALID: { status: 400, message: 'Invalid request: {detail}', hint: 'See the API documentation at /docs.' },
+  REQUEST_TOO_LARGE: { status: 413, message: 'The request body is too large: {detail}', hint: 'Send a shorter question; the limit is set by KEFU_BODY_LIMIT_BYTES.' },
+  REQUEST_MEDIA_TYPE: { status: 415, message: 'Unsupported request content type: {detail}', hint: 'Send JSON with the header Content-Type: application/json.' },
+  ROUTE_NOT_FOUND: { status: 404, message: 'Nothing here: {detail}', hint: 'See the API documentation at /docs.' },
   RATE_LIMITED: { status: 429, message: 'Too many requests', hint: 'Wait a moment and try again.' },
   NOT_READY: { status: 503, message: 'The service is starting: {detail}', hint: 'Try again in a few seconds.' },
   INTERNAL: { status: 500, message: 'Something went wrong on our side', hint: 'Try again; if it keeps happening, tell the administrator.' },
