@@ -58,6 +58,8 @@ export interface RetrievedPassage {
   page?: number;
   headingPath: string;
   kind: 'passage' | 'faq';
+  /** FAQ entry id, for FAQ passages. */
+  faqId?: string;
   text: string;
   score: number;
   keywordScore?: number;

@@ -1,0 +1,87 @@
+/**
+ * The FAQ fast path: when a question matches an FAQ question (or one of its alternates) closely
+ * enough, the FAQ's answer is returned verbatim. English matches by embedding similarity; Chinese
+ * (which the bundled English-only model cannot embed well) by word and character-pair overlap.
+ */
+import type { Embedder } from '../embeddings/types.ts';
+import type { ChunkRecord } from '../store/types.ts';
+import { contentWords, hasHan } from '../text/index.ts';
+
+export interface FaqMatch {
+  chunk: ChunkRecord;
+  /** The FAQ question or alternate that matched best. */
+  matchedQuestion: string;
+  /** 0..1 */
+  similarity: number;
+}
+
+export interface FaqMatcher {
+  /** Best matches, most similar first (one per FAQ entry). */
+  match(options: { question: string; queryVector?: number[]; limit?: number }): FaqMatch[];
+  readonly size: number;
+}
+
+interface Variant {
+  chunk: ChunkRecord;
+  text: string;
+  words: Set<string>;
+  bigrams: Set<string>;
+  vector: number[];
+}
+
+function characterBigrams(text: string): Set<string> {
+  const han = [...text.replace(/[^\p{Script=Han}]/gu, '')];
+  const pairs = new Set<string>();
+  for (let index = 0; index + 1 < han.length; index++) pairs.add(`${han[index]}${han[index + 1]}`);
+  return pairs;
+}
+
+function dice(a: Set<string>, b: Set<string>): number {
+  if (a.size === 0 || b.size === 0) return 0;
+  let shared = 0;
+  for (const item of a) if (b.has(item)) shared++;
+  return (2 * shared) / (a.size + b.size);
+}
+
+function dot(a: readonly number[], b: readonly number[]): number {
+  let sum = 0;
+  for (let index = 0; index < a.length; index++) sum += (a[index] ?? 0) * (b[index] ?? 0);
+  return sum;
+}
+
+/** Lexical similarity: content-word overlap, and character pairs for Chinese. */
+export function lexicalSimilarity(question: string, other: { words: Set<string>; bigrams: Set<string> }): number {
+  const words = new Set(contentWords(question));
+  const wordScore = dice(words, other.words);
+  if (!hasHan(question)) return wordScore;
+  return Math.max(wordScore, dice(characterBigrams(question), other.bigrams));
+}
+
+/** Embeds every FAQ question and alternate once; build again when the index changes. */
+export async function createFaqMatcher(options: { chunks: ChunkRecord[]; embedder: Embedder }): Promise<FaqMatcher> {
+  const variants: Variant[] = [];
+  for (const chunk of options.chunks) {
+    for (const text of chunk.questions.split('\n').map((line) => line.trim()).filter(Boolean)) {
+      variants.push({ chunk, text, words: new Set(contentWords(text)), bigrams: characterBigrams(text), vector: [] });
+    }
+  }
+  const vectors = variants.length > 0 ? await options.embedder.embedDocuments(variants.map((variant) => variant.text)) : [];
+  variants.forEach((variant, index) => (variant.vector = vectors[index] ?? []));
+
+  return {
+    size: variants.length,
+    match({ question, queryVector, limit = 5 }): FaqMatch[] {
+      const chinese = hasHan(question);
+      const best = new Map<string, FaqMatch>();
+      for (const variant of variants) {
+        const lexical = lexicalSimilarity(question, variant);
+        // The English-only model's similarity means little for Chinese text: rely on overlap there.
+        const semantic = queryVector && !chinese && !hasHan(variant.text) ? dot(queryVector, variant.vector) : 0;
+        const similarity = Math.max(semantic, lexical);
+        const current = best.get(variant.chunk.id);
+        if (!current || similarity > current.similarity) best.set(variant.chunk.id, { chunk: variant.chunk, matchedQuestion: variant.text, similarity });
+      }
+      return [...best.values()].sort((a, b) => b.similarity - a.similarity).slice(0, limit);
+    },
+  };
+}

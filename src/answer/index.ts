@@ -1,0 +1,243 @@
+/**
+ * `answer()`: the one function the CLI, the chat service and the evaluation harness call.
+ * Question → (follow-up rewrite) → FAQ fast path → hybrid retrieval → confidence gate →
+ * extractive answer with citations (or, when configured, an LLM answer whose every sentence must
+ * cite a source, falling back to the extractive answer when the LLM fails).
+ *
+ * @example
+ *   const service = createAnswerService({ config, store, embedder });
+ *   const result = await service.answer({ question: 'How long do I have to return an item?' });
+ *   for await (const event of service.stream({ question: '退款多久到账？' })) console.log(event.type);
+ */
+import { randomUUID } from 'node:crypto';
+import type { Config } from '../config/index.ts';
+import type { Embedder } from '../embeddings/types.ts';
+import { KefuError } from '../errors/index.ts';
+import { createRetriever, type Candidate, type RetrievalResult } from '../retrieval/index.ts';
+import type { CorpusStats } from '../retrieval/corpus-stats.ts';
+import type { ChunkStore } from '../store/index.ts';
+import { detectLanguage, hasHan } from '../text/index.ts';
+import { citationFor, composeExtractive, renderWithCitations } from './compose.ts';
+import { createFaqMatcher, type FaqMatch, type FaqMatcher } from './faq.ts';
+import { rewriteFollowUp } from './follow-up.ts';
+import { asksForPerson, wording } from './messages.ts';
+import type { AnswerEvent, AnswerRequest, AnswerResult, AnswerService, Citation, RetrievedPassage } from './types.ts';
+
+export type { AnswerService } from './types.ts';
+
+/** Questions longer than this are cut before searching: the rest adds noise, not meaning. */
+const MAX_QUERY_CHARS = 1000;
+
+/** An optional writer that turns passages into fluent cited prose (see src/llm). */
+export interface AnswerWriterPort {
+  write(options: {
+    question: string;
+    language: 'en' | 'zh' | 'other';
+    passages: Array<{ n: number; title: string; page?: number; headingPath: string; text: string }>;
+    history: Array<{ role: 'user' | 'assistant'; text: string }>;
+    signal?: AbortSignal;
+    onDelta?: (text: string) => void;
+  }): Promise<{ sentences: Array<{ text: string; citations: number[] }>; dropped: string[] }>;
+}
+
+export interface AnswerServiceOptions {
+  config: Config;
+  store: ChunkStore;
+  embedder: Embedder;
+  writer?: AnswerWriterPort;
+  logger?: { warn(object: object, message: string): void };
+}
+
+/** Evidence features turned into one 0..1 confidence; the threshold is calibrated on labeled data (eval/). */
+export function confidenceOf(options: { language: string; topCosine: number | undefined; coverage: number; unknownShare: number }): number {
+  const { topCosine, coverage, unknownShare } = options;
+  const semantic = topCosine === undefined || options.language !== 'en' ? undefined : Math.min(1, Math.max(0, (topCosine - 0.15) / 0.55));
+  const evidence = semantic === undefined ? coverage : 0.5 * semantic + 0.5 * coverage;
+  return Math.max(0, Math.min(1, evidence * (1 - unknownShare)));
+}
+
+function toRetrieved(candidate: Candidate): RetrievedPassage {
+  return {
+    chunkId: candidate.chunk.id,
+    docPath: candidate.chunk.docPath,
+    title: candidate.chunk.title,
+    page: candidate.chunk.page > 0 ? candidate.chunk.page : undefined,
+    headingPath: candidate.chunk.headingPath,
+    kind: candidate.chunk.kind,
+    faqId: candidate.chunk.faqId || undefined,
+    text: candidate.chunk.text,
+    score: candidate.score,
+    keywordScore: candidate.keywordScore,
+    vectorScore: candidate.vectorScore,
+  };
+}
+
+function unknownShareOf(retrieval: RetrievalResult, corpus: CorpusStats): number {
+  let total = 0;
+  let unknown = 0;
+  for (const term of retrieval.terms) {
+    const weight = corpus.idf(term);
+    total += weight;
+    if (retrieval.unknownTerms.includes(term)) unknown += weight;
+  }
+  return total > 0 ? unknown / total : 0;
+}
+
+export function createAnswerService(options: AnswerServiceOptions): AnswerService {
+  const { config, store, embedder, writer, logger } = options;
+  const retriever = createRetriever({ store, embedder, config });
+  let faq: { version: number; matcher: Promise<FaqMatcher> } | undefined;
+
+  async function faqMatcher(): Promise<FaqMatcher> {
+    const version = await store.version();
+    if (!faq || faq.version !== version) {
+      faq = { version, matcher: store.faqChunks().then((chunks) => createFaqMatcher({ chunks, embedder })) };
+    }
+    return faq.matcher;
+  }
+
+  interface Run {
+    result: AnswerResult;
+    /** The answer in pieces for streaming (sentences); empty when deltas were already streamed live. */
+    pieces: string[];
+  }
+
+  async function run(request: AnswerRequest, live?: { onDelta: (text: string) => void; signal?: AbortSignal }): Promise<Run> {
+    const started = performance.now();
+    const question = (request.question ?? '').trim();
+    if (!question) throw new KefuError('QUESTION_EMPTY');
+    const conversationId = request.conversationId ?? randomUUID();
+    const history = request.history ?? [];
+    const searchQuestion = question.length > MAX_QUERY_CHARS ? question.slice(0, MAX_QUERY_CHARS) : question;
+    const query = rewriteFollowUp(searchQuestion, history);
+    const language = detectLanguage(question);
+    const words = wording(language);
+    const timings = { retrievalMs: 0, compositionMs: 0, totalMs: 0 };
+    const base = { conversationId, query, language, suggestions: [] as string[], timings };
+
+    if (asksForPerson(question) && !request.retrieveOnly) {
+      timings.totalMs = performance.now() - started;
+      return { result: { ...base, answer: words.handoff, citations: [], outcome: 'handoff', confidence: 1, retrieved: [] }, pieces: [words.handoff] };
+    }
+
+    const retrievalStarted = performance.now();
+    const retrieval = await retriever.retrieve({
+      query,
+      mode: request.retrievalMode,
+      fusion: request.fusion,
+      topK: request.topK ?? config.retrieval.topK,
+      filter: request.filters,
+    });
+    const corpus = await retriever.stats();
+    const retrieved = retrieval.passages.map(toRetrieved);
+    timings.retrievalMs = performance.now() - retrievalStarted;
+
+    const compositionStarted = performance.now();
+    const finish = (partial: Omit<AnswerResult, keyof typeof base | 'retrieved'>, pieces: string[]): Run => {
+      timings.compositionMs = performance.now() - compositionStarted;
+      timings.totalMs = performance.now() - started;
+      return { result: { ...base, ...partial, retrieved }, pieces };
+    };
+
+    const unknownShare = unknownShareOf(retrieval, corpus);
+    const topCosine = retrieval.passages.slice(0, 3).reduce<number | undefined>((best, passage) => (passage.vectorScore === undefined ? best : Math.max(best ?? -1, passage.vectorScore)), undefined);
+
+    let matches: FaqMatch[] = [];
+    if (!request.retrieveOnly && request.retrievalMode !== 'keyword') {
+      const matcher = await faqMatcher();
+      if (matcher.size > 0) matches = matcher.match({ question: query, queryVector: retrieval.queryVector, limit: 4 });
+    }
+    const suggestionsFrom = (exclude?: string) =>
+      matches.filter((match) => match.chunk.id !== exclude && match.similarity >= 0.35).slice(0, 3).map((match) => match.chunk.questions.split('\n')[0] ?? '').filter(Boolean);
+
+    if (request.retrieveOnly) {
+      return finish({ answer: '', citations: [], outcome: 'answered', confidence: confidenceOf({ language, topCosine, coverage: 0, unknownShare }) }, []);
+    }
+
+    // FAQ fast path: a close match to a curated question gets its curated answer, verbatim.
+    const topFaq = matches[0];
+    if (topFaq && topFaq.similarity >= config.answer.faqThreshold && unknownShare < 0.5) {
+      const faqCandidate: Candidate = { chunk: topFaq.chunk, score: topFaq.similarity };
+      const citation: Citation = citationFor(faqCandidate, 1, topFaq.chunk.answer);
+      base.suggestions = suggestionsFrom(topFaq.chunk.id);
+      const text = `${topFaq.chunk.answer} [1]`;
+      return finish({ answer: text, citations: [citation], outcome: 'faq', confidence: topFaq.similarity }, [text]);
+    }
+
+    const composition = composeExtractive({ terms: retrieval.terms, passages: retrieval.passages, corpus, maxSentences: config.answer.maxSentences });
+    const confidence = confidenceOf({ language, topCosine, coverage: composition.bestPassageCoverage, unknownShare });
+    base.suggestions = suggestionsFrom();
+
+    if (confidence < config.answer.answerThreshold || composition.sentences.length === 0) {
+      return finish({ answer: words.notFound, citations: [], outcome: 'refused', confidence }, [words.notFound]);
+    }
+
+    if (writer) {
+      const passages = retrieval.passages.slice(0, 5);
+      try {
+        const written = await writer.write({
+          question,
+          language,
+          passages: passages.map((passage, index) => ({ n: index + 1, title: passage.chunk.title, page: passage.chunk.page || undefined, headingPath: passage.chunk.headingPath, text: passage.chunk.text })),
+          history,
+          signal: live?.signal,
+          onDelta: live?.onDelta,
+        });
+        if (written.sentences.length > 0) {
+          const used = new Map<number, Citation>();
+          for (const sentence of written.sentences) {
+            for (const n of sentence.citations) {
+              const passage = passages[n - 1];
+              if (passage && !used.has(n)) used.set(n, citationFor(passage, n, passage.chunk.text.slice(0, 300)));
+            }
+          }
+          const text = written.sentences.map((sentence) => `${sentence.text}${sentence.citations.map((n) => ` [${n}]`).join('')}`).join(hasHan(question) ? '' : ' ');
+          return finish({ answer: text, citations: [...used.values()].sort((a, b) => a.n - b.n), outcome: 'answered', confidence }, live ? [] : [text]);
+        }
+        logger?.warn({ dropped: written.dropped.length }, 'LLM answer had no cited sentence; using the extractive answer');
+      } catch (error) {
+        logger?.warn({ err: error }, 'LLM failed; falling back to the extractive answer');
+      }
+    }
+
+    const rendered = renderWithCitations({ sentences: composition.sentences, passages: retrieval.passages, chinese: language === 'zh' });
+    return finish({ answer: rendered.pieces.join(''), citations: rendered.citations, outcome: 'answered', confidence }, rendered.pieces);
+  }
+
+  return {
+    async answer(request) {
+      return (await run(request)).result;
+    },
+    async *stream(request, streamOptions = {}): AsyncGenerator<AnswerEvent> {
+      const queue: string[] = [];
+      let wake: (() => void) | undefined;
+      let done = false;
+      const pending = run(request, {
+        signal: streamOptions.signal,
+        onDelta: (text) => {
+          queue.push(text);
+          wake?.();
+        },
+      }).finally(() => {
+        done = true;
+        wake?.();
+      });
+      pending.catch(() => undefined); // surfaced below by `await pending`
+      while (!done || queue.length > 0) {
+        const text = queue.shift();
+        if (text !== undefined) {
+          yield { type: 'answer-delta', text };
+          continue;
+        }
+        if (!done) await new Promise<void>((resolve) => (wake = resolve));
+      }
+      const { result, pieces } = await pending;
+      for (const piece of pieces) {
+        if (streamOptions.signal?.aborted) return;
+        yield { type: 'answer-delta', text: piece };
+      }
+      yield { type: 'citations', citations: result.citations };
+      yield { type: 'answer-end', result };
+    },
+  };
+}

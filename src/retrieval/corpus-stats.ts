@@ -1,0 +1,61 @@
+/**
+ * Corpus statistics kept in memory beside the LanceDB index: document frequencies of keywords
+ * (for IDF-weighted overlap in answer composition and the confidence gate) and the distinctive
+ * words of each document's title (so "Standard" in a question favours the Standard plan's file).
+ */
+import path from 'node:path';
+import type { ChunkRecord } from '../store/types.ts';
+import { contentWords, STOP_WORDS, stem } from '../text/index.ts';
+
+export interface CorpusStats {
+  readonly chunkCount: number;
+  /** Inverse document frequency (chunk level, BM25-style, >= 0); unknown words get the maximum. */
+  idf(word: string): number;
+  /** Whether the word appears anywhere in the corpus. */
+  knows(word: string): boolean;
+  /** Distinctive title words per document path (words not shared by every title). */
+  readonly titleWords: ReadonlyMap<string, ReadonlySet<string>>;
+}
+
+function titleWordsOf(chunk: Pick<ChunkRecord, 'docPath' | 'title'>): Set<string> {
+  const fileName = path.basename(chunk.docPath).replace(/\.[^.]+$/, '').replace(/[_\-.]+/g, ' ');
+  return new Set(contentWords(`${fileName} ${chunk.title}`).filter((word) => word.length > 1));
+}
+
+/** Builds statistics from all chunks (their `keywords` column is already segmented and stemmed). */
+export function buildCorpusStats(chunks: ReadonlyArray<Pick<ChunkRecord, 'docPath' | 'title' | 'keywords'>>): CorpusStats {
+  const documentFrequency = new Map<string, number>();
+  const titles = new Map<string, Set<string>>();
+  for (const chunk of chunks) {
+    for (const word of new Set(chunk.keywords.split(' '))) {
+      if (word) documentFrequency.set(word, (documentFrequency.get(word) ?? 0) + 1);
+    }
+    if (!titles.has(chunk.docPath)) titles.set(chunk.docPath, titleWordsOf(chunk));
+  }
+  // A title word shared by every document ("northwind" in all six files) distinguishes nothing.
+  const titleCount = new Map<string, number>();
+  for (const words of titles.values()) for (const word of words) titleCount.set(word, (titleCount.get(word) ?? 0) + 1);
+  const distinctive = new Map<string, ReadonlySet<string>>();
+  for (const [docPath, words] of titles) {
+    distinctive.set(docPath, new Set([...words].filter((word) => titles.size === 1 || (titleCount.get(word) ?? 0) < titles.size)));
+  }
+  const total = Math.max(chunks.length, 1);
+  const maxIdf = Math.log(1 + (total - 0.5) / 1.5);
+  return {
+    chunkCount: chunks.length,
+    idf(word: string): number {
+      const frequency = documentFrequency.get(word);
+      if (frequency === undefined) return maxIdf;
+      return Math.log(1 + (total - frequency + 0.5) / (frequency + 0.5));
+    },
+    knows(word: string): boolean {
+      return documentFrequency.has(word);
+    },
+    titleWords: distinctive,
+  };
+}
+
+/** Query words that matter: content words, stemmed, without stop words, unique, in order. */
+export function queryTerms(query: string): string[] {
+  return [...new Set(contentWords(query).filter((word) => !STOP_WORDS.has(word)).map(stem))];
+}

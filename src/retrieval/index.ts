@@ -1,0 +1,212 @@
+/**
+ * Hybrid retrieval: LanceDB full-text search over the jieba-segmented keyword column plus vector
+ * search, fused by one of three strategies, with title-aware boosting and near-duplicate collapsing.
+ *
+ * - `rrf`: reciprocal-rank fusion (rank only; the classic baseline).
+ * - `weighted`: min-max normalised scores mixed with a fixed vector weight (KEFU_VECTOR_WEIGHT).
+ * - `adaptive` (default): weighted fusion whose vector weight follows the question's language (the
+ *   bundled embedder is English-only, so Chinese leans on keywords) and how decisive each side's
+ *   ranking is for this question.
+ *
+ * @example
+ *   const retriever = createRetriever({ store, embedder, config });
+ *   const { passages } = await retriever.retrieve({ query: 'How do I get a refund?' });
+ */
+import type { Config } from '../config/index.ts';
+import type { Embedder } from '../embeddings/types.ts';
+import type { ChunkFilter, ChunkStore, ScoredChunk } from '../store/index.ts';
+import type { ChunkRecord } from '../store/types.ts';
+import { detectLanguage, keywordQuery, type Language } from '../text/index.ts';
+import { buildCorpusStats, queryTerms, type CorpusStats } from './corpus-stats.ts';
+
+export type RetrievalMode = 'hybrid' | 'keyword' | 'vector';
+export type FusionStrategy = 'adaptive' | 'weighted' | 'rrf';
+
+export interface RetrieveOptions {
+  query: string;
+  mode?: RetrievalMode;
+  fusion?: FusionStrategy;
+  /** Passages to return. */
+  topK?: number;
+  filter?: ChunkFilter;
+}
+
+export interface Candidate {
+  chunk: ChunkRecord;
+  /** Fused score in [0, 1+]: comparable within one query. */
+  score: number;
+  keywordScore?: number;
+  keywordRank?: number;
+  /** Cosine similarity to the question. */
+  vectorScore?: number;
+  vectorRank?: number;
+}
+
+export interface RetrievalResult {
+  language: Language;
+  /** The words searched on the keyword side. */
+  terms: string[];
+  /** Query words that never occur in the corpus (a hint the question is off-topic). */
+  unknownTerms: string[];
+  queryVector?: number[];
+  passages: Candidate[];
+  /** Weight the vector side got (0 for keyword mode, 1 for vector mode). */
+  vectorWeight: number;
+}
+
+export interface Retriever {
+  retrieve(options: RetrieveOptions): Promise<RetrievalResult>;
+  /** Statistics of the current index (refreshed when the index changes). */
+  stats(): Promise<CorpusStats>;
+}
+
+const CANDIDATES = 40;
+const RRF_K = 60;
+/** How long cached corpus statistics are trusted before the index version is checked again. */
+const STATS_TTL_MS = 2000;
+
+/** Vector weight by language for the adaptive strategy (bundled model is English-only). */
+function languagePrior(language: Language, configured: number): number {
+  if (language === 'zh') return Math.min(configured, 0.1);
+  if (language === 'other') return Math.min(configured, 0.3);
+  return configured;
+}
+
+/** How decisive a ranked list is: the gap between its best and fifth-best normalised score. */
+function decisiveness(scores: number[]): number {
+  if (scores.length < 2) return 0.5;
+  const top = scores[0] ?? 0;
+  const fifth = scores[Math.min(4, scores.length - 1)] ?? 0;
+  return top <= 0 ? 0 : (top - fifth) / top;
+}
+
+function normalise(values: number[]): number[] {
+  if (values.length === 0) return values;
+  const max = Math.max(...values);
+  const min = Math.min(...values);
+  if (max - min < 1e-9) return values.map(() => 1);
+  return values.map((value) => (value - min) / (max - min));
+}
+
+/** Jaccard similarity of two keyword strings (word sets). */
+function keywordJaccard(a: string, b: string): number {
+  const setA = new Set(a.split(' '));
+  const setB = new Set(b.split(' '));
+  let shared = 0;
+  for (const word of setA) if (setB.has(word)) shared++;
+  return shared / (setA.size + setB.size - shared || 1);
+}
+
+export function createRetriever(options: { store: ChunkStore; embedder: Embedder; config: Config }): Retriever {
+  const { store, embedder, config } = options;
+  let cached: { version: number; stats: CorpusStats; checkedAt: number } | undefined;
+
+  async function stats(): Promise<CorpusStats> {
+    const now = Date.now();
+    if (cached && now - cached.checkedAt < STATS_TTL_MS) return cached.stats;
+    const version = await store.version();
+    if (cached && cached.version === version) {
+      cached.checkedAt = now;
+      return cached.stats;
+    }
+    const built = buildCorpusStats(await store.allChunks());
+    cached = { version, stats: built, checkedAt: now };
+    return built;
+  }
+
+  async function retrieve(request: RetrieveOptions): Promise<RetrievalResult> {
+    const mode = request.mode ?? 'hybrid';
+    const fusion = request.fusion ?? config.retrieval.fusion;
+    const topK = request.topK ?? config.retrieval.topK;
+    const language = detectLanguage(request.query);
+    const corpus = await stats();
+    const terms = queryTerms(request.query);
+    const unknownTerms = terms.filter((term) => !corpus.knows(term));
+    const searchText = keywordQuery(request.query);
+
+    const [keywordHits, queryVector] = await Promise.all([
+      mode !== 'vector' && searchText ? store.keywordSearch({ query: searchText, limit: CANDIDATES, filter: request.filter }) : Promise.resolve([] as ScoredChunk[]),
+      mode !== 'keyword' ? embedder.embedQuery(request.query) : Promise.resolve(undefined),
+    ]);
+    const vectorHits = queryVector ? await store.vectorSearch({ vector: queryVector, limit: CANDIDATES, filter: request.filter }) : [];
+
+    const byId = new Map<string, Candidate>();
+    keywordHits.forEach((hit, rank) => byId.set(hit.chunk.id, { chunk: hit.chunk, score: 0, keywordScore: hit.score, keywordRank: rank }));
+    vectorHits.forEach((hit, rank) => {
+      const existing = byId.get(hit.chunk.id);
+      if (existing) Object.assign(existing, { vectorScore: hit.score, vectorRank: rank });
+      else byId.set(hit.chunk.id, { chunk: hit.chunk, score: 0, vectorScore: hit.score, vectorRank: rank });
+    });
+    const candidates = [...byId.values()];
+
+    let vectorWeight = mode === 'vector' ? 1 : mode === 'keyword' ? 0 : config.retrieval.vectorWeight;
+    if (mode === 'hybrid' && fusion === 'rrf') {
+      for (const candidate of candidates) {
+        candidate.score =
+          (candidate.keywordRank === undefined ? 0 : 1 / (RRF_K + candidate.keywordRank + 1)) +
+          (candidate.vectorRank === undefined ? 0 : 1 / (RRF_K + candidate.vectorRank + 1));
+      }
+    } else {
+      const keywordNorm = new Map<string, number>();
+      const keywordMax = keywordHits[0]?.score ?? 0;
+      for (const hit of keywordHits) keywordNorm.set(hit.chunk.id, keywordMax > 0 ? hit.score / keywordMax : 0);
+      const vectorValues = normalise(vectorHits.map((hit) => hit.score));
+      const vectorNorm = new Map<string, number>(vectorHits.map((hit, index) => [hit.chunk.id, vectorValues[index] ?? 0]));
+      if (mode === 'hybrid' && fusion === 'adaptive') {
+        vectorWeight = languagePrior(language, config.retrieval.vectorWeight);
+        if (!searchText || keywordHits.length === 0) vectorWeight = 1;
+        else if (language === 'en') {
+          // Trust the side whose ranking is more decisive for this question.
+          const keywordDecisive = decisiveness(keywordHits.map((hit) => hit.score));
+          const vectorDecisive = decisiveness(vectorHits.map((hit) => hit.score - (vectorHits.at(-1)?.score ?? 0)));
+          const total = keywordDecisive + vectorDecisive;
+          if (total > 0) vectorWeight = 0.5 * vectorWeight + 0.5 * (vectorDecisive / total);
+        }
+      }
+      for (const candidate of candidates) {
+        candidate.score = vectorWeight * (vectorNorm.get(candidate.chunk.id) ?? 0) + (1 - vectorWeight) * (keywordNorm.get(candidate.chunk.id) ?? 0);
+      }
+    }
+
+    applyTitleBoost({ candidates, terms, corpus });
+    candidates.sort((a, b) => b.score - a.score);
+    const passages = collapseNearDuplicates(candidates).slice(0, topK);
+    return { language, terms, unknownTerms, queryVector, passages, vectorWeight };
+  }
+
+  return { retrieve, stats };
+}
+
+/**
+ * Favours chunks of documents whose title words the question names ("Northwind Standard" → the
+ * Standard plan's file), where several documents share most of their text.
+ */
+function applyTitleBoost(options: { candidates: Candidate[]; terms: string[]; corpus: CorpusStats }): void {
+  const { candidates, terms, corpus } = options;
+  if (terms.length === 0) return;
+  const termSet = new Set(terms);
+  const matchedByDoc = new Map<string, number>();
+  for (const [docPath, words] of corpus.titleWords) {
+    let matched = 0;
+    for (const word of words) if (termSet.has(word)) matched += corpus.idf(word);
+    if (matched > 0) matchedByDoc.set(docPath, matched);
+  }
+  if (matchedByDoc.size === 0) return;
+  const best = Math.max(...matchedByDoc.values());
+  for (const candidate of candidates) {
+    const matched = matchedByDoc.get(candidate.chunk.docPath) ?? 0;
+    candidate.score *= 1 + 0.25 * (matched / best);
+  }
+}
+
+/** Keeps the best of chunks with (nearly) the same words, so five copies of one clause don't fill the top five. */
+function collapseNearDuplicates(sorted: Candidate[]): Candidate[] {
+  const kept: Candidate[] = [];
+  for (const candidate of sorted) {
+    const duplicate = kept.some(
+      (other) => other.chunk.textHash === candidate.chunk.textHash || (other.chunk.docPath === candidate.chunk.docPath && keywordJaccard(other.chunk.keywords, candidate.chunk.keywords) > 0.9),
+    );
+    if (!duplicate) kept.push(candidate);
+  }
+  return kept;
+}
