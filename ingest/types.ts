@@ -33,6 +33,11 @@ export interface ParsedDocument {
   faq?: FaqEntry[];
   /** Number of pages for paged formats. */
   pageCount?: number;
+  /**
+   * Problems that did not stop the file from being read but that its owner should know about,
+   * e.g. "Skipped 2 rows with an empty question or answer (sheet rows 5, 9)".
+   */
+  warnings?: string[];
 }
 
 export interface LoaderInput {
