@@ -1,0 +1,147 @@
+/**
+ * The HTTP schemas: one TypeBox definition drives request validation, response serialisation and the
+ * OpenAPI document at /docs. Limits that come from configuration are parameters.
+ */
+import Type from 'typebox';
+
+export const ErrorBody = Type.Object(
+  {
+    error: Type.Object({
+      code: Type.String({ description: 'Stable error code, e.g. QUESTION_TOO_LONG' }),
+      message: Type.String(),
+      hint: Type.String({ description: 'What to do about it' }),
+    }),
+  },
+  { $id: 'ErrorBody', description: 'Every error response has this shape' },
+);
+
+const Role = Type.Union([Type.Literal('user'), Type.Literal('assistant')]);
+export const Turn = Type.Object({ role: Role, text: Type.String({ maxLength: 20_000 }) });
+
+const Strings = Type.Array(Type.String({ maxLength: 500 }), { maxItems: 50 });
+
+export function chatRequestSchema(maxQuestionChars: number) {
+  return Type.Object(
+    {
+      question: Type.String({ minLength: 1, maxLength: maxQuestionChars, description: `The customer's question (English or Chinese), at most ${maxQuestionChars} characters` }),
+      conversationId: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Continue this conversation; omit to start a new one' })),
+      history: Type.Optional(
+        Type.Array(Turn, { maxItems: 50, description: 'Previous turns to use instead of the stored ones (evaluation)' }),
+      ),
+      filters: Type.Optional(
+        Type.Object({ docPath: Type.Optional(Strings), docType: Type.Optional(Strings), category: Type.Optional(Strings), language: Type.Optional(Strings) }, { additionalProperties: false }),
+      ),
+      retrievalMode: Type.Optional(Type.Union([Type.Literal('hybrid'), Type.Literal('keyword'), Type.Literal('vector')])),
+      fusion: Type.Optional(Type.Union([Type.Literal('adaptive'), Type.Literal('weighted'), Type.Literal('rrf')])),
+      topK: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+      retrieveOnly: Type.Optional(Type.Boolean({ description: 'Return retrieved passages only, no composed answer (evaluation)' })),
+    },
+    { additionalProperties: false },
+  );
+}
+
+export const Citation = Type.Object({
+  n: Type.Integer({ description: 'The [n] used in the answer text' }),
+  chunkId: Type.String(),
+  docPath: Type.String({ description: 'Document path; open it at /api/documents/<docPath>' }),
+  title: Type.String(),
+  page: Type.Optional(Type.Integer({ description: '1-based page, for paged formats' })),
+  headingPath: Type.String(),
+  quote: Type.String(),
+});
+
+const RetrievedPassage = Type.Object({
+  chunkId: Type.String(),
+  docPath: Type.String(),
+  title: Type.String(),
+  page: Type.Optional(Type.Integer()),
+  headingPath: Type.String(),
+  kind: Type.Union([Type.Literal('passage'), Type.Literal('faq')]),
+  text: Type.String(),
+  score: Type.Number(),
+  keywordScore: Type.Optional(Type.Number()),
+  vectorScore: Type.Optional(Type.Number()),
+});
+
+const Outcome = Type.Union([Type.Literal('answered'), Type.Literal('faq'), Type.Literal('refused'), Type.Literal('handoff')]);
+
+export const ChatResponse = Type.Object({
+  answer: Type.String(),
+  citations: Type.Array(Citation),
+  outcome: Outcome,
+  confidence: Type.Number(),
+  query: Type.String({ description: 'The standalone query searched (rewritten for follow-ups)' }),
+  conversationId: Type.String(),
+  messageId: Type.String({ description: 'Id of the stored answer: rate it with POST /api/feedback' }),
+  language: Type.Union([Type.Literal('en'), Type.Literal('zh'), Type.Literal('other')]),
+  retrieved: Type.Array(RetrievedPassage),
+  suggestions: Type.Array(Type.String()),
+  timings: Type.Object({ retrievalMs: Type.Number(), compositionMs: Type.Number(), totalMs: Type.Number() }),
+});
+
+export const Message = Type.Object({
+  id: Type.String(),
+  role: Type.Union([Type.Literal('user'), Type.Literal('assistant'), Type.Literal('system')]),
+  text: Type.String(),
+  createdAt: Type.String({ format: 'date-time' }),
+  outcome: Type.Optional(Type.String()),
+  confidence: Type.Optional(Type.Number()),
+  citations: Type.Array(Citation),
+  suggestions: Type.Array(Type.String()),
+  language: Type.Optional(Type.String()),
+});
+
+export const ConversationParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });
+
+export const ConversationResponse = Type.Object({
+  id: Type.String(),
+  createdAt: Type.String(),
+  updatedAt: Type.String(),
+  messages: Type.Array(Message),
+});
+
+export const FeedbackRequest = Type.Object(
+  {
+    messageId: Type.String({ minLength: 1, maxLength: 100, description: 'The messageId of an answer' }),
+    rating: Type.Union([Type.Literal('up'), Type.Literal('down')]),
+    comment: Type.Optional(Type.String({ maxLength: 2000 })),
+  },
+  { additionalProperties: false },
+);
+
+export const FeedbackResponse = Type.Object({
+  id: Type.String(),
+  messageId: Type.String(),
+  rating: Type.String(),
+  comment: Type.String(),
+  createdAt: Type.String(),
+});
+
+export const TicketReason = Type.Union([Type.Literal('customer-request'), Type.Literal('no-answer'), Type.Literal('negative-feedback')]);
+
+export const HandoffRequest = Type.Object(
+  {
+    conversationId: Type.String({ minLength: 1, maxLength: 100 }),
+    reason: Type.Optional(TicketReason),
+    note: Type.Optional(Type.String({ maxLength: 2000, description: 'Anything the customer wants the person to know' })),
+    language: Type.Optional(Type.Union([Type.Literal('en'), Type.Literal('zh')], { description: 'Language of the reply message' })),
+  },
+  { additionalProperties: false },
+);
+
+export const HandoffResponse = Type.Object({
+  ticket: Type.Object({
+    id: Type.Integer(),
+    number: Type.String({ description: 'Ticket number to quote, e.g. KF-000012' }),
+    status: Type.String(),
+    reason: TicketReason,
+    createdAt: Type.String(),
+  }),
+  message: Type.String({ description: 'What happens next, to show the customer' }),
+});
+
+export const HealthResponse = Type.Object({
+  live: Type.Boolean(),
+  ready: Type.Boolean(),
+  checks: Type.Record(Type.String(), Type.Boolean()),
+});
