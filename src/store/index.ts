@@ -60,6 +60,8 @@ export interface ChunkStore {
    * are removed first: they no longer reflect the file.
    */
   recordDocument(document: DocumentRecord): Promise<void>;
+  /** Writes a document's record without touching its chunks (e.g. a new modification time for identical bytes). */
+  updateDocument(document: DocumentRecord): Promise<void>;
   /** Removes a document's chunks, then its record. Removing an unknown path does nothing. */
   removeDocument(path: string): Promise<void>;
   /** Vectors already stored for these text hashes (reuse instead of re-embedding). */
@@ -344,6 +346,10 @@ function createStore(parts: StoreParts): ChunkStore {
         await deleteChunksOf(document.path);
         await writeDocument({ ...document, chunkCount: 0 });
       });
+    },
+
+    async updateDocument(document) {
+      await wrap(document.path, async () => writeDocument(document));
     },
 
     async removeDocument(path) {

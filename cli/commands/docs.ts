@@ -1,0 +1,69 @@
+import path from 'node:path';
+import type { Command } from 'commander';
+import { loadConfig } from '../../src/config/index.ts';
+import { KefuError } from '../../src/errors/index.ts';
+import { openStore } from '../../src/store/index.ts';
+
+function table(rows: string[][]): string {
+  const widths = rows[0]?.map((_, column) => Math.min(50, Math.max(...rows.map((row) => (row[column] ?? '').length)))) ?? [];
+  return rows.map((row) => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column] ?? 0))).join('  ').trimEnd()).join('\n');
+}
+
+export function register(program: Command): void {
+  const docs = program
+    .command('docs')
+    .description('list the documents in the index, or remove one from it');
+
+  docs
+    .command('list')
+    .description('list indexed and failed documents: path, type, status, chunks, pages, reason, indexed at')
+    .option('--json', 'print the document records as JSON')
+    .action(async (options: { json?: boolean }) => {
+      const config = loadConfig();
+      const store = await openStore({ directory: config.indexDir });
+      try {
+        const documents = await store.listDocuments();
+        if (options.json) {
+          console.log(JSON.stringify(documents, null, 2));
+          return;
+        }
+        if (documents.length === 0) {
+          console.log(`No documents indexed yet. Put files in ${config.inboxDir} and run \`npx kefu ingest\`.`);
+          return;
+        }
+        console.log(table([
+          ['path', 'type', 'status', 'chunks', 'pages', 'indexed at', 'reason'],
+          ...documents.map((document) => [document.path, document.type, document.status, String(document.chunkCount), String(document.pageCount || '-'), document.indexedAt.slice(0, 19).replace('T', ' '), document.reason]),
+        ]));
+        const failed = documents.filter((document) => document.status !== 'indexed').length;
+        console.log(`\n${documents.length} documents (${documents.length - failed} indexed, ${failed} not indexed), ${await store.countChunks()} chunks; model ${(await store.modelId()) ?? 'none yet'}`);
+      } finally {
+        await store.close();
+      }
+    });
+
+  docs
+    .command('remove')
+    .description('remove a document and its chunks from the index (the file itself is not deleted)')
+    .argument('<path>', 'the document path as `kefu docs list` shows it (or the file path inside the inbox)')
+    .addHelpText('after', `
+The file on disk is left alone. If it is still in the inbox, the next \`kefu ingest\` (or \`kefu watch\`)
+indexes it again: to keep it out for good, move it out of the inbox instead.`)
+    .action(async (given: string) => {
+      const config = loadConfig();
+      const store = await openStore({ directory: config.indexDir });
+      try {
+        const asInboxKey = path.relative(config.inboxDir, path.resolve(given)).split(path.sep).join('/');
+        const candidates = [given.split(path.sep).join('/'), asInboxKey];
+        let found: string | undefined;
+        for (const candidate of candidates) if (!found && (await store.getDocument(candidate))) found = candidate;
+        if (!found) throw new KefuError('DOCUMENT_NOT_FOUND', { detail: given });
+        const document = await store.getDocument(found);
+        await store.removeDocument(found);
+        await store.optimize();
+        console.log(`Removed ${found} (${document?.chunkCount ?? 0} chunks) from the index. The file itself was not touched.`);
+      } finally {
+        await store.close();
+      }
+    });
+}

@@ -1,0 +1,43 @@
+import type { Command } from 'commander';
+import { watchFolder } from '../../ingest/watch.ts';
+import { loadConfig } from '../../src/config/index.ts';
+import { createEmbedder } from '../../src/embeddings/index.ts';
+import { openStore } from '../../src/store/index.ts';
+
+function stamp(): string {
+  return new Date().toISOString().slice(11, 19);
+}
+
+export function register(program: Command): void {
+  program
+    .command('watch')
+    .description('follow the inbox (KEFU_INBOX) and keep the index in sync as files are added, changed or deleted')
+    .option('--folder <path>', 'follow this folder instead of the inbox')
+    .addHelpText('after', `
+Starts with a full sync, then re-syncs after each burst of changes: it waits KEFU_WATCH_DEBOUNCE_MS
+(default 1500 ms) of quiet, and waits for files still being copied. Hundreds of files dropped at once become
+one sync. Each outcome (indexed, failed with its reason, removed) is logged. The inbox is created if missing.
+Stop with Ctrl-C: the document being written is finished first, and the index stays consistent.`)
+    .action(async (options: { folder?: string }) => {
+      const config = loadConfig();
+      const store = await openStore({ directory: config.indexDir });
+      const logger = {
+        info: (message: string) => console.log(`${stamp()} ${message}`),
+        warn: (message: string) => console.log(`${stamp()} ${message}`),
+        error: (message: string) => console.error(`${stamp()} ${message}`),
+      };
+      const embedder = await createEmbedder({ config, logger });
+      const watcher = await watchFolder({ config, store, embedder, logger, ...(options.folder ? { root: options.folder } : {}) });
+      logger.info(`syncing ${watcher.root} …`);
+      await watcher.ready;
+      await new Promise<void>((resolve) => {
+        const stop = () => resolve();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+      logger.info('stopping…');
+      await watcher.close();
+      await embedder.dispose();
+      await store.close();
+    });
+}

@@ -1,0 +1,466 @@
+/**
+ * Incremental sync of a folder into the index: new and changed files are parsed, chunked, embedded and
+ * written; unchanged files are skipped by size + modification time, then by content hash; deleted files
+ * are removed; a file that fails is recorded with its reason while the rest of the batch goes on.
+ *
+ * Crash safety: each document is written as one commit for its chunks followed by one for its record.
+ * A run that starts removes chunks left without a record and re-does documents whose stored chunk count
+ * does not match their record, so a kill at any point leaves a searchable index and the next run finishes.
+ *
+ * @example
+ *   const summary = await syncFolder({ config, store, embedder, root: config.inboxDir });
+ *   console.log(summary.indexed.length, summary.failed);
+ */
+import { createHash } from 'node:crypto';
+import type { Dirent, Stats } from 'node:fs';
+import { lstat, readdir, readFile, realpath, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { Config } from '../src/config/index.ts';
+import type { Embedder } from '../src/embeddings/types.ts';
+import { KefuError, type ErrorCode } from '../src/errors/index.ts';
+import type { ChunkStore } from '../src/store/index.ts';
+import type { ChunkRecord, DocumentRecord } from '../src/store/types.ts';
+import { detectLanguage, keywordText } from '../src/text/index.ts';
+import { chunkDocument } from './chunker.ts';
+import { loadFile } from './loaders/index.ts';
+import type { ChunkDraft, ParsedDocument } from './types.ts';
+
+export interface IndexedFile {
+  path: string;
+  chunks: number;
+  pages: number;
+  /** Chunks whose vectors were computed in this run. */
+  embedded: number;
+  /** Chunks whose vectors were reused because their embedded text was already in the index. */
+  reused: number;
+  /** Problems that did not stop the file from being indexed (e.g. FAQ rows without an answer). */
+  warnings: string[];
+}
+
+export interface FailedFile {
+  path: string;
+  code: ErrorCode;
+  /** The error message, for people. */
+  reason: string;
+  hint: string;
+}
+
+export interface SyncSummary {
+  /** Folder the paths are relative to. */
+  root: string;
+  indexed: IndexedFile[];
+  /** Unchanged since the last run. */
+  skipped: string[];
+  failed: FailedFile[];
+  removed: string[];
+  chunksEmbedded: number;
+  chunksReused: number;
+  /** The model id the index held before, when this run re-embedded everything because it changed. */
+  modelChangedFrom?: string;
+  /** True when the signal stopped the run early (the rest is done by the next run). */
+  aborted: boolean;
+  milliseconds: number;
+}
+
+export type SyncEvent =
+  | { type: 'model-changed'; previousModelId: string; modelId: string }
+  | { type: 'reconciled'; orphanChunks: number; staleDocuments: number }
+  | { type: 'scanned'; root: string; filesTotal: number; files: string[] }
+  | { type: 'file-start'; path: string; filesDone: number; filesTotal: number }
+  | { type: 'chunks'; path: string; chunksDone: number; chunksInFile: number; filesDone: number; filesTotal: number }
+  | { type: 'file'; outcome: 'indexed' | 'skipped' | 'failed' | 'removed'; path: string; detail?: IndexedFile | FailedFile; filesDone: number; filesTotal: number; chunksDone: number };
+
+export interface SyncFolderOptions {
+  config: Config;
+  store: ChunkStore;
+  embedder: Embedder;
+  /** The folder document keys are relative to. */
+  root: string;
+  /** Files or folders inside `root` to sync (default: all of `root`). Deletions are detected only inside them. */
+  paths?: string[];
+  onProgress?: (event: SyncEvent) => void;
+  signal?: AbortSignal;
+}
+
+/** Names that are never documents: hidden files, editor swap files, partial downloads, Office lock files. */
+export function isIgnoredName(name: string): boolean {
+  const lower = name.toLowerCase();
+  return (
+    name.startsWith('.') ||
+    name.startsWith('~$') ||
+    name.endsWith('~') ||
+    /\.(swp|swx|swo|tmp|temp|part|partial|crdownload|download|lock)$/.test(lower) ||
+    lower === 'thumbs.db' ||
+    lower === 'desktop.ini'
+  );
+}
+
+function sha256(data: string | Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/** Stable chunk id: `${sha1(docPath)[0..12]}-${ordinal}`. */
+export function chunkId(docPath: string, ordinal: number): string {
+  return `${createHash('sha1').update(docPath).digest('hex').slice(0, 12)}-${ordinal}`;
+}
+
+function toKey(root: string, absolute: string): string {
+  return path.relative(root, absolute).split(path.sep).join('/');
+}
+
+function isInside(parent: string, child: string): boolean {
+  const relative = path.relative(parent, child);
+  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
+}
+
+function typeFromName(name: string): string {
+  const extension = path.extname(name).toLowerCase().slice(1);
+  const types: Record<string, string> = { pdf: 'pdf', md: 'markdown', markdown: 'markdown', txt: 'text', html: 'html', htm: 'html', docx: 'docx', csv: 'faq', xlsx: 'faq', json: 'faq' };
+  return types[extension] ?? 'unknown';
+}
+
+function asKefuError(error: unknown, filePath: string): KefuError {
+  if (error instanceof KefuError) return error;
+  const code = (error as { code?: unknown } | undefined)?.code;
+  if (code === 'ENOENT') return new KefuError('INGEST_VANISHED', { detail: path.basename(filePath), cause: error });
+  if (code === 'EACCES' || code === 'EPERM') return new KefuError('STORE_FAILED', { detail: `${path.basename(filePath)} is not readable`, cause: error, hint: 'Check the file permissions.' });
+  // A loader that throws something other than a KefuError met input it did not expect: damaged, as far as we can tell.
+  return new KefuError('INGEST_CORRUPT', { detail: path.basename(filePath), cause: error });
+}
+
+/** What is embedded for a passage: the title and heading path give a chunk the context it was written in. */
+export function embeddingText(title: string, draft: ChunkDraft): string {
+  if (draft.kind === 'faq') return draft.text;
+  const headings = draft.headingPath.filter((heading, index) => !(index === 0 && heading === title));
+  const context = [title, ...headings].filter(Boolean).join(' > ');
+  return context ? `${context}: ${draft.text}` : draft.text;
+}
+
+function toChunkRecord(docPath: string, parsed: ParsedDocument, draft: ChunkDraft): Omit<ChunkRecord, 'vector'> & { embedText: string } {
+  const headingPath = draft.headingPath.join(' > ');
+  const faq = draft.faq;
+  const questions = faq ? [faq.question, ...faq.alternates].join('\n') : '';
+  const embedText = embeddingText(parsed.title, draft);
+  return {
+    id: chunkId(docPath, draft.ordinal),
+    docPath,
+    title: parsed.title,
+    docType: parsed.type,
+    kind: draft.kind,
+    ordinal: draft.ordinal,
+    headingPath,
+    page: draft.page ?? 0,
+    text: draft.text,
+    language: detectLanguage(draft.text),
+    questions,
+    answer: faq?.answer ?? '',
+    category: faq?.category ?? '',
+    faqId: faq?.id ?? '',
+    keywords: faq ? keywordText(`${questions}\n${faq.answer}`) : keywordText(`${headingPath} ${draft.text}`),
+    textHash: sha256(embedText),
+    embedText,
+  };
+}
+
+interface FileEntry {
+  key: string;
+  absolute: string;
+  /** Set when the entry is already known to be bad (outside the root via a symlink, broken link). */
+  problem?: KefuError;
+}
+
+/** Lists the documents under `scope` (a file or folder inside `root`), sorted by key. */
+async function listFiles(root: string, realRoot: string, scope: string): Promise<{ files: FileEntry[]; missing: boolean }> {
+  const files: FileEntry[] = [];
+  let scopeStats: Stats;
+  try {
+    scopeStats = await lstat(scope);
+  } catch {
+    return { files, missing: true };
+  }
+
+  async function visitEntry(absolute: string, isDirectory: boolean, isSymbolicLink: boolean): Promise<void> {
+    const key = toKey(root, absolute);
+    if (isSymbolicLink) {
+      let target: string;
+      try {
+        target = await realpath(absolute);
+      } catch (error) {
+        files.push({ key, absolute, problem: new KefuError('INGEST_NOT_FOUND', { detail: `${key} (a link to a missing file)`, cause: error }) });
+        return;
+      }
+      if (!isInside(realRoot, target)) {
+        files.push({ key, absolute, problem: new KefuError('INGEST_OUTSIDE_INBOX', { detail: `${key} → ${target}` }) });
+        return;
+      }
+      // Links to folders inside the root are not followed: their files are listed under their real path already.
+      if ((await stat(absolute)).isDirectory()) return;
+      files.push({ key, absolute });
+      return;
+    }
+    if (isDirectory) {
+      await visitFolder(absolute);
+      return;
+    }
+    files.push({ key, absolute });
+  }
+
+  async function visitFolder(folder: string): Promise<void> {
+    let entries: Dirent[];
+    try {
+      entries = await readdir(folder, { withFileTypes: true });
+    } catch {
+      return; // vanished while listing: its documents count as deleted
+    }
+    for (const entry of entries) {
+      if (isIgnoredName(entry.name)) continue;
+      if (!entry.isFile() && !entry.isDirectory() && !entry.isSymbolicLink()) continue; // sockets, fifos
+      await visitEntry(path.join(folder, entry.name), entry.isDirectory(), entry.isSymbolicLink());
+    }
+  }
+
+  if (scopeStats.isDirectory()) await visitFolder(scope);
+  else await visitEntry(scope, false, scopeStats.isSymbolicLink());
+  return { files, missing: false };
+}
+
+/** A file read, parsed and chunked, waiting for its vectors. */
+type Prepared =
+  | { kind: 'skipped'; key: string; refreshRecord?: DocumentRecord }
+  | { kind: 'failed'; key: string; error: KefuError; record: DocumentRecord }
+  | { kind: 'ready'; key: string; record: DocumentRecord; warnings: string[]; chunks: Array<Omit<ChunkRecord, 'vector'> & { embedText: string }> };
+
+/**
+ * Syncs `root` (or the given files and folders inside it) into the store.
+ *
+ * @example
+ *   const summary = await syncFolder({ config, store, embedder, root: '/srv/kefu/inbox', onProgress: console.log });
+ */
+export async function syncFolder(options: SyncFolderOptions): Promise<SyncSummary> {
+  const started = performance.now();
+  const { config, store, embedder, signal } = options;
+  const emit = options.onProgress ?? (() => {});
+  const root = path.resolve(options.root);
+  const summary: SyncSummary = { root, indexed: [], skipped: [], failed: [], removed: [], chunksEmbedded: 0, chunksReused: 0, aborted: false, milliseconds: 0 };
+
+  // 1. The model: vectors of another model are never mixed with this one's.
+  const change = await store.useModel({ modelId: embedder.modelId, dimension: embedder.dimension });
+  if (change.changed && change.previousModelId) {
+    summary.modelChangedFrom = change.previousModelId;
+    emit({ type: 'model-changed', previousModelId: change.previousModelId, modelId: embedder.modelId });
+  }
+
+  // 2. Reconcile what a crash may have left: chunks without a record, records whose chunks do not match.
+  const orphanChunks = await store.removeOrphanChunks();
+  const counts = await store.chunkCountsByDocument();
+  const records = new Map((await store.listDocuments()).map((record) => [record.path, record]));
+  const stale = new Set([...records.values()].filter((record) => record.status === 'indexed' && (counts.get(record.path) ?? 0) !== record.chunkCount).map((record) => record.path));
+  if (orphanChunks > 0 || stale.size > 0) emit({ type: 'reconciled', orphanChunks, staleDocuments: stale.size });
+
+  // 3. List the files in scope.
+  let realRoot: string;
+  try {
+    realRoot = await realpath(root);
+  } catch (error) {
+    throw new KefuError('INGEST_NOT_FOUND', { detail: root, cause: error });
+  }
+  const scopes = (options.paths && options.paths.length > 0 ? options.paths : [root]).map((scope) => path.resolve(root, scope));
+  const files = new Map<string, FileEntry>();
+  const scopeKeys: string[] = [];
+  for (const scope of scopes) {
+    if (!isInside(root, scope)) throw new KefuError('INGEST_OUTSIDE_INBOX', { detail: `${scope} is not inside ${root}` });
+    const listed = await listFiles(root, realRoot, scope);
+    const scopeKey = toKey(root, scope);
+    scopeKeys.push(scopeKey);
+    const known = [...records.values()].some((record) => record.path === scopeKey || record.path.startsWith(`${scopeKey}/`));
+    if (listed.missing && !known) summary.failed.push(failure(scopeKey, new KefuError('INGEST_NOT_FOUND', { detail: scope })));
+    for (const file of listed.files) files.set(file.key, file);
+  }
+  const fileList = [...files.values()].sort((left, right) => left.key.localeCompare(right.key));
+  const filesTotal = fileList.length;
+  emit({ type: 'scanned', root, filesTotal, files: fileList.map((file) => file.key) });
+
+  let filesDone = 0;
+  let chunksDone = 0;
+  let changedIndex = false;
+  const fileDone = (outcome: 'indexed' | 'skipped' | 'failed' | 'removed', key: string, detail?: IndexedFile | FailedFile) => {
+    if (outcome !== 'removed') filesDone++;
+    emit({ type: 'file', outcome, path: key, ...(detail ? { detail } : {}), filesDone, filesTotal, chunksDone });
+  };
+
+  // 4. Deleted files: records of this root, inside the synced scopes, whose file is gone.
+  const inScope = (key: string) => scopeKeys.some((scopeKey) => scopeKey === '' || key === scopeKey || key.startsWith(`${scopeKey}/`));
+  for (const record of records.values()) {
+    if (signal?.aborted) break;
+    if ((record.root ?? '') !== root || !inScope(record.path) || files.has(record.path)) continue;
+    await store.removeDocument(record.path);
+    changedIndex = true;
+    summary.removed.push(record.path);
+    fileDone('removed', record.path);
+  }
+
+  // 5. Parse the next file while the current one is embedded: the model runs on onnxruntime's threads,
+  //    parsing on this one, so both cores stay busy.
+  const prepare = (file: FileEntry): Promise<Prepared> => prepareFile({ config, embedder, root, file, record: records.get(file.key), forced: stale.has(file.key) });
+  let next = fileList[0] ? prepare(fileList[0]) : undefined;
+  for (let index = 0; index < fileList.length && next; index++) {
+    const file = fileList[index];
+    if (!file) break;
+    emit({ type: 'file-start', path: file.key, filesDone, filesTotal });
+    const prepared = await next;
+    next = signal?.aborted ? undefined : fileList[index + 1] ? prepare(fileList[index + 1] as FileEntry) : undefined;
+    if (prepared.kind === 'skipped') {
+      if (prepared.refreshRecord) await store.updateDocument(prepared.refreshRecord);
+      summary.skipped.push(prepared.key);
+      fileDone('skipped', prepared.key);
+      continue;
+    }
+    if (prepared.kind === 'failed') {
+      await recordFailure(store, prepared.record, prepared.error);
+      changedIndex = true;
+      const failed = failure(prepared.key, prepared.error);
+      summary.failed.push(failed);
+      fileDone('failed', prepared.key, failed);
+      continue;
+    }
+    try {
+      const result = await embedAndWrite({ store, embedder, prepared, signal, onChunks: (done) => {
+        emit({ type: 'chunks', path: prepared.key, chunksDone: chunksDone + done, chunksInFile: prepared.chunks.length, filesDone, filesTotal });
+      } });
+      changedIndex = true;
+      chunksDone += result.chunks;
+      summary.chunksEmbedded += result.embedded;
+      summary.chunksReused += result.reused;
+      summary.indexed.push(result);
+      fileDone('indexed', prepared.key, result);
+    } catch (error) {
+      if (error instanceof KefuError && (error.code === 'STORE_FAILED' || error.code.startsWith('MODEL_'))) throw error; // not the file's fault: stop
+      if (signal?.aborted) break;
+      const kefuError = asKefuError(error, file.absolute);
+      await recordFailure(store, prepared.record, kefuError);
+      const failed = failure(prepared.key, kefuError);
+      summary.failed.push(failed);
+      fileDone('failed', prepared.key, failed);
+    }
+    if (signal?.aborted) break;
+  }
+  summary.aborted = signal?.aborted ?? false;
+
+  // 6. Fold new rows into the full-text index and compact the small per-document commits.
+  if (changedIndex || orphanChunks > 0) await store.optimize();
+  summary.milliseconds = Math.round(performance.now() - started);
+  return summary;
+}
+
+function failure(key: string, error: KefuError): FailedFile {
+  return { path: key, code: error.code, reason: error.message, hint: error.hint };
+}
+
+async function recordFailure(store: ChunkStore, record: DocumentRecord, error: KefuError): Promise<void> {
+  await store.recordDocument({ ...record, status: 'failed', reason: `${error.code}: ${error.message}`, chunkCount: 0, indexedAt: new Date().toISOString() });
+}
+
+async function prepareFile(options: { config: Config; embedder: Embedder; root: string; file: FileEntry; record: DocumentRecord | undefined; forced: boolean }): Promise<Prepared> {
+  const { config, embedder, root, file, record, forced } = options;
+  const base: DocumentRecord = {
+    path: file.key, root, title: path.basename(file.key), type: typeFromName(file.key), contentHash: '', size: 0, status: 'failed',
+    reason: '', chunkCount: 0, pageCount: 0, modifiedAt: '', indexedAt: new Date().toISOString(),
+  };
+  const fail = (error: unknown): Prepared => ({ kind: 'failed', key: file.key, error: asKefuError(error, file.absolute), record: base });
+  if (file.problem) return fail(file.problem);
+  try {
+    const stats = await stat(file.absolute);
+    base.size = stats.size;
+    base.modifiedAt = stats.mtime.toISOString();
+    const unchangedRecord = record && !forced && record.status === 'indexed' && record.contentHash !== '' && (record.root ?? '') === root;
+    // Size and modification time unchanged: do not even read the file.
+    if (unchangedRecord && record.size === stats.size && record.modifiedAt === base.modifiedAt) return { kind: 'skipped', key: file.key };
+    if (stats.size > config.ingest.maxFileBytes) {
+      const megabytes = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+      return fail(new KefuError('INGEST_TOO_LARGE', { detail: `${path.basename(file.key)} (${megabytes(stats.size)}, limit ${megabytes(config.ingest.maxFileBytes)})` }));
+    }
+    if (stats.size === 0) return fail(new KefuError('INGEST_EMPTY', { detail: path.basename(file.key) }));
+    const bytes = await readFile(file.absolute);
+    base.contentHash = sha256(bytes);
+    base.size = bytes.length;
+    // Touched but identical (copied over, re-saved): keep the chunks, just remember the new time.
+    if (unchangedRecord && record.contentHash === base.contentHash) return { kind: 'skipped', key: file.key, refreshRecord: { ...record, size: base.size, modifiedAt: base.modifiedAt } };
+    if (bytes.length === 0) return fail(new KefuError('INGEST_EMPTY', { detail: path.basename(file.key) }));
+    const parsed = await loadFile({ path: file.absolute, bytes, maxFileBytes: config.ingest.maxFileBytes });
+    base.title = parsed.title || base.title;
+    base.type = parsed.type;
+    base.pageCount = parsed.pageCount ?? 0;
+    const drafts = chunkDocument({ document: parsed, countTokens: (text: string) => embedder.countTokens(text), targetTokens: config.ingest.chunkTokens, overlapTokens: config.ingest.chunkOverlap });
+    if (drafts.length === 0) return fail(new KefuError('INGEST_NO_TEXT', { detail: path.basename(file.key), hint: 'The file has no text kefu can index.' }));
+    // Warnings (e.g. FAQ rows skipped) ride along in `reason`, so `kefu docs list` shows them.
+    const reason = (parsed.warnings ?? []).join('; ');
+    return { kind: 'ready', key: file.key, record: { ...base, status: 'indexed', reason, chunkCount: drafts.length }, warnings: parsed.warnings ?? [], chunks: drafts.map((draft) => toChunkRecord(file.key, parsed, draft)) };
+  } catch (error) {
+    return fail(error);
+  }
+}
+
+async function embedAndWrite(options: { store: ChunkStore; embedder: Embedder; prepared: Extract<Prepared, { kind: 'ready' }>; signal: AbortSignal | undefined; onChunks: (done: number) => void }): Promise<IndexedFile> {
+  const { store, embedder, prepared, signal, onChunks } = options;
+  const vectors = await store.vectorsByTextHash(prepared.chunks.map((chunk) => chunk.textHash));
+  const reused = prepared.chunks.filter((chunk) => vectors.has(chunk.textHash)).length;
+  // Identical texts inside the document are embedded once.
+  const missing = [...new Map(prepared.chunks.filter((chunk) => !vectors.has(chunk.textHash)).map((chunk) => [chunk.textHash, chunk.embedText])).entries()];
+  // Slices of a few model batches: progress moves while the embedder still sorts texts by length within a slice.
+  const slice = 64;
+  let done = reused;
+  onChunks(done);
+  for (let start = 0; start < missing.length; start += slice) {
+    signal?.throwIfAborted();
+    const part = missing.slice(start, start + slice);
+    const embedded = await embedder.embedDocuments(part.map(([, text]) => text));
+    part.forEach(([hash], position) => vectors.set(hash, embedded[position] ?? []));
+    done = Math.min(prepared.chunks.length, done + part.length);
+    onChunks(done);
+  }
+  const chunks: ChunkRecord[] = prepared.chunks.map(({ embedText: _embedText, ...chunk }) => ({ ...chunk, vector: vectors.get(chunk.textHash) ?? [] }));
+  await store.replaceDocument({ document: { ...prepared.record, indexedAt: new Date().toISOString() }, chunks });
+  return { path: prepared.key, chunks: chunks.length, pages: prepared.record.pageCount, embedded: missing.length, reused, warnings: prepared.warnings };
+}
+
+export interface IngestFilesOptions extends Omit<SyncFolderOptions, 'root' | 'paths'> {
+  /** Files or folders. Inside the inbox: keys relative to the inbox. A folder outside it: keys relative to that folder. */
+  paths: string[];
+}
+
+/**
+ * Ingests explicit files and folders: each is synced under the root its keys are relative to (the inbox when
+ * it lies inside the inbox, else the folder itself, or a file's folder).
+ *
+ * @example
+ *   const summaries = await ingestFiles({ config, store, embedder, paths: ['../shared/eval-data/northwind/pdfs'] });
+ */
+export async function ingestFiles(options: IngestFilesOptions): Promise<SyncSummary[]> {
+  const inbox = path.resolve(options.config.inboxDir);
+  const groups = new Map<string, string[]>();
+  const summaries: SyncSummary[] = [];
+  for (const given of options.paths) {
+    const absolute = path.resolve(given);
+    let root: string;
+    if (isInside(inbox, absolute)) root = inbox;
+    else {
+      let stats: Stats;
+      try {
+        stats = await lstat(absolute);
+      } catch (error) {
+        const notFound = new KefuError('INGEST_NOT_FOUND', { detail: given, cause: error });
+        summaries.push({ root: path.dirname(absolute), indexed: [], skipped: [], failed: [failure(given, notFound)], removed: [], chunksEmbedded: 0, chunksReused: 0, aborted: false, milliseconds: 0 });
+        continue;
+      }
+      root = stats.isDirectory() ? absolute : path.dirname(absolute);
+    }
+    const list = groups.get(root) ?? [];
+    list.push(absolute);
+    groups.set(root, list);
+  }
+  for (const [root, paths] of groups) {
+    if (options.signal?.aborted) break;
+    summaries.push(await syncFolder({ ...options, root, paths: paths.includes(root) ? [] : paths }));
+  }
+  return summaries;
+}
