@@ -37,6 +37,11 @@ const LIST_BULLET = /^(?:[-*•·]|\d+[.)、]|[（(]?[一二三四五六七八�
 const THINK_OPEN = '<think>';
 const THINK_CLOSE = '</think>';
 
+/** Removes [n] markers (and the space before them): "Done [1]." → "Done." */
+export function stripCitationMarkers(text: string): string {
+  return text.replace(new RegExp(String.raw`\s*${MARKER_SOURCE}`, 'gu'), '');
+}
+
 /**
  * Moves citation markers written after the sentence end to before it ("text. [1] Next" →
  * "text [1]. Next") so that sentence splitting keeps each marker with its own sentence.

@@ -3,7 +3,7 @@
  * are data: they go inside delimiters the system prompt names, and any text in them that looks like
  * one of our delimiters is defused, so a document cannot close the block and speak as us.
  */
-import { NOT_FOUND_MARKER } from './citations.ts';
+import { NOT_FOUND_MARKER, stripCitationMarkers } from './citations.ts';
 
 export interface SourcePassage {
   /** The number the model cites as [n], 1-based. */
@@ -56,7 +56,7 @@ function formatConversation(history: ReadonlyArray<ConversationTurn>): string {
   return history
     .slice(-HISTORY_TURNS)
     // Old answers cite old source numbers; without the markers they cannot be mistaken for today's sources.
-    .map((turn) => `${turn.role === 'user' ? 'Customer' : 'Assistant'}: ${clip(turn.text.replace(/\[\d+\]/g, '').replace(/\s+/g, ' ').trim(), MAX_TURN_CHARS)}`)
+    .map((turn) => `${turn.role === 'user' ? 'Customer' : 'Assistant'}: ${clip(stripCitationMarkers(turn.text).replace(/\s+/g, ' ').trim(), MAX_TURN_CHARS)}`)
     .map(defuse)
     .join('\n');
 }
