@@ -57,6 +57,7 @@ const RetrievedPassage = Type.Object({
   page: Type.Optional(Type.Integer()),
   headingPath: Type.String(),
   kind: Type.Union([Type.Literal('passage'), Type.Literal('faq')]),
+  faqId: Type.Optional(Type.String()),
   text: Type.String(),
   score: Type.Number(),
   keywordScore: Type.Optional(Type.Number()),
