@@ -18,6 +18,13 @@ describe('validateCitations', () => {
     expect(validateCitations('Returns need the receipt [0].', 2)).toEqual({ sentences: [], dropped: ['Returns need the receipt [0].'] });
   });
 
+  it('leaves a citation in the middle of a sentence where it stands', () => {
+    expect(validateCitations('According to [2], returns are free. Per the policy[1] refunds take 14 days.', 2).sentences).toEqual([
+      { text: 'According to [2], returns are free.', citations: [2] },
+      { text: 'Per the policy [1] refunds take 14 days.', citations: [1] },
+    ]);
+  });
+
   it('splits Chinese sentences and accepts full-width brackets', () => {
     expect(validateCitations('退货需在30天内申请。[1]请保留发票【2】！我们很高兴为您服务。', 2)).toEqual({
       sentences: [

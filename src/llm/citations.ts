@@ -63,10 +63,22 @@ function citedNumbers(sentence: string): number[] {
   return numbers;
 }
 
-/** A sentence rendered with normalized markers before its final punctuation: "Text [1][2]." / "文本[1]。" */
-function renderSentence(body: string, citations: number[]): string {
+const MARKER_WITH_SPACE = new RegExp(String.raw`\s*${MARKER_SOURCE}`, 'gu');
+// English text gets a space before a marker ("days [1]"), Chinese none ("7天[1]").
+const NEEDS_SPACE_BEFORE_MARKER = /(?<=[^\s\p{Script=Han}\]\u3000-\u303f\uff00-\uffef([（【])(?=\[\d)/gu;
+
+/**
+ * A sentence with its markers normalized where they stand ("[1, 4]" → "[1]" when 4 does not exist,
+ * "【2】" → "[2]"), list bullets and bold removed, and a final full stop when it had none:
+ * "Refunds take 14 days [1]." / "退款需7天[1]。" / "According to [2], returns are free."
+ */
+function renderSentence(body: string, validNumbers: ReadonlySet<number>): string {
   const plain = body
-    .replace(MARKER, '')
+    .replace(MARKER_WITH_SPACE, (marker) => {
+      const numbers = [...new Set(Array.from(marker.matchAll(/\d+/g), (digits) => Number(digits[0])))].filter((n) => validNumbers.has(n));
+      return numbers.map((n) => `[${n}]`).join('');
+    })
+    .replace(NEEDS_SPACE_BEFORE_MARKER, ' ')
     .replace(LIST_BULLET, '')
     .replace(/\*\*|__/g, '') // markdown bold: the chat window shows plain text
     .replace(/\s+/g, ' ')
@@ -74,11 +86,9 @@ function renderSentence(body: string, citations: number[]): string {
     .trim();
   const punctuation = plain.match(TERMINAL_PUNCTUATION)?.[0] ?? '';
   const core = plain.slice(0, plain.length - punctuation.length).trimEnd();
-  const markers = citations.map((n) => `[${n}]`).join('');
-  const chinese = hasHan(core.slice(-1)) || /[，、：；]$/u.test(core);
   // List items come without a full stop; give them one so joined sentences read as prose.
   const ending = punctuation && !/[:：]$/u.test(punctuation) ? punctuation : hasHan(core) ? '。' : '.';
-  return `${core}${chinese ? '' : ' '}${markers}${ending}`;
+  return `${core}${ending}`;
 }
 
 /** Joins validated sentences into the answer text: a space between English sentences, none after Chinese ones. */
@@ -154,7 +164,7 @@ export function createCitationFilter(options: {
       dropped.push(piece);
       return;
     }
-    const sentence = { text: renderSentence(piece, valid), citations: valid };
+    const sentence = { text: renderSentence(piece, options.validNumbers), citations: valid };
     const delta = separatorBefore(shown) + sentence.text;
     shown += delta;
     sentences.push(sentence);
