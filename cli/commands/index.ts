@@ -6,6 +6,8 @@ import { register as docs } from './docs.ts';
 import { register as evaluate } from './eval.ts';
 import { register as ingest } from './ingest.ts';
 import { register as model } from './model.ts';
+import { register as serve } from './serve.ts';
+import { register as tickets } from './tickets.ts';
 import { register as watch } from './watch.ts';
 
-export const commands: Array<(program: Command) => void> = [ingest, watch, docs, ask, evaluate, config, model];
+export const commands: Array<(program: Command) => void> = [serve, ingest, watch, docs, ask, tickets, evaluate, config, model];

@@ -1,0 +1,38 @@
+import type { Command } from 'commander';
+import { loadConfig } from '../../src/config/index.ts';
+import { openSqliteRecords } from '../../src/records/index.ts';
+import type { TicketRecord } from '../../src/records/types.ts';
+
+function printTicket(ticket: TicketRecord): void {
+  console.log(`${ticket.number}  ${ticket.status.padEnd(6)}  ${ticket.reason.padEnd(17)}  ${ticket.createdAt}  conversation ${ticket.conversationId}`);
+  if (ticket.note) console.log(`  note: ${ticket.note}`);
+  for (const message of ticket.transcript) {
+    const who = message.role === 'user' ? 'customer' : message.role === 'assistant' ? 'kefu' : 'system';
+    const outcome = message.outcome ? ` (${message.outcome})` : '';
+    console.log(`  ${who.padEnd(8)}${outcome}: ${message.text.replace(/\s+/g, ' ')}`);
+  }
+  console.log('');
+}
+
+export function register(program: Command): void {
+  const tickets = program.command('tickets').description('hand-over tickets (工单) opened when customers asked for a person');
+  tickets
+    .command('list')
+    .description('list tickets, newest first, each with the conversation transcript')
+    .option('--all', 'include closed tickets (default: open only)')
+    .option('-n, --limit <n>', 'at most this many tickets', (value) => Number.parseInt(value, 10), 20)
+    .option('--json', 'print the tickets as JSON')
+    .addHelpText('after', '\nExamples:\n  npx kefu tickets list\n  npx kefu tickets list --all --json')
+    .action(async (options: { all?: boolean; limit: number; json?: boolean }) => {
+      const config = loadConfig();
+      const records = openSqliteRecords({ path: config.databasePath });
+      try {
+        const list = await records.listTickets({ status: options.all ? undefined : 'open', limit: options.limit });
+        if (options.json) console.log(JSON.stringify(list, null, 2));
+        else if (list.length === 0) console.log(options.all ? 'No tickets yet.' : 'No open tickets.');
+        else list.forEach(printTicket);
+      } finally {
+        await records.close();
+      }
+    });
+}
