@@ -1,0 +1,129 @@
+/**
+ * Ingestion benchmark (`npm run bench:ingest`).
+ *
+ * 1. Fresh index of the Northwind PDFs (../shared/eval-data/northwind/pdfs, or BENCH_PDF_DIR): pages/s,
+ *    chunks/s, peak RSS. In the same run, the embedding-only throughput on exactly the texts the pipeline
+ *    embedded (same slices), and the ratio pipeline / embedding-only (target >= 0.8).
+ * 2. Re-ingesting the unchanged folder (target < 1 s).
+ * 3. A generated 12-page PDF, ingested, then regenerated with one page edited: how many chunks are re-embedded.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import PDFDocument from 'pdfkit';
+import { syncFolder } from '../ingest/sync.ts';
+import { loadConfig } from '../src/config/index.ts';
+import { createEmbedder } from '../src/embeddings/index.ts';
+import type { Embedder } from '../src/embeddings/types.ts';
+import { openStore } from '../src/store/index.ts';
+
+const repositoryRoot = path.resolve(import.meta.dirname, '..');
+const pdfDir = path.resolve(process.env.BENCH_PDF_DIR ?? path.join(repositoryRoot, '..', 'shared', 'eval-data', 'northwind', 'pdfs'));
+if (!existsSync(pdfDir)) {
+  console.error(`No PDF folder at ${pdfDir}; set BENCH_PDF_DIR.`);
+  process.exit(1);
+}
+
+const scratch = await mkdtemp(path.join(tmpdir(), 'kefu-bench-ingest-'));
+const modelConfig = loadConfig({ env: { ...process.env, KEFU_DATA_DIR: path.join(repositoryRoot, 'data') }, dotenvDir: null, cwd: repositoryRoot });
+const embedder = await createEmbedder({ config: modelConfig, logger: { warn: () => {} } });
+
+/** Records what the pipeline asks to embed, so the embedding-only run embeds exactly the same. */
+const slices: string[][] = [];
+const recording: Embedder = {
+  get modelId() { return embedder.modelId; },
+  get dimension() { return embedder.dimension; },
+  get maxTokens() { return embedder.maxTokens; },
+  get truncatedCount() { return embedder.truncatedCount; },
+  embedDocuments: (texts) => {
+    slices.push(texts);
+    return embedder.embedDocuments(texts);
+  },
+  embedQuery: (text) => embedder.embedQuery(text),
+  countTokens: (text) => embedder.countTokens(text),
+  dispose: async () => {},
+};
+
+let peakRss = process.memoryUsage().rss;
+const sampler = setInterval(() => { peakRss = Math.max(peakRss, process.memoryUsage().rss); }, 50);
+
+// Warm-up so neither measured run pays for onnxruntime's first-call setup.
+await embedder.embedDocuments(['warm up the model', 'a second sentence to warm up']);
+
+const config = loadConfig({ env: { ...process.env, KEFU_DATA_DIR: path.join(scratch, 'data'), KEFU_INBOX: path.join(scratch, 'inbox') }, dotenvDir: null });
+const store = await openStore({ directory: config.indexDir });
+
+// 1. Fresh index.
+let started = performance.now();
+const fresh = await syncFolder({ config, store, embedder: recording, root: pdfDir });
+const freshSeconds = (performance.now() - started) / 1000;
+const pages = fresh.indexed.reduce((sum, file) => sum + file.pages, 0);
+const chunks = fresh.indexed.reduce((sum, file) => sum + file.chunks, 0);
+const freshPeakRss = peakRss;
+if (fresh.failed.length > 0) console.error('failed:', fresh.failed);
+
+// Embedding only, same texts, same slices.
+started = performance.now();
+for (const slice of slices) await embedder.embedDocuments(slice);
+const embedSeconds = (performance.now() - started) / 1000;
+const embeddedTexts = slices.reduce((sum, slice) => sum + slice.length, 0);
+
+// 2. Unchanged re-ingest.
+started = performance.now();
+const again = await syncFolder({ config, store, embedder, root: pdfDir });
+const againSeconds = (performance.now() - started) / 1000;
+
+// 3. Edit one page of one document.
+const topics = ['Returns', 'Refunds', 'Shipping', 'Warranty', 'Repairs', 'Gift cards', 'Loyalty', 'Pickup', 'Recycling', 'Accessibility', 'Privacy', 'Contact'];
+function manual(editedPage?: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const document = new PDFDocument({ info: { Title: 'Lumen Service Manual' } });
+    const parts: Buffer[] = [];
+    document.on('data', (part: Buffer) => parts.push(part));
+    document.on('end', () => resolve(Buffer.concat(parts)));
+    document.on('error', reject);
+    topics.forEach((topic, index) => {
+      if (index > 0) document.addPage();
+      document.fontSize(16).text(topic);
+      const lead = index === editedPage ? `Since May, the ${topic.toLowerCase()} terms changed: ask a store for the new conditions.` : `This page describes our ${topic.toLowerCase()} terms.`;
+      document.fontSize(10).text(`${lead} ${`Customers of Lumen can rely on the ${topic.toLowerCase()} terms in every store and online, and our team explains them on request. `.repeat(14)}`);
+    });
+    document.end();
+  });
+}
+const editDir = path.join(scratch, 'edit');
+await mkdir(editDir);
+await writeFile(path.join(editDir, 'manual.pdf'), await manual());
+const before = await syncFolder({ config, store, embedder, root: editDir });
+await writeFile(path.join(editDir, 'manual.pdf'), await manual(5));
+started = performance.now();
+const after = await syncFolder({ config, store, embedder, root: editDir });
+const editSeconds = (performance.now() - started) / 1000;
+const edited = after.indexed[0];
+
+clearInterval(sampler);
+await store.close();
+await embedder.dispose();
+await rm(scratch, { recursive: true, force: true });
+
+const pipelineRate = chunks / freshSeconds;
+const embeddedRate = fresh.chunksEmbedded / freshSeconds;
+const embedRate = embeddedTexts / embedSeconds;
+const ratio = embeddedRate / embedRate;
+const rows: Array<[string, string, string]> = [
+  ['fresh index: files', `${fresh.indexed.length} indexed, ${fresh.failed.length} failed`, ''],
+  ['fresh index: pages / chunks', `${pages} / ${chunks} (${fresh.chunksEmbedded} embedded, ${fresh.chunksReused} reused)`, ''],
+  ['fresh index: time', `${freshSeconds.toFixed(1)} s`, ''],
+  ['fresh index: pages/s', (pages / freshSeconds).toFixed(1), ''],
+  ['fresh index: chunks/s', pipelineRate.toFixed(1), ''],
+  ['embedding only: chunks/s (same texts)', `${embedRate.toFixed(1)} (${embeddedTexts} texts in ${embedSeconds.toFixed(1)} s)`, ''],
+  ['pipeline / embedding only', `${ratio.toFixed(2)}x`, ratio >= 0.8 ? 'ok (>= 0.8)' : 'BELOW target 0.8'],
+  ['peak RSS', `${(freshPeakRss / 1024 / 1024).toFixed(0)} MB`, ''],
+  ['unchanged re-ingest', `${(againSeconds * 1000).toFixed(0)} ms (${again.skipped.length} skipped)`, againSeconds < 1 ? 'ok (< 1 s)' : 'BELOW target < 1 s'],
+  ['edit one page of a 12-page PDF', `${edited?.embedded ?? '?'} of ${edited?.chunks ?? '?'} chunks re-embedded (${(editSeconds * 1000).toFixed(0)} ms; first ingest ${before.chunksEmbedded})`, edited && edited.embedded <= 3 ? 'ok' : 'check'],
+];
+console.log(`\nIngestion benchmark: ${pdfDir}\nmodel ${embedder.modelId}, batch ${modelConfig.embedding.batchSize}, chunk ${config.ingest.chunkTokens} tokens\n`);
+const width = Math.max(...rows.map(([name]) => name.length));
+const valueWidth = Math.max(...rows.map(([, value]) => value.length));
+for (const [name, value, verdict] of rows) console.log(`${name.padEnd(width)}  ${value.padEnd(valueWidth)}  ${verdict}`);
