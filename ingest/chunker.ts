@@ -48,9 +48,9 @@ interface Unit {
   joiner: string;
 }
 
-function sentenceJoiner(previous: string, next: string): string {
-  // Chinese sentences follow each other without a space.
-  return CJK.test(previous.at(-1) ?? '') && CJK.test(next[0] ?? '') ? '' : ' ';
+function sentenceJoiner(previous: string): string {
+  // After a Chinese sentence (ending in 。！？； or a character) the next follows without a space.
+  return CJK.test(previous.at(-1) ?? '') ? '' : ' ';
 }
 
 /**
@@ -100,7 +100,7 @@ function sectionUnits(section: Section, countTokens: (text: string) => number, m
     let first = true;
     let previous = '';
     for (const sentence of splitSentences(block)) {
-      const unit: Unit = { text: sentence, tokens: countTokens(sentence), joiner: first ? '\n' : sentenceJoiner(previous, sentence) };
+      const unit: Unit = { text: sentence, tokens: countTokens(sentence), joiner: first ? '\n' : sentenceJoiner(previous) };
       if (unit.tokens > maxTokens) units.push(...cutLongSentence(unit, countTokens, maxTokens));
       else units.push(unit);
       first = false;

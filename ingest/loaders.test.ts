@@ -294,3 +294,13 @@ describe('FAQ sheets', () => {
     expectCode(jsonError, 'INGEST_FAQ_COLUMNS', /top-level keys found: "port", "host"/);
   });
 });
+
+describe('plain text titles', () => {
+  it('takes a short first line standing alone as the title, else the file name', async () => {
+    const titled = await load('contact.txt', 'Contact us\n\nEmail support@lumen.example any time.');
+    expect(titled.title).toBe('Contact us');
+    expect(titled.sections[0]?.text).toBe('Email support@lumen.example any time.');
+    const untitled = await load('notes_2026.txt', 'We reply within one day.\n\nPhone lines open at 9.');
+    expect(untitled.title).toBe('notes 2026');
+  });
+});

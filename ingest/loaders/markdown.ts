@@ -99,7 +99,8 @@ export function parseMarkdown({ text, fallbackTitle }: { text: string; fallbackT
     }
     if (/^\s*\|.*\|\s*$/.test(line)) {
       const row = tableRowText(line.trim());
-      if (row !== undefined) buffer.push(stripInlineMarkdown(row));
+      // A blank line after each row: rows are separate statements, not a wrapped sentence.
+      if (row !== undefined) buffer.push(stripInlineMarkdown(row), '');
       continue;
     }
     buffer.push(stripInlineMarkdown(line.replace(/^\s{0,3}>\s?/, '')));
