@@ -1,0 +1,187 @@
+/**
+ * `kefu eval`: answer-quality benchmarks (retrieval ablation, answers, refusals, latency) on a labeled
+ * dataset, with console/JSON/Markdown/HTML reports, a threshold gate and run-to-run comparison.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import cliProgress from 'cli-progress';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { loadConfig } from '../../src/config/index.ts';
+import { KefuError } from '../../src/errors/index.ts';
+import { readCatalog, checkGold } from '../../eval/catalog.ts';
+import { asRunReport, compareReports, renderComparison } from '../../eval/compare.ts';
+import { DEFAULT_SHARED_DATA_DIR, loadDataset, sampleQuestions } from '../../eval/datasets.ts';
+import { checkThresholds, readThresholds, renderGate, THRESHOLDS_FILE } from '../../eval/gate.ts';
+import { renderConsoleTable } from '../../eval/report-text.ts';
+import { DEFAULT_CONFIGURATIONS, runEvaluation } from '../../eval/runner.ts';
+import type { EvalTarget } from '../../eval/types.ts';
+import { REPORTS_DIR, writeReports } from '../../eval/write-reports.ts';
+
+interface EvalOptions {
+  dataset?: string;
+  limit?: number;
+  seed: number;
+  json?: boolean;
+  check?: boolean;
+  thresholds: string;
+  compare?: string[];
+  url?: string;
+  configs?: string[];
+  evalData: string;
+  reports: string;
+  writeReports: boolean;
+  all?: boolean;
+}
+
+function positiveInteger(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 1) throw new InvalidArgumentError('must be a whole number of at least 1');
+  return parsed;
+}
+
+function configurationList(value: string): string[] {
+  const names = value.split(',').map((name) => name.trim()).filter(Boolean);
+  const known = DEFAULT_CONFIGURATIONS.map((configuration) => configuration.name);
+  const unknown = names.filter((name) => !known.includes(name));
+  if (unknown.length > 0) throw new InvalidArgumentError(`unknown configuration ${unknown.join(', ')}; choose from ${known.join(', ')}`);
+  return names;
+}
+
+async function compareFiles(files: string[], json: boolean | undefined): Promise<void> {
+  if (files.length !== 2) throw new InvalidArgumentError('--compare needs two files: <old.json> <new.json>');
+  const [before, after] = await Promise.all(files.map(async (file) => {
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (error) {
+      throw new KefuError('INGEST_NOT_FOUND', { detail: file, cause: error });
+    }
+    try {
+      return asRunReport(JSON.parse(text), file);
+    } catch (error) {
+      if (error instanceof KefuError) throw error;
+      throw new KefuError('DATASET_INVALID', { detail: `${file} is not valid JSON`, cause: error });
+    }
+  }));
+  if (!before || !after) return;
+  const comparison = compareReports(before, after);
+  console.log(json ? JSON.stringify(comparison, null, 2) : renderComparison(comparison));
+}
+
+async function evaluate(options: EvalOptions): Promise<void> {
+  if (!options.dataset) throw new InvalidArgumentError('--dataset is required (northwind, stackfaq, cmrc2018 or a path)');
+  const config = loadConfig();
+  const log = (message: string) => console.error(message);
+  const dataset = await loadDataset({ dataset: options.dataset, evalDir: path.join(config.dataDir, 'eval'), sharedDataDir: options.evalData });
+  const catalog = await readCatalog(dataset.corpusDir);
+  const checked = checkGold(dataset.questions, catalog);
+  const questions = sampleQuestions(checked.questions, options.limit, options.seed);
+  const issues = [...checked.issues];
+  log(`${dataset.name}: ${questions.length} question(s)${options.limit ? ` (seeded subset of ${checked.questions.length})` : ''}, corpus ${catalog.documents.length} file(s) in ${dataset.corpusDir}`);
+  for (const issue of [...dataset.issues, ...checked.issues].slice(0, 10)) {
+    log(`  dataset issue: ${issue.file ?? ''}${issue.line === undefined ? '' : `:${issue.line}`} ${issue.questionId ?? ''} ${issue.message}`.replace(/\s+/g, ' '));
+  }
+
+  // Loaded here, not at the top: the model and index libraries are heavy and --compare needs neither.
+  const { createRemoteTarget, prepareLocalTarget } = await import('../../eval/targets.ts');
+  let target: EvalTarget;
+  let close = async () => {};
+  if (options.url) {
+    target = createRemoteTarget({ url: options.url });
+  } else {
+    const bar = new cliProgress.SingleBar({ format: 'ingest    [{bar}] {value}/{total} files | {chunks} chunks | {file}', stream: process.stderr, hideCursor: true, clearOnComplete: false, noTTYOutput: true, notTTYSchedule: 10_000 }, cliProgress.Presets.shades_classic);
+    let started = false;
+    const local = await prepareLocalTarget({
+      config,
+      dataset,
+      onSync: (event) => {
+        if (event.type === 'scanned') {
+          bar.start(event.filesTotal, 0, { chunks: 0, file: '' });
+          started = true;
+        } else if (event.type === 'file-start') bar.update(event.filesDone, { file: event.path });
+        else if (event.type === 'chunks') bar.update(event.filesDone, { chunks: event.chunksDone, file: event.path });
+        else if (event.type === 'file') bar.update(event.filesDone, { file: event.path });
+      },
+    });
+    if (started) bar.stop();
+    log(`index: ${local.sync.indexed.length} file(s) indexed, ${local.sync.skipped.length} unchanged, ${local.sync.failed.length} failed (${(local.sync.milliseconds / 1000).toFixed(1)} s)`);
+    issues.push(...local.issues);
+    target = local.target;
+    close = local.close;
+  }
+
+  const configurations = options.configs
+    ? DEFAULT_CONFIGURATIONS.filter((configuration) => options.configs?.includes(configuration.name))
+    : DEFAULT_CONFIGURATIONS;
+  const bar = new cliProgress.SingleBar({ format: 'questions [{bar}] {value}/{total} | {configuration} | eta {eta_formatted}', stream: process.stderr, hideCursor: true, noTTYOutput: true, notTTYSchedule: 10_000 }, cliProgress.Presets.shades_classic);
+  let report;
+  try {
+    let started = false;
+    report = await runEvaluation({
+      dataset: { ...dataset, questions },
+      target,
+      configurations,
+      issues,
+      ...(options.limit === undefined ? {} : { limit: options.limit }),
+      onProgress: (progress) => {
+        if (!started) {
+          bar.start(progress.total, 0, { configuration: progress.configuration });
+          started = true;
+        }
+        bar.update(progress.done, { configuration: progress.configuration });
+      },
+    });
+    if (started) bar.stop();
+  } finally {
+    await close();
+  }
+
+  if (options.writeReports) {
+    const files = await writeReports({ report, directory: options.reports });
+    log(`reports: ${files.html}\n         ${files.markdown}\n         ${files.json}`);
+  }
+  if (options.json) console.log(JSON.stringify(report, null, 1));
+  else console.log(renderConsoleTable(report, { all: options.all ?? false }));
+
+  if (options.check) {
+    const gate = checkThresholds(report, await readThresholds(options.thresholds));
+    const text = renderGate(report, gate);
+    if (options.json) console.error(text);
+    else console.log(text);
+    if (gate.failures.length > 0) process.exitCode = 1;
+  }
+}
+
+export function register(program: Command): void {
+  program
+    .command('eval')
+    .description('measure answer quality on a labeled dataset: retrieval ablation (keyword, vector, hybrid variants), answers, refusals, latency')
+    .addOption(new Option('-d, --dataset <name|path>', 'northwind, stackfaq, cmrc2018 (read from --eval-data), or a dataset folder / .jsonl file (see eval/README.md)'))
+    .option('-n, --limit <n>', 'score a deterministic subset of n questions (seeded sample)', positiveInteger)
+    .option('--seed <n>', 'seed of the --limit sample', positiveInteger, 42)
+    .option('--json', 'print the full per-question results as JSON (what --compare reads) instead of the table')
+    .option('--check', 'exit with status 1 when a metric is below its threshold (eval/thresholds.json)')
+    .option('--thresholds <file>', 'thresholds file for --check', THRESHOLDS_FILE)
+    .option('--compare <files...>', 'compare two JSON reports: --compare <old.json> <new.json> (lists what improved and regressed)')
+    .option('--url <url>', 'evaluate a running kefu server (POST <url>/api/chat) instead of a local index')
+    .option('--configs <names>', `comma-separated subset of configurations (${DEFAULT_CONFIGURATIONS.map((configuration) => configuration.name).join(', ')})`, configurationList)
+    .option('--eval-data <dir>', 'folder holding the built-in datasets', DEFAULT_SHARED_DATA_DIR)
+    .option('--reports <dir>', 'where the JSON, Markdown and HTML reports are written', REPORTS_DIR)
+    .option('--no-write-reports', 'do not write report files')
+    .option('--all', 'show every metric in the console table')
+    .addHelpText('after', `
+Configurations (one run, side by side): keyword, vector, hybrid-rrf and hybrid-weighted run retrieval only;
+hybrid-adaptive (the default pipeline) also composes answers and is scored on answers and refusals.
+The corpus is ingested with the normal pipeline into <data dir>/eval/<dataset>/index (reused by later runs).
+
+Examples:
+  npx kefu eval --dataset northwind
+  npx kefu eval --dataset cmrc2018 --limit 200 --check
+  npx kefu eval --dataset ./my-eval --json > new.json
+  npx kefu eval --dataset northwind --url http://localhost:3000
+  npx kefu eval --compare eval/reports/northwind-old.json eval/reports/northwind-latest.json`)
+    .action(async (options: EvalOptions) => {
+      if (options.compare) return compareFiles(options.compare, options.json);
+      return evaluate(options);
+    });
+}
