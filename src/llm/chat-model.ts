@@ -2,29 +2,23 @@
  * Builds a LangChain chat model for the configured provider. A fresh model is made per request so
  * that its HTTP calls carry that request's abort signal (client disconnect or timeout) down to
  * `fetch`: LangChain alone stops reading on abort, but Ollama's client would keep the connection
- * (and the model server's work) going.
+ * (and the model server's work) going. Loaded on first use only: LangChain's clients take 1-3 s to
+ * import, which the default extractive path should not pay.
  */
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
+import { HumanMessage, SystemMessage } from '@langchain/core/messages';
 import { ChatOllama } from '@langchain/ollama';
 import { ChatOpenAICompletions } from '@langchain/openai';
 import type { Config } from '../config/index.ts';
+import { DEFAULT_OLLAMA_URL, DEFAULT_OPENAI_URL } from './endpoint.ts';
+import type { PromptMessage } from './prompt.ts';
 
-export const DEFAULT_OLLAMA_URL = 'http://127.0.0.1:11434';
-export const DEFAULT_OPENAI_URL = 'https://api.openai.com/v1';
 // The OpenAI client refuses to start without a key; local OpenAI-compatible servers need none, so a
 // placeholder satisfies the client and the Authorization header is removed before sending.
 const NO_KEY = 'kefu-no-api-key';
 
-/** Where requests go, for messages and logs (origin only: never credentials in a URL). */
-export function describeEndpoint(llm: Config['llm']): string {
-  const url = llm.baseUrl || (llm.provider === 'ollama' ? DEFAULT_OLLAMA_URL : DEFAULT_OPENAI_URL);
-  let origin = url;
-  try {
-    origin = new URL(url).origin;
-  } catch {
-    // not a URL: the model client will fail and report it; show what was configured
-  }
-  return `${llm.provider} model "${llm.model}" at ${origin}`;
+export function toLangChainMessages(messages: PromptMessage[]): Array<SystemMessage | HumanMessage> {
+  return messages.map((message) => (message.role === 'system' ? new SystemMessage(message.content) : new HumanMessage(message.content)));
 }
 
 function fetchWithSignal(signal: AbortSignal, dropAuthorization: boolean): typeof fetch {

@@ -10,12 +10,11 @@
  *     // answer.sentences: [{ text: 'Refunds are issued within 14 days [1].', citations: [1] }]
  *   }
  */
-import { HumanMessage, SystemMessage } from '@langchain/core/messages';
 import type { Config } from '../config/index.ts';
 import { KefuError } from '../errors/index.ts';
-import { createChatModel, describeEndpoint } from './chat-model.ts';
+import { describeEndpoint } from './endpoint.ts';
 import { createCitationFilter, type GroundedSentence } from './citations.ts';
-import { buildAnswerMessages, buildRewriteMessages, cleanRewrite, type PromptMessage, type SourcePassage } from './prompt.ts';
+import { buildAnswerMessages, buildRewriteMessages, cleanRewrite, type SourcePassage } from './prompt.ts';
 
 export { validateCitations, joinSentences, NOT_FOUND_MARKER } from './citations.ts';
 export type { GroundedSentence } from './citations.ts';
@@ -69,8 +68,12 @@ export interface AnswerWriter {
 const ANSWER_MAX_TOKENS = 700;
 const REWRITE_MAX_TOKENS = 200;
 
-function toLangChainMessages(messages: PromptMessage[]): Array<SystemMessage | HumanMessage> {
-  return messages.map((message) => (message.role === 'system' ? new SystemMessage(message.content) : new HumanMessage(message.content)));
+// LangChain's model clients take seconds to import: only a configured LLM pays for them.
+type ChatModels = typeof import('./chat-model.ts');
+let chatModels: Promise<ChatModels> | undefined;
+function loadChatModels(): Promise<ChatModels> {
+  chatModels ??= import('./chat-model.ts');
+  return chatModels;
 }
 
 function httpStatusOf(error: unknown): number | undefined {
@@ -98,14 +101,19 @@ export function createAnswerWriter(options: { config: Config; logger?: { warn(ob
     });
   }
   const endpoint = describeEndpoint(llm);
+  // Start loading now so the first question does not wait for it; a failure surfaces on first use.
+  loadChatModels().catch(() => undefined);
 
   /** Runs one model call under the caller's signal plus the timeout, and classifies failures. */
-  async function call<T>(signal: AbortSignal | undefined, run: (combined: AbortSignal) => Promise<T>): Promise<T> {
+  async function call<T>(signal: AbortSignal | undefined, run: (combined: AbortSignal, models: ChatModels) => Promise<T>): Promise<T> {
+    signal?.throwIfAborted();
+    // Loading the client code is not the model's time: the timeout starts after it.
+    const models = await loadChatModels();
     signal?.throwIfAborted();
     const timeout = AbortSignal.timeout(llm.timeoutMs);
     const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
     try {
-      const result = await run(combined);
+      const result = await run(combined, models);
       // LangChain ends some streams quietly on abort: a cut-off reply must not pass for a whole one.
       combined.throwIfAborted();
       return result;
@@ -133,7 +141,7 @@ export function createAnswerWriter(options: { config: Config; logger?: { warn(ob
           }
         },
       });
-      const raw = await call(signal, async (combined) => {
+      const raw = await call(signal, async (combined, { createChatModel, toLangChainMessages }) => {
         let text = '';
         const model = createChatModel({ llm, signal: combined, maxTokens: ANSWER_MAX_TOKENS });
         const stream = await model.stream(toLangChainMessages(messages), { signal: combined });
@@ -159,7 +167,7 @@ export function createAnswerWriter(options: { config: Config; logger?: { warn(ob
     async rewrite({ question, history, signal }) {
       if (history.length === 0) return question;
       const messages = buildRewriteMessages({ question, history });
-      const reply = await call(signal, async (combined) => {
+      const reply = await call(signal, async (combined, { createChatModel, toLangChainMessages }) => {
         const model = createChatModel({ llm, signal: combined, maxTokens: REWRITE_MAX_TOKENS });
         const message = await model.invoke(toLangChainMessages(messages), { signal: combined });
         return message.text;
