@@ -112,6 +112,11 @@ describe('PDF', () => {
     expect(document.pageCount).toBe(3);
   });
 
+  it('keeps a text file that merely mentions the PDF header as text', async () => {
+    const document = await load('notes.md', '# Notes\nA PDF file starts with %PDF-1.7 and ends with %%EOF.');
+    expect(document.type).toBe('markdown');
+  });
+
   it('refuses an HTML page saved as .pdf (a failed download) as not a real PDF', async () => {
     const error = await loadError('download.pdf', '<!DOCTYPE html><html><body>Access denied</body></html>');
     expectCode(error, 'INGEST_CORRUPT', /not a real \.pdf file: the content is an HTML page/);
@@ -241,7 +246,36 @@ describe('DOCX', () => {
   });
 });
 
+describe('damaged Office files', () => {
+  it('refuses a truncated DOCX with INGEST_CORRUPT', async () => {
+    const word = new Document({ sections: [{ children: [new Paragraph({ text: 'Warranty terms '.repeat(200) })] }] });
+    const bytes = await Packer.toBuffer(word);
+    const error = await loadError('cut.docx', bytes.subarray(0, Math.floor(bytes.length / 2)));
+    expectCode(error, 'INGEST_CORRUPT', /damaged or truncated: cut\.docx/);
+  });
+
+  it('refuses a truncated XLSX with INGEST_CORRUPT', async () => {
+    const workbook = new ExcelJS.Workbook();
+    const sheet = workbook.addWorksheet('FAQ');
+    sheet.addRow(['question', 'answer']);
+    for (let index = 0; index < 50; index++) sheet.addRow([`Question ${index}?`, `Answer ${index}.`]);
+    const bytes = Buffer.from(await workbook.xlsx.writeBuffer());
+    const error = await loadError('cut.xlsx', bytes.subarray(0, Math.floor(bytes.length / 2)));
+    expectCode(error, 'INGEST_CORRUPT', /damaged or truncated: cut\.xlsx/);
+  });
+});
+
 describe('FAQ sheets', () => {
+  it('finds the header below a title row', async () => {
+    const workbook = new ExcelJS.Workbook();
+    const sheet = workbook.addWorksheet('常见问题');
+    sheet.addRow(['Lumen 常见问题（2026年3月）']);
+    sheet.addRow(['提问', '回答', '其他问法']);
+    sheet.addRow(['保修期多长？', 'Lumen 品牌商品保修 2 年。', '保修几年|质保多久']);
+    const document = await load('title-row.xlsx', Buffer.from(await workbook.xlsx.writeBuffer()));
+    expect(document.faq).toEqual([{ id: 'row-1', question: '保修期多长？', answer: 'Lumen 品牌商品保修 2 年。', alternates: ['保修几年', '质保多久'], row: 1 }]);
+  });
+
   it('reads an XLSX sheet with English headers, alternates and categories', async () => {
     const workbook = new ExcelJS.Workbook();
     const sheet = workbook.addWorksheet('FAQ');

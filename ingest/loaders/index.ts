@@ -61,9 +61,11 @@ function includesAscii(bytes: Buffer, text: string): boolean {
 }
 
 /** What the bytes are, regardless of the name: magic numbers for binary formats, markup for HTML. */
-function sniff(bytes: Buffer): Sniffed {
-  const head = bytes.subarray(0, 1024);
-  if (head.includes(Buffer.from('%PDF-'))) return 'pdf';
+function sniff(bytes: Buffer, declared: Format): Sniffed {
+  // pdf.js accepts up to 1 KB of junk before the header; other files must start with it, so a text
+  // file that merely mentions "%PDF-" stays text.
+  const pdfHeaderAt = bytes.subarray(0, 1024).indexOf('%PDF-');
+  if (pdfHeaderAt === 0 || (pdfHeaderAt > 0 && declared === 'pdf')) return 'pdf';
   if (bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04) {
     // Zip entry names are stored uncompressed, so the part names tell Word from Excel.
     if (includesAscii(bytes, 'word/document')) return 'docx';
@@ -164,7 +166,7 @@ export async function loadFile({ path: filePath, bytes, maxFileBytes = DEFAULT_M
     throw loaderError('INGEST_TOO_LARGE', filePath, `${formatBytes(bytes.length)}, the limit is ${formatBytes(maxFileBytes)}`);
   }
   if (bytes.length === 0) throw loaderError('INGEST_EMPTY', filePath, '0 bytes');
-  const format = chooseFormat({ declared, sniffed: sniff(bytes), filePath });
+  const format = chooseFormat({ declared, sniffed: sniff(bytes, declared), filePath });
   try {
     return await loadByFormat({ format, filePath, bytes });
   } catch (error) {
