@@ -1,0 +1,33 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../config/index.ts';
+import { resolveModelSource } from './index.ts';
+
+describe('resolveModelSource', () => {
+  let workDir: string;
+  beforeAll(async () => {
+    workDir = await mkdtemp(path.join(tmpdir(), 'kefu-source-'));
+  });
+  afterAll(async () => {
+    await rm(workDir, { recursive: true, force: true });
+  });
+
+  const sourceFor = (model: string) => resolveModelSource(loadConfig({ env: { KEFU_DATA_DIR: path.join(workDir, 'data'), KEFU_EMBEDDING_MODEL: model }, dotenvDir: null, cwd: workDir }));
+
+  it('uses the converted bundled model in the data dir by default', () => {
+    expect(sourceFor('bundled')).toEqual({ kind: 'bundled', location: path.join(workDir, 'data', 'models', 'bundled'), name: 'all-MiniLM-L6-v2' });
+  });
+
+  it('treats a Hugging Face id as a hub model', () => {
+    expect(sourceFor('Xenova/multilingual-e5-small')).toEqual({ kind: 'hub', location: 'Xenova/multilingual-e5-small', name: 'Xenova/multilingual-e5-small' });
+  });
+
+  it('treats absolute, ./ and existing paths as local folders, never as hub ids', () => {
+    expect(sourceFor('/opt/models/minilm')).toMatchObject({ kind: 'local', location: '/opt/models/minilm', name: 'minilm' });
+    expect(sourceFor('./models/minilm')).toMatchObject({ kind: 'local', name: 'minilm' });
+    // "models/x" looks like an "owner/name" hub id, but an existing folder wins.
+    expect(sourceFor(path.relative(process.cwd(), workDir))).toMatchObject({ kind: 'local', location: workDir });
+  });
+});
