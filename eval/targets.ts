@@ -30,8 +30,8 @@ export interface LocalTarget {
  * The configuration an evaluation runs under: the user's settings (model, thresholds, fusion),
  * but its own data folder so the evaluation never touches the real index or conversations.
  */
-export function evaluationConfig(config: Config, dataset: LoadedDataset): Config {
-  const cacheDir = datasetCacheDir(path.join(config.dataDir, 'eval'), dataset);
+export function evaluationConfig(config: Config, dataset: LoadedDataset, evalDir = path.join(config.dataDir, 'eval')): Config {
+  const cacheDir = datasetCacheDir(evalDir, dataset);
   return Object.freeze({
     ...config,
     inboxDir: dataset.corpusDir,
@@ -41,8 +41,14 @@ export function evaluationConfig(config: Config, dataset: LoadedDataset): Config
 }
 
 /** Ingests the dataset's corpus into its own index and answers with the local AnswerService. */
-export async function prepareLocalTarget(options: { config: Config; dataset: LoadedDataset; onSync?: (event: SyncEvent) => void }): Promise<LocalTarget> {
-  const config = evaluationConfig(options.config, options.dataset);
+export async function prepareLocalTarget(options: {
+  config: Config;
+  dataset: LoadedDataset;
+  /** Where evaluation indexes live; default `<data dir>/eval`. */
+  evalDir?: string;
+  onSync?: (event: SyncEvent) => void;
+}): Promise<LocalTarget> {
+  const config = evaluationConfig(options.config, options.dataset, options.evalDir);
   const embedder = await createEmbedder({ config: options.config, logger: { warn: () => {} } });
   const store = await openStore({ directory: config.indexDir });
   try {
