@@ -8,6 +8,7 @@ import ExcelJS from 'exceljs';
 import iconv from 'iconv-lite';
 import { KefuError, type ErrorCode } from '../src/errors/index.ts';
 import { isSupportedFile, loadFile } from './loaders/index.ts';
+import { joinWrappedLines } from './loaders/pdf.ts';
 import type { ParsedDocument } from './types.ts';
 
 let directory: string;
@@ -120,6 +121,13 @@ describe('PDF', () => {
   it('refuses an HTML page saved as .pdf (a failed download) as not a real PDF', async () => {
     const error = await loadError('download.pdf', '<!DOCTYPE html><html><body>Access denied</body></html>');
     expectCode(error, 'INGEST_CORRUPT', /not a real \.pdf file: the content is an HTML page/);
+  });
+});
+
+describe('PDF line joining', () => {
+  it('re-joins Chinese lines without a space and hyphenated English words, keeping other line breaks', () => {
+    expect(joinWrappedLines('退款审核通过后，银行卡5-10个\n工作日到账。\n第二段')).toBe('退款审核通过后，银行卡5-10个工作日到账。\n第二段');
+    expect(joinWrappedLines('Refunds are pro-\ncessed quickly.\nNext line')).toBe('Refunds are processed quickly.\nNext line');
   });
 });
 
