@@ -1,0 +1,107 @@
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config/index.ts';
+import { checkGold, readCatalog } from './catalog.ts';
+import { loadDataset } from './datasets.ts';
+import { runEvaluation } from './runner.ts';
+import { prepareLocalTarget } from './targets.ts';
+import type { RunReport } from './types.ts';
+
+const run = promisify(execFile);
+const repositoryRoot = path.resolve(import.meta.dirname, '..');
+
+let temp: string;
+let datasetDir: string;
+let report: RunReport;
+let secondSyncIndexed: number;
+
+beforeAll(async () => {
+  temp = await mkdtemp(path.join(os.tmpdir(), 'kefu-eval-int-'));
+  datasetDir = path.join(temp, 'tiny-shop');
+  await mkdir(path.join(datasetDir, 'corpus'), { recursive: true });
+  await writeFile(path.join(datasetDir, 'corpus', 'returns.md'), [
+    '# Returns and refunds',
+    '',
+    'You can return any unused item within 30 days of delivery for a full refund.',
+    'Refunds are paid to the original payment method within 5 business days after we receive the item.',
+  ].join('\n'));
+  await writeFile(path.join(datasetDir, 'corpus', 'shipping.md'), [
+    '# Shipping',
+    '',
+    'Standard shipping is free on orders over 50 euros and takes 3 to 5 working days.',
+    'Express shipping costs 9 euros and arrives the next working day.',
+  ].join('\n'));
+  await writeFile(path.join(datasetDir, 'questions.jsonl'), [
+    JSON.stringify({ id: 'refund-window', question: 'How many days do I have to return an item for a refund?', gold: [{ document: 'returns.md' }], reference: 'Within 30 days of delivery.', keyPhrases: ['30 days'] }),
+    JSON.stringify({ id: 'express-cost', question: 'How much does express shipping cost?', gold: [{ document: 'shipping.md' }], reference: 'Express shipping costs 9 euros.', keyPhrases: ['9 euros'] }),
+    '{"id": "broken", "question": ',
+    JSON.stringify({ id: 'missing-gold', question: 'Where is the warranty policy?', gold: [{ document: 'warranty.md' }] }),
+    JSON.stringify({ id: 'unknown', question: 'What is the quarterly dividend of the company shares?', expected: 'refuse' }),
+  ].join('\n'));
+
+  const config = loadConfig({ env: {}, dotenvDir: null, cwd: repositoryRoot });
+  const evalDir = path.join(temp, 'eval');
+  const dataset = await loadDataset({ dataset: datasetDir, evalDir });
+  const checked = checkGold(dataset.questions, await readCatalog(dataset.corpusDir));
+  const local = await prepareLocalTarget({ config, dataset, evalDir });
+  try {
+    report = await runEvaluation({ dataset: { ...dataset, questions: checked.questions }, target: local.target, issues: checked.issues });
+  } finally {
+    await local.close();
+  }
+  // a second run reuses the index: nothing is ingested again
+  const again = await prepareLocalTarget({ config, dataset, evalDir });
+  secondSyncIndexed = again.sync.indexed.length;
+  await again.close();
+});
+
+afterAll(async () => {
+  await rm(temp, { recursive: true, force: true });
+});
+
+describe('kefu eval end to end on a tiny corpus', () => {
+  it('ingests the corpus into its own index and finds the right document for each question', () => {
+    expect(report.questionCount).toBe(3);
+    for (const configuration of ['keyword', 'vector', 'hybrid-rrf', 'hybrid-weighted', 'hybrid-adaptive']) {
+      expect(report.summary[configuration]).toMatchObject({ scored: 2, errors: 0, 'hit@1': 1, 'mrr@10': 1 });
+    }
+    expect(secondSyncIndexed).toBe(0);
+  });
+
+  it('scores answers and the refusal of the unanswerable question', () => {
+    const main = report.summary['hybrid-adaptive'] ?? {};
+    expect(main.falseRefusalRate).toBe(0);
+    expect(main.keyPhraseCoverage).toBe(1);
+    expect(main.groundedness).toBeGreaterThan(0.9);
+    expect(main.refusalRecall).toBe(1);
+    expect(main['latency.total.p50']).toBeGreaterThan(0);
+  });
+
+  it('reports the broken line and the gold document that is not in the corpus as dataset issues', () => {
+    expect(report.issues).toEqual(expect.arrayContaining([
+      expect.objectContaining({ kind: 'parse', line: 3, message: 'not valid JSON' }),
+      expect.objectContaining({ kind: 'gold', questionId: 'missing-gold', message: 'gold document warranty.md is not in the corpus' }),
+    ]));
+  });
+
+  it('runs from the command line: table, reports, and --check exits 1 below the thresholds', async () => {
+    const thresholds = path.join(temp, 'thresholds.json');
+    await writeFile(thresholds, JSON.stringify({ 'tiny-shop': { keyword: { 'hit@1': 0.5 }, 'hybrid-adaptive': { 'hit@1': 1.01, falseRefusalRate: 0 } } }));
+    const reports = path.join(temp, 'reports');
+    const environment = { ...process.env, KEFU_DATA_DIR: path.join(temp, 'data'), KEFU_EMBEDDING_MODEL: path.join(repositoryRoot, 'data', 'models', 'bundled') };
+    const failure = await run(path.join(repositoryRoot, 'node_modules', '.bin', 'node'), [
+      path.join(repositoryRoot, 'bin', 'kefu.js'), 'eval', '--dataset', datasetDir, '--check', '--thresholds', thresholds, '--reports', reports,
+    ], { env: environment, cwd: temp }).then(() => undefined, (error: { code: number; stdout: string }) => error);
+    expect(failure?.code).toBe(1);
+    expect(failure?.stdout).toMatch(/hit@1\s+1\.000/);
+    expect(failure?.stdout).toContain('Gate FAILED for tiny-shop: 1 of 3 threshold(s) not met');
+    expect(failure?.stdout).toContain('hybrid-adaptive hit@1 = 1.000, needs >= 1.010');
+    const files = await readdir(reports);
+    expect(files).toEqual(expect.arrayContaining(['tiny-shop-latest.json', 'tiny-shop-latest.md', 'tiny-shop-latest.html']));
+    expect(await readFile(path.join(reports, 'tiny-shop-latest.html'), 'utf8')).toContain('How much does express shipping cost?');
+  });
+});
