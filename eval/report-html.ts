@@ -5,6 +5,7 @@
  * @example
  *   await writeFile('report.html', renderHtml(report));
  */
+import { goldMatches } from './metrics.ts';
 import { bestConfiguration, formatMetric, METRIC_HELP, metricNames } from './report-text.ts';
 import type { ConfigurationAnswer, QuestionRecord, RunReport } from './types.ts';
 
@@ -130,9 +131,12 @@ function drillDown(report: RunReport, main: string | undefined): string {
     const result = main ? record.results[main] : undefined;
     const miss = isMiss(record, result);
     const ranks = configurations.map((name) => `<td class="num">${escapeHtml(rankText(record.results[name], 'strict'))}</td>`).join('');
-    const passages = (result?.retrieved ?? []).map((passage, index) => `
-      <li><span class="meta">#${index + 1} ${escapeHtml(passage.docPath)}${passage.page === undefined ? '' : escapeHtml(` p.${passage.page}`)}${passage.faqId === undefined ? '' : escapeHtml(` FAQ ${passage.faqId}`)} · score ${escapeHtml(passage.score.toFixed(3))}</span>
-      <div class="passage">${escapeHtml(passage.text ?? '')}</div></li>`).join('');
+    const passages = (result?.retrieved ?? []).map((passage, index) => {
+      const mark = record.gold.some((gold) => goldMatches(gold, passage)) ? 'gold' : record.gold.some((gold) => goldMatches(gold, passage, 1)) ? 'near' : '';
+      return `
+      <li class="${mark}"><span class="meta">${mark === 'gold' ? '<b>gold</b> · ' : mark === 'near' ? '<b>gold ±1 page</b> · ' : ''}#${index + 1} ${escapeHtml(passage.docPath)}${passage.page === undefined ? '' : escapeHtml(` p.${passage.page}`)}${passage.faqId === undefined ? '' : escapeHtml(` FAQ ${passage.faqId}`)} · score ${escapeHtml(passage.score.toFixed(3))}</span>
+      <div class="passage">${escapeHtml(passage.text ?? '')}</div></li>`;
+    }).join('');
     const perConfiguration = configurations.map((name) => {
       const other = record.results[name];
       if (!other) return '';
@@ -188,6 +192,7 @@ summary table.ranks td { padding: 0 4px; border-left: 1px solid #ddd; }
 .passage { max-height: 160px; overflow: auto; font-size: 12px; }
 table.small { font-size: 12px; border-collapse: collapse; } table.small td, table.small th { padding: 1px 8px; border-bottom: 1px solid #eee; text-align: left; }
 .error { color: #c0392b; }
+li.gold .passage { border-left: 4px solid #59a14f; } li.near .passage { border-left: 4px solid #edc948; }
 `;
 
 const SCRIPT = `

@@ -169,11 +169,13 @@ export function summarise(configuration: EvalConfiguration, records: QuestionRec
   }
   const timed = entries.flatMap(({ result }) => (result.timings ? [result.timings] : []));
   if (timed.length > 0) {
-    for (const [stage, pick] of [
+    const stages = [
       ['retrieval', (timings: { retrievalMs: number }) => timings.retrievalMs],
-      ['composition', (timings: { compositionMs: number }) => timings.compositionMs],
+      // retrieval-only configurations compose nothing: a 0 ms composition would only look like a win
+      ...(configuration.main ? [['composition', (timings: { compositionMs: number }) => timings.compositionMs] as const] : []),
       ['total', (timings: { totalMs: number }) => timings.totalMs],
-    ] as const) {
+    ] as const;
+    for (const [stage, pick] of stages) {
       const values = timed.map((timings) => pick(timings));
       summary[`latency.${stage}.p50`] = percentile(values, 50);
       summary[`latency.${stage}.p95`] = percentile(values, 95);
