@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,7 +8,7 @@ import { loadConfig } from '../src/config/index.ts';
 import { checkGold, readCatalog } from './catalog.ts';
 import { loadDataset } from './datasets.ts';
 import { runEvaluation } from './runner.ts';
-import { prepareLocalTarget } from './targets.ts';
+import { createRemoteTarget, prepareLocalTarget } from './targets.ts';
 import type { RunReport } from './types.ts';
 
 const run = promisify(execFile);
@@ -103,5 +103,39 @@ describe('kefu eval end to end on a tiny corpus', () => {
     const files = await readdir(reports);
     expect(files).toEqual(expect.arrayContaining(['tiny-shop-latest.json', 'tiny-shop-latest.md', 'tiny-shop-latest.html']));
     expect(await readFile(path.join(reports, 'tiny-shop-latest.html'), 'utf8')).toContain('How much does express shipping cost?');
+  });
+});
+
+describe('kefu eval --url against a running server', () => {
+  it('asks a real `kefu serve` over HTTP and scores it the same way', async () => {
+    const port = 38_000 + Math.floor(Math.random() * 2000);
+    const server = spawn(path.join(repositoryRoot, 'node_modules', '.bin', 'node'), [path.join(repositoryRoot, 'bin', 'kefu.js'), 'serve', '--no-watch', '--port', String(port)], {
+      env: {
+        ...process.env,
+        KEFU_DATA_DIR: path.join(temp, 'server-data'),
+        KEFU_INBOX: path.join(datasetDir, 'corpus'),
+        KEFU_EMBEDDING_MODEL: path.join(repositoryRoot, 'data', 'models', 'bundled'),
+        KEFU_LOG_LEVEL: 'warn',
+      },
+      stdio: 'ignore',
+    });
+    try {
+      const url = `http://127.0.0.1:${port}`;
+      const deadline = Date.now() + 120_000;
+      let ready = false;
+      while (!ready && Date.now() < deadline) {
+        ready = await fetch(`${url}/api/health`).then((response) => response.ok, () => false);
+        if (!ready) await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+      expect(ready).toBe(true);
+      const dataset = await loadDataset({ dataset: datasetDir, evalDir: path.join(temp, 'eval') });
+      const checked = checkGold(dataset.questions, await readCatalog(dataset.corpusDir));
+      const remote = await runEvaluation({ dataset: { ...dataset, questions: checked.questions }, target: createRemoteTarget({ url }) });
+      expect(remote.target).toBe(`server ${url}`);
+      expect(remote.summary.keyword).toMatchObject({ errors: 0, 'hit@1': 1 });
+      expect(remote.summary['hybrid-adaptive']).toMatchObject({ errors: 0, 'hit@1': 1, refusalRecall: 1, falseRefusalRate: 0 });
+    } finally {
+      server.kill('SIGTERM');
+    }
   });
 });
