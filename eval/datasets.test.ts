@@ -120,10 +120,17 @@ describe('built-in adapters on tiny fixtures', () => {
       id: 'DEV_0',
       context: '《战国无双3》是由光荣和ω-force开发的。',
       qas: [{ question: '《战国无双3》是由哪两个公司合作开发的？', id: 'DEV_0_QUERY_0', answers: [{ text: '光荣和ω-force', answer_start: 9 }, { text: '光荣和ω-force', answer_start: 9 }] }],
+    }, {
+      id: 'DEV_1',
+      context: '村雨城模式是任天堂游戏改编的。',
+      qas: [{ question: '村雨城模式是谁改编的？', id: 'DEV_1_QUERY_0', answers: [{ text: '任天堂', answer_start: 6 }] }],
     }] }] }));
+    const limited = await loadDataset({ dataset: 'cmrc2018', evalDir: path.join(temp, 'eval'), sharedDataDir: path.join(temp, 'shared'), corpusLimit: 1 });
+    expect(limited.corpusDir).toBe(path.join(temp, 'eval', 'cmrc2018-first1', 'corpus'));
+    expect(limited.questions.map((question) => question.id)).toEqual(['DEV_0_QUERY_0']);
     const dataset = await loadDataset({ dataset: 'cmrc2018', evalDir: path.join(temp, 'eval'), sharedDataDir: path.join(temp, 'shared') });
     expect(await readFile(path.join(dataset.corpusDir, 'DEV_0.txt'), 'utf8')).toContain('光荣和ω-force');
-    expect(dataset.questions).toHaveLength(1);
+    expect(dataset.questions).toHaveLength(2);
     expect(dataset.questions[0]).toMatchObject({ id: 'DEV_0_QUERY_0', language: 'zh', gold: [{ document: 'DEV_0.txt' }], references: ['光荣和ω-force'] });
   });
 

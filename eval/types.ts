@@ -45,6 +45,8 @@ export interface DatasetIssue {
 
 export interface LoadedDataset {
   name: string;
+  /** Folder name under `<data dir>/eval` for its corpus and index, when it differs from `name`. */
+  cacheKey?: string;
   /** The folder ingested into the evaluation index. */
   corpusDir: string;
   questions: EvalQuestion[];

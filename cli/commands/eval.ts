@@ -20,6 +20,7 @@ import { REPORTS_DIR, writeReports } from '../../eval/write-reports.ts';
 interface EvalOptions {
   dataset?: string;
   limit?: number;
+  corpusLimit?: number;
   seed: number;
   json?: boolean;
   check?: boolean;
@@ -72,7 +73,7 @@ async function evaluate(options: EvalOptions): Promise<void> {
   if (!options.dataset) throw new InvalidArgumentError('--dataset is required (northwind, stackfaq, cmrc2018 or a path)');
   const config = loadConfig();
   const log = (message: string) => console.error(message);
-  const dataset = await loadDataset({ dataset: options.dataset, evalDir: path.join(config.dataDir, 'eval'), sharedDataDir: options.evalData });
+  const dataset = await loadDataset({ dataset: options.dataset, evalDir: path.join(config.dataDir, 'eval'), sharedDataDir: options.evalData, ...(options.corpusLimit === undefined ? {} : { corpusLimit: options.corpusLimit }) });
   const catalog = await readCatalog(dataset.corpusDir);
   const checked = checkGold(dataset.questions, catalog);
   const questions = sampleQuestions(checked.questions, options.limit, options.seed);
@@ -158,6 +159,7 @@ export function register(program: Command): void {
     .description('measure answer quality on a labeled dataset: retrieval ablation (keyword, vector, hybrid variants), answers, refusals, latency')
     .addOption(new Option('-d, --dataset <name|path>', 'northwind, stackfaq, cmrc2018 (read from --eval-data), or a dataset folder / .jsonl file (see eval/README.md)'))
     .option('-n, --limit <n>', 'score a deterministic subset of n questions (seeded sample)', positiveInteger)
+    .option('--corpus-limit <n>', 'cmrc2018 only: index just the first n paragraphs and ask only their questions (quick gates)', positiveInteger)
     .option('--seed <n>', 'seed of the --limit sample', positiveInteger, 42)
     .option('--json', 'print the full per-question results as JSON (what --compare reads) instead of the table')
     .option('--check', 'exit with status 1 when a metric is below its threshold (eval/thresholds.json)')
