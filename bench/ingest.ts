@@ -9,7 +9,7 @@
  */
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import PDFDocument from 'pdfkit';
 import { syncFolder } from '../ingest/sync.ts';
@@ -54,19 +54,33 @@ await embedder.embedDocuments(['warm up the model', 'a second sentence to warm u
 const config = loadConfig({ env: { ...process.env, KEFU_DATA_DIR: path.join(scratch, 'data'), KEFU_INBOX: path.join(scratch, 'inbox') }, dotenvDir: null });
 const store = await openStore({ directory: config.indexDir });
 
+/** Embedding only, on the texts the pipeline embedded, in the same slices. */
+async function embedOnly(): Promise<{ seconds: number; cpuSeconds: number }> {
+  const startedAt = performance.now();
+  const cpu = process.cpuUsage();
+  for (const slice of slices) await embedder.embedDocuments(slice);
+  const used = process.cpuUsage(cpu);
+  return { seconds: (performance.now() - startedAt) / 1000, cpuSeconds: (used.user + used.system) / 1e6 };
+}
+
 // 1. Fresh index.
+const loadBefore = loadavg()[0] ?? 0;
 let started = performance.now();
+const freshCpu = process.cpuUsage();
 const fresh = await syncFolder({ config, store, embedder: recording, root: pdfDir });
 const freshSeconds = (performance.now() - started) / 1000;
+const freshCpuUsed = process.cpuUsage(freshCpu);
+const freshCpuSeconds = (freshCpuUsed.user + freshCpuUsed.system) / 1e6;
 const pages = fresh.indexed.reduce((sum, file) => sum + file.pages, 0);
 const chunks = fresh.indexed.reduce((sum, file) => sum + file.chunks, 0);
 const freshPeakRss = peakRss;
 if (fresh.failed.length > 0) console.error('failed:', fresh.failed);
 
-// Embedding only, same texts, same slices.
-started = performance.now();
-for (const slice of slices) await embedder.embedDocuments(slice);
-const embedSeconds = (performance.now() - started) / 1000;
+// Embedding only, same texts, same slices: twice, averaged, so a load change on a shared machine skews less.
+const embedRuns = [await embedOnly(), await embedOnly()];
+const embedSeconds = (embedRuns[0]?.seconds ?? 0) / 2 + (embedRuns[1]?.seconds ?? 0) / 2;
+const embedCpuSeconds = (embedRuns[0]?.cpuSeconds ?? 0) / 2 + (embedRuns[1]?.cpuSeconds ?? 0) / 2;
+const loadAfter = loadavg()[0] ?? 0;
 const embeddedTexts = slices.reduce((sum, slice) => sum + slice.length, 0);
 
 // 2. Unchanged re-ingest.
@@ -111,6 +125,8 @@ const pipelineRate = chunks / freshSeconds;
 const embeddedRate = fresh.chunksEmbedded / freshSeconds;
 const embedRate = embeddedTexts / embedSeconds;
 const ratio = embeddedRate / embedRate;
+// CPU time counts onnxruntime's threads too; it is what the pipeline adds on top of embedding, whatever else runs.
+const cpuRatio = embedCpuSeconds / freshCpuSeconds;
 const rows: Array<[string, string, string]> = [
   ['fresh index: files', `${fresh.indexed.length} indexed, ${fresh.failed.length} failed`, ''],
   ['fresh index: pages / chunks', `${pages} / ${chunks} (${fresh.chunksEmbedded} embedded, ${fresh.chunksReused} reused)`, ''],
@@ -118,7 +134,9 @@ const rows: Array<[string, string, string]> = [
   ['fresh index: pages/s', (pages / freshSeconds).toFixed(1), ''],
   ['fresh index: chunks/s', pipelineRate.toFixed(1), ''],
   ['embedding only: chunks/s (same texts)', `${embedRate.toFixed(1)} (${embeddedTexts} texts in ${embedSeconds.toFixed(1)} s)`, ''],
-  ['pipeline / embedding only', `${ratio.toFixed(2)}x`, ratio >= 0.8 ? 'ok (>= 0.8)' : 'BELOW target 0.8'],
+  ['pipeline / embedding only (wall clock)', `${ratio.toFixed(2)}x`, ratio >= 0.8 ? 'ok (>= 0.8)' : 'BELOW target 0.8'],
+  ['pipeline / embedding only (CPU time)', `${cpuRatio.toFixed(2)}x (${freshCpuSeconds.toFixed(1)} s vs ${embedCpuSeconds.toFixed(1)} s)`, cpuRatio >= 0.8 ? 'ok (>= 0.8)' : 'BELOW target 0.8'],
+  ['machine load average (1 min)', `${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after, ${cpus().length} cores`, loadBefore > cpus().length ? 'busy machine: wall-clock figures are noisy' : ''],
   ['peak RSS', `${(freshPeakRss / 1024 / 1024).toFixed(0)} MB`, ''],
   ['unchanged re-ingest', `${(againSeconds * 1000).toFixed(0)} ms (${again.skipped.length} skipped)`, againSeconds < 1 ? 'ok (< 1 s)' : 'BELOW target < 1 s'],
   ['edit one page of a 12-page PDF', `${edited?.embedded ?? '?'} of ${edited?.chunks ?? '?'} chunks re-embedded (${(editSeconds * 1000).toFixed(0)} ms; first ingest ${before.chunksEmbedded})`, edited && edited.embedded <= 3 ? 'ok' : 'check'],
