@@ -45,7 +45,7 @@ export function register(program: Command): void {
   docs
     .command('remove')
     .description('remove a document and its chunks from the index (the file itself is not deleted)')
-    .argument('<path>', 'the document path as `kefu docs list` shows it (or the file path inside the inbox)')
+    .argument('<path>', 'the document path as `kefu docs list` shows it, or the path of the file itself')
     .addHelpText('after', `
 The file on disk is left alone. If it is still in the inbox, the next \`kefu ingest\` (or \`kefu watch\`)
 indexes it again: to keep it out for good, move it out of the inbox instead.`)
@@ -57,6 +57,8 @@ indexes it again: to keep it out for good, move it out of the inbox instead.`)
         const candidates = [given.split(path.sep).join('/'), asInboxKey];
         let found: string | undefined;
         for (const candidate of candidates) if (!found && (await store.getDocument(candidate))) found = candidate;
+        // A file path of a document ingested from another folder (its record keeps that folder as `root`).
+        found ??= (await store.listDocuments()).find((document) => document.root && path.resolve(document.root, document.path) === path.resolve(given))?.path;
         if (!found) throw new KefuError('DOCUMENT_NOT_FOUND', { detail: given });
         const document = await store.getDocument(found);
         await store.removeDocument(found);
