@@ -73,7 +73,9 @@ export function compareReports(before: RunReport, after: RunReport): Comparison 
       const current = after.summary[configuration]?.[metric];
       if (old === undefined && current === undefined) continue;
       const delta = (current ?? 0) - (old ?? 0);
-      const meaningful = old !== undefined && current !== undefined && Math.abs(delta) > 1e-9 && !['questions', 'scored'].includes(metric);
+      // Below half of the last printed digit a change is rounding; latency jitters, so only ±20 % counts.
+      const noise = metric.startsWith('latency.') ? Math.max(0.5, 0.2 * Math.abs(old ?? 0)) : 0.0005;
+      const meaningful = old !== undefined && current !== undefined && Math.abs(delta) >= noise && !['questions', 'scored'].includes(metric);
       const better = lowerIsBetter(metric) || metric === 'errors' ? delta < 0 : delta > 0;
       metrics.push({ configuration, metric, before: old, after: current, delta, improved: meaningful ? better : undefined });
     }
@@ -129,6 +131,9 @@ function signed(metric: string, delta: number): string {
 export function renderComparison(comparison: Comparison, options: { maxQuestions?: number } = {}): string {
   const maxQuestions = options.maxQuestions ?? 200;
   const lines = [`${comparison.dataset}: ${comparison.before} → ${comparison.after}`, ''];
+  if (comparison.onlyBefore || comparison.onlyAfter) {
+    lines.push('Note: the two runs asked different questions (a --limit subset?), so their metrics are not directly comparable.', '');
+  }
   const changed = comparison.metrics.filter((entry) => entry.improved !== undefined);
   if (changed.length === 0) lines.push('No metric changed.');
   else {
