@@ -171,7 +171,7 @@ function drillDown(report: RunReport, main: string | undefined): string {
 }
 
 const STYLE = `
-body { font-family: system-ui, sans-serif; margin: 24px; color: #222; max-width: 1200px; }
+body { font-family: system-ui, "Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", sans-serif; margin: 24px; color: #222; max-width: 1200px; }
 h1 { font-size: 22px; } h2 { font-size: 18px; margin-top: 28px; }
 table.metrics { border-collapse: collapse; font-size: 13px; }
 table.metrics td, table.metrics th { border-bottom: 1px solid #eee; padding: 3px 10px; }
