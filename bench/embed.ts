@@ -175,6 +175,7 @@ for (const set of sets) {
     await engines.oursQuantized?.dispose();
     await engines.bareQuantized?.release();
     rows.push(row);
+    progress(`  ours ${row.ours.toFixed(1)}/s, bare ${row.bare.toFixed(1)}/s${row.q8 ? `, int8 ${row.q8.toFixed(1)}/s (cos ${row.agreement?.mean.toFixed(4)})` : ''}`);
   }
 }
 
