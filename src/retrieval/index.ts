@@ -62,6 +62,8 @@ export interface Retriever {
 
 const CANDIDATES = 40;
 const RRF_K = 60;
+/** How much naming a document's distinctive title words lifts its chunks. */
+const TITLE_BOOST = 0.25;
 /** How long cached corpus statistics are trusted before the index version is checked again. */
 const STATS_TTL_MS = 2000;
 
@@ -130,44 +132,15 @@ export function createRetriever(options: { store: ChunkStore; embedder: Embedder
     ]);
     const vectorHits = queryVector ? await store.vectorSearch({ vector: queryVector, limit: CANDIDATES, filter: request.filter }) : [];
 
-    const byId = new Map<string, Candidate>();
-    keywordHits.forEach((hit, rank) => byId.set(hit.chunk.id, { chunk: hit.chunk, score: 0, keywordScore: hit.score, keywordRank: rank }));
-    vectorHits.forEach((hit, rank) => {
-      const existing = byId.get(hit.chunk.id);
-      if (existing) Object.assign(existing, { vectorScore: hit.score, vectorRank: rank });
-      else byId.set(hit.chunk.id, { chunk: hit.chunk, score: 0, vectorScore: hit.score, vectorRank: rank });
+    const { candidates, vectorWeight } = fuseCandidates({
+      keywordHits,
+      vectorHits,
+      mode,
+      fusion,
+      language,
+      vectorWeight: config.retrieval.vectorWeight,
+      hasKeywordQuery: searchText.length > 0,
     });
-    const candidates = [...byId.values()];
-
-    let vectorWeight = mode === 'vector' ? 1 : mode === 'keyword' ? 0 : config.retrieval.vectorWeight;
-    if (mode === 'hybrid' && fusion === 'rrf') {
-      for (const candidate of candidates) {
-        candidate.score =
-          (candidate.keywordRank === undefined ? 0 : 1 / (RRF_K + candidate.keywordRank + 1)) +
-          (candidate.vectorRank === undefined ? 0 : 1 / (RRF_K + candidate.vectorRank + 1));
-      }
-    } else {
-      const keywordNorm = new Map<string, number>();
-      const keywordMax = keywordHits[0]?.score ?? 0;
-      for (const hit of keywordHits) keywordNorm.set(hit.chunk.id, keywordMax > 0 ? hit.score / keywordMax : 0);
-      const vectorValues = normalise(vectorHits.map((hit) => hit.score));
-      const vectorNorm = new Map<string, number>(vectorHits.map((hit, index) => [hit.chunk.id, vectorValues[index] ?? 0]));
-      if (mode === 'hybrid' && fusion === 'adaptive') {
-        vectorWeight = languagePrior(language, config.retrieval.vectorWeight);
-        if (!searchText || keywordHits.length === 0) vectorWeight = 1;
-        else if (language === 'en') {
-          // Trust the side whose ranking is more decisive for this question.
-          const keywordDecisive = decisiveness(keywordHits.map((hit) => hit.score));
-          const vectorDecisive = decisiveness(vectorHits.map((hit) => hit.score - (vectorHits.at(-1)?.score ?? 0)));
-          const total = keywordDecisive + vectorDecisive;
-          if (total > 0) vectorWeight = 0.5 * vectorWeight + 0.5 * (vectorDecisive / total);
-        }
-      }
-      for (const candidate of candidates) {
-        candidate.score = vectorWeight * (vectorNorm.get(candidate.chunk.id) ?? 0) + (1 - vectorWeight) * (keywordNorm.get(candidate.chunk.id) ?? 0);
-      }
-    }
-
     applyTitleBoost({ candidates, terms, corpus });
     candidates.sort((a, b) => b.score - a.score);
     const passages = collapseNearDuplicates(candidates).slice(0, topK);
@@ -178,11 +151,66 @@ export function createRetriever(options: { store: ChunkStore; embedder: Embedder
 }
 
 /**
+ * Fuses keyword and vector hits into one scored candidate list (pure: no I/O), so strategies can be
+ * compared on the same hits.
+ */
+export function fuseCandidates(options: {
+  keywordHits: ScoredChunk[];
+  vectorHits: ScoredChunk[];
+  mode: RetrievalMode;
+  fusion: FusionStrategy;
+  language: Language;
+  /** Configured vector weight (weighted fusion; the adaptive strategy's starting point). */
+  vectorWeight: number;
+  hasKeywordQuery: boolean;
+}): { candidates: Candidate[]; vectorWeight: number } {
+  const { keywordHits, vectorHits, mode, fusion, language } = options;
+  const byId = new Map<string, Candidate>();
+  keywordHits.forEach((hit, rank) => byId.set(hit.chunk.id, { chunk: hit.chunk, score: 0, keywordScore: hit.score, keywordRank: rank }));
+  vectorHits.forEach((hit, rank) => {
+    const existing = byId.get(hit.chunk.id);
+    if (existing) Object.assign(existing, { vectorScore: hit.score, vectorRank: rank });
+    else byId.set(hit.chunk.id, { chunk: hit.chunk, score: 0, vectorScore: hit.score, vectorRank: rank });
+  });
+  const candidates = [...byId.values()];
+
+  let vectorWeight = mode === 'vector' ? 1 : mode === 'keyword' ? 0 : options.vectorWeight;
+  if (mode === 'hybrid' && fusion === 'rrf') {
+    for (const candidate of candidates) {
+      candidate.score =
+        (candidate.keywordRank === undefined ? 0 : 1 / (RRF_K + candidate.keywordRank + 1)) +
+        (candidate.vectorRank === undefined ? 0 : 1 / (RRF_K + candidate.vectorRank + 1));
+    }
+    return { candidates, vectorWeight: 0.5 };
+  }
+  const keywordNorm = new Map<string, number>();
+  const keywordMax = keywordHits[0]?.score ?? 0;
+  for (const hit of keywordHits) keywordNorm.set(hit.chunk.id, keywordMax > 0 ? hit.score / keywordMax : 0);
+  const vectorValues = normalise(vectorHits.map((hit) => hit.score));
+  const vectorNorm = new Map<string, number>(vectorHits.map((hit, index) => [hit.chunk.id, vectorValues[index] ?? 0]));
+  if (mode === 'hybrid' && fusion === 'adaptive') {
+    vectorWeight = languagePrior(language, options.vectorWeight);
+    if (!options.hasKeywordQuery || keywordHits.length === 0) vectorWeight = 1;
+    else if (language === 'en') {
+      // Trust the side whose ranking is more decisive for this question.
+      const keywordDecisive = decisiveness(keywordHits.map((hit) => hit.score));
+      const vectorDecisive = decisiveness(vectorHits.map((hit) => hit.score - (vectorHits.at(-1)?.score ?? 0)));
+      const total = keywordDecisive + vectorDecisive;
+      if (total > 0) vectorWeight = 0.5 * vectorWeight + 0.5 * (vectorDecisive / total);
+    }
+  }
+  for (const candidate of candidates) {
+    candidate.score = vectorWeight * (vectorNorm.get(candidate.chunk.id) ?? 0) + (1 - vectorWeight) * (keywordNorm.get(candidate.chunk.id) ?? 0);
+  }
+  return { candidates, vectorWeight };
+}
+
+/**
  * Favours chunks of documents whose title words the question names ("Northwind Standard" → the
  * Standard plan's file), where several documents share most of their text.
  */
-function applyTitleBoost(options: { candidates: Candidate[]; terms: string[]; corpus: CorpusStats }): void {
-  const { candidates, terms, corpus } = options;
+export function applyTitleBoost(options: { candidates: Candidate[]; terms: string[]; corpus: CorpusStats; strength?: number }): void {
+  const { candidates, terms, corpus, strength = TITLE_BOOST } = options;
   if (terms.length === 0) return;
   const termSet = new Set(terms);
   const matchedByDoc = new Map<string, number>();
@@ -195,12 +223,12 @@ function applyTitleBoost(options: { candidates: Candidate[]; terms: string[]; co
   const best = Math.max(...matchedByDoc.values());
   for (const candidate of candidates) {
     const matched = matchedByDoc.get(candidate.chunk.docPath) ?? 0;
-    candidate.score *= 1 + 0.25 * (matched / best);
+    candidate.score *= 1 + strength * (matched / best);
   }
 }
 
 /** Keeps the best of chunks with (nearly) the same words, so five copies of one clause don't fill the top five. */
-function collapseNearDuplicates(sorted: Candidate[]): Candidate[] {
+export function collapseNearDuplicates(sorted: Candidate[]): Candidate[] {
   const kept: Candidate[] = [];
   for (const candidate of sorted) {
     const duplicate = kept.some(

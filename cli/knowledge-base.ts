@@ -1,0 +1,62 @@
+/**
+ * Opens everything answering needs — config, embedding model, index, answer service — and keeps the
+ * ingest folder in step first. Shared by `kefu serve`, `kefu ask` and friends (this folder is the
+ * composition root, so it may join src/ and ingest/).
+ */
+import { cp, mkdir, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createAnswerService } from '../src/answer/index.ts';
+import type { AnswerService } from '../src/answer/types.ts';
+import type { Config } from '../src/config/index.ts';
+import { createEmbedder, type KefuEmbedder } from '../src/embeddings/index.ts';
+import { openStore, type ChunkStore } from '../src/store/index.ts';
+import { syncFolder, type SyncSummary } from '../ingest/sync.ts';
+
+/** The sample knowledge base shipped with kefu. */
+export const SAMPLE_DIR = fileURLToPath(new URL('../data/sample/', import.meta.url));
+
+export interface KnowledgeBase {
+  config: Config;
+  embedder: KefuEmbedder;
+  store: ChunkStore;
+  answerService: AnswerService;
+  close(): Promise<void>;
+}
+
+/** On first start (no ingest folder, or an empty one) the sample knowledge base is copied in. */
+export async function seedInbox(config: Config): Promise<boolean> {
+  const entries = await readdir(config.inboxDir).catch(() => undefined);
+  if (entries && entries.length > 0) return false;
+  await mkdir(config.inboxDir, { recursive: true });
+  await cp(SAMPLE_DIR, config.inboxDir, { recursive: true, filter: (source) => path.basename(source) !== 'README.md' });
+  return true;
+}
+
+export async function openKnowledgeBase(options: {
+  config: Config;
+  /** Sync the ingest folder before answering (seeding it with the sample on first start). */
+  sync?: boolean;
+  onSynced?: (summary: SyncSummary, seeded: boolean) => void;
+  logger?: { warn(object: object, message: string): void };
+}): Promise<KnowledgeBase> {
+  const { config } = options;
+  const embedder = await createEmbedder({ config, logger: { warn: (message) => console.error(message) } });
+  const store = await openStore({ directory: config.indexDir });
+  if (options.sync) {
+    const seeded = await seedInbox(config);
+    const summary = await syncFolder({ config, store, embedder, root: config.inboxDir });
+    options.onSynced?.(summary, seeded);
+  }
+  const answerService = createAnswerService({ config, store, embedder, logger: options.logger });
+  return {
+    config,
+    embedder,
+    store,
+    answerService,
+    async close() {
+      await store.close();
+      await embedder.dispose();
+    },
+  };
+}
