@@ -19,6 +19,7 @@ try {
 } catch (error) {
   if (error instanceof CommanderError) process.exit(error.exitCode);
   console.error(`kefu: ${describeError(error)}`);
-  if (!isKefuError(error) && process.env.KEFU_DEBUG) console.error(error);
+  // An unexpected error is a bug: its stack is what a bug report needs.
+  if (!isKefuError(error)) console.error(error);
   process.exit(isKefuError(error) && error.code === 'CONFIG_INVALID' ? 78 : 1);
 }
