@@ -37,6 +37,7 @@ export const errorCatalogue = {
   INGEST_ENCODING: { status: 422, message: 'Could not decode the text: {detail}', hint: 'Save the file as UTF-8 (or GB18030 for Chinese text).' },
   INGEST_FAQ_COLUMNS: { status: 422, message: 'FAQ file has no question/answer columns: {detail}', hint: 'Give the sheet a header row with "question" and "answer" (or 问题 and 答案) columns; optional: "alternates", "category".' },
   INGEST_OUTSIDE_INBOX: { status: 403, message: 'Path is outside the ingest folder: {detail}', hint: 'Copy the file into the ingest folder instead of linking to it.' },
+  INGEST_UNREADABLE: { status: 403, message: 'File cannot be read: {detail}', hint: 'Check the file permissions: kefu needs read access to it.' },
   INGEST_VANISHED: { status: 410, message: 'File disappeared while it was being read: {detail}', hint: 'Nothing to do if it was deleted on purpose; otherwise put it back.' },
   INGEST_NOT_FOUND: { status: 404, message: 'No such file or folder: {detail}', hint: 'Check the path.' },
   DOCUMENT_NOT_FOUND: { status: 404, message: 'No indexed document at {detail}', hint: 'Run `npx kefu docs list` to see what is indexed.' },
