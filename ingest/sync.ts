@@ -123,7 +123,7 @@ function asKefuError(error: unknown, filePath: string): KefuError {
   if (error instanceof KefuError) return error;
   const code = (error as { code?: unknown } | undefined)?.code;
   if (code === 'ENOENT') return new KefuError('INGEST_VANISHED', { detail: path.basename(filePath), cause: error });
-  if (code === 'EACCES' || code === 'EPERM') return new KefuError('STORE_FAILED', { detail: `${path.basename(filePath)} is not readable`, cause: error, hint: 'Check the file permissions.' });
+  if (code === 'EACCES' || code === 'EPERM') return new KefuError('INGEST_UNREADABLE', { detail: path.basename(filePath), cause: error });
   // A loader that throws something other than a KefuError met input it did not expect: damaged, as far as we can tell.
   return new KefuError('INGEST_CORRUPT', { detail: path.basename(filePath), cause: error });
 }
