@@ -241,7 +241,14 @@ export async function syncFolder(options: SyncFolderOptions): Promise<SyncSummar
   const { config, store, embedder, signal } = options;
   const emit = options.onProgress ?? (() => {});
   const root = path.resolve(options.root);
-  const summary: SyncSummary = { root, indexed: [], skipped: [], failed: [], removed: [], chunksEmbedded: 0, chunksReused: 0, aborted: false, milliseconds: 0 };
+  let realRoot: string;
+  try {
+    // Records keep the real path, so the same folder reached through a symlink is still the same root.
+    realRoot = await realpath(root);
+  } catch (error) {
+    throw new KefuError('INGEST_NOT_FOUND', { detail: root, cause: error });
+  }
+  const summary: SyncSummary = { root: realRoot, indexed: [], skipped: [], failed: [], removed: [], chunksEmbedded: 0, chunksReused: 0, aborted: false, milliseconds: 0 };
 
   // 1. The model: vectors of another model are never mixed with this one's.
   const change = await store.useModel({ modelId: embedder.modelId, dimension: embedder.dimension });
@@ -258,12 +265,6 @@ export async function syncFolder(options: SyncFolderOptions): Promise<SyncSummar
   if (orphanChunks > 0 || stale.size > 0) emit({ type: 'reconciled', orphanChunks, staleDocuments: stale.size });
 
   // 3. List the files in scope.
-  let realRoot: string;
-  try {
-    realRoot = await realpath(root);
-  } catch (error) {
-    throw new KefuError('INGEST_NOT_FOUND', { detail: root, cause: error });
-  }
   const scopes = (options.paths && options.paths.length > 0 ? options.paths : [root]).map((scope) => path.resolve(root, scope));
   const files = new Map<string, FileEntry>();
   const scopeKeys: string[] = [];
@@ -278,7 +279,7 @@ export async function syncFolder(options: SyncFolderOptions): Promise<SyncSummar
   }
   const fileList = [...files.values()].sort((left, right) => left.key.localeCompare(right.key));
   const filesTotal = fileList.length;
-  emit({ type: 'scanned', root, filesTotal, files: fileList.map((file) => file.key) });
+  emit({ type: 'scanned', root: realRoot, filesTotal, files: fileList.map((file) => file.key) });
 
   let filesDone = 0;
   let chunksDone = 0;
@@ -292,7 +293,7 @@ export async function syncFolder(options: SyncFolderOptions): Promise<SyncSummar
   const inScope = (key: string) => scopeKeys.some((scopeKey) => scopeKey === '' || key === scopeKey || key.startsWith(`${scopeKey}/`));
   for (const record of records.values()) {
     if (signal?.aborted) break;
-    if ((record.root ?? '') !== root || !inScope(record.path) || files.has(record.path)) continue;
+    if ((record.root ?? '') !== realRoot || !inScope(record.path) || files.has(record.path)) continue;
     await store.removeDocument(record.path);
     changedIndex = true;
     summary.removed.push(record.path);
@@ -301,7 +302,7 @@ export async function syncFolder(options: SyncFolderOptions): Promise<SyncSummar
 
   // 5. Parse the next file while the current one is embedded: the model runs on onnxruntime's threads,
   //    parsing on this one, so both cores stay busy.
-  const prepare = (file: FileEntry): Promise<Prepared> => prepareFile({ config, embedder, root, file, record: records.get(file.key), forced: stale.has(file.key) });
+  const prepare = (file: FileEntry): Promise<Prepared> => prepareFile({ config, embedder, root: realRoot, file, record: records.get(file.key), forced: stale.has(file.key) });
   let next = fileList[0] ? prepare(fileList[0]) : undefined;
   for (let index = 0; index < fileList.length && next; index++) {
     const file = fileList[index];
