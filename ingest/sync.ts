@@ -224,11 +224,18 @@ async function listFiles(root: string, realRoot: string, scope: string): Promise
   return { files, missing: false };
 }
 
+/** Small documents are embedded and written together up to these sizes. */
+const BATCH_CHUNKS = 64;
+const BATCH_FILES = 50;
+/** Texts per embedding call (a few model batches). */
+const EMBED_SLICE = 64;
+
 /** A file read, parsed and chunked, waiting for its vectors. */
 type Prepared =
   | { kind: 'skipped'; key: string; refreshRecord?: DocumentRecord }
   | { kind: 'failed'; key: string; error: KefuError; record: DocumentRecord }
   | { kind: 'ready'; key: string; record: DocumentRecord; warnings: string[]; chunks: Array<Omit<ChunkRecord, 'vector'> & { embedText: string }> };
+type Ready = Extract<Prepared, { kind: 'ready' }>;
 
 /**
  * Syncs `root` (or the given files and folders inside it) into the store.
@@ -300,9 +307,39 @@ export async function syncFolder(options: SyncFolderOptions): Promise<SyncSummar
     fileDone('removed', record.path);
   }
 
-  // 5. Parse the next file while the current one is embedded: the model runs on onnxruntime's threads,
-  //    parsing on this one, so both cores stay busy.
+  // 5. Parse the next file while the current batch is embedded: the model runs on onnxruntime's threads,
+  //    parsing on this one, so both cores stay busy. Small documents are batched (one embedding call and two
+  //    commits for many files); a large one is a batch of its own.
   const prepare = (file: FileEntry): Promise<Prepared> => prepareFile({ config, embedder, root: realRoot, file, record: records.get(file.key), forced: stale.has(file.key) });
+  let batch: Ready[] = [];
+  const flush = async (): Promise<void> => {
+    const current = batch;
+    batch = [];
+    if (current.length === 0) return;
+    try {
+      const results = await embedAndWrite({ store, embedder, batch: current, signal, onChunks: (done) => {
+        emit({ type: 'chunks', path: current[current.length - 1]?.key ?? '', chunksDone: chunksDone + done, chunksInFile: current.reduce((sum, ready) => sum + ready.chunks.length, 0), filesDone, filesTotal });
+      } });
+      changedIndex = true;
+      for (const result of results) {
+        chunksDone += result.chunks;
+        summary.chunksEmbedded += result.embedded;
+        summary.chunksReused += result.reused;
+        summary.indexed.push(result);
+        fileDone('indexed', result.path, result);
+      }
+    } catch (error) {
+      if (error instanceof KefuError && (error.code === 'STORE_FAILED' || error.code.startsWith('MODEL_'))) throw error; // not the files' fault: stop
+      if (signal?.aborted) return;
+      for (const ready of current) {
+        const kefuError = asKefuError(error, ready.key);
+        await recordFailure(store, ready.record, kefuError);
+        const failed = failure(ready.key, kefuError);
+        summary.failed.push(failed);
+        fileDone('failed', ready.key, failed);
+      }
+    }
+  };
   let next = fileList[0] ? prepare(fileList[0]) : undefined;
   for (let index = 0; index < fileList.length && next; index++) {
     const file = fileList[index];
@@ -324,27 +361,11 @@ export async function syncFolder(options: SyncFolderOptions): Promise<SyncSummar
       fileDone('failed', prepared.key, failed);
       continue;
     }
-    try {
-      const result = await embedAndWrite({ store, embedder, prepared, signal, onChunks: (done) => {
-        emit({ type: 'chunks', path: prepared.key, chunksDone: chunksDone + done, chunksInFile: prepared.chunks.length, filesDone, filesTotal });
-      } });
-      changedIndex = true;
-      chunksDone += result.chunks;
-      summary.chunksEmbedded += result.embedded;
-      summary.chunksReused += result.reused;
-      summary.indexed.push(result);
-      fileDone('indexed', prepared.key, result);
-    } catch (error) {
-      if (error instanceof KefuError && (error.code === 'STORE_FAILED' || error.code.startsWith('MODEL_'))) throw error; // not the file's fault: stop
-      if (signal?.aborted) break;
-      const kefuError = asKefuError(error, file.absolute);
-      await recordFailure(store, prepared.record, kefuError);
-      const failed = failure(prepared.key, kefuError);
-      summary.failed.push(failed);
-      fileDone('failed', prepared.key, failed);
-    }
+    batch.push(prepared);
+    if (batch.reduce((sum, ready) => sum + ready.chunks.length, 0) >= BATCH_CHUNKS || batch.length >= BATCH_FILES) await flush();
     if (signal?.aborted) break;
   }
+  if (!signal?.aborted) await flush();
   summary.aborted = signal?.aborted ?? false;
 
   // 6. Fold new rows into the full-text index and compact the small per-document commits.
@@ -401,27 +422,40 @@ async function prepareFile(options: { config: Config; embedder: Embedder; root: 
   }
 }
 
-async function embedAndWrite(options: { store: ChunkStore; embedder: Embedder; prepared: Extract<Prepared, { kind: 'ready' }>; signal: AbortSignal | undefined; onChunks: (done: number) => void }): Promise<IndexedFile> {
-  const { store, embedder, prepared, signal, onChunks } = options;
-  const vectors = await store.vectorsByTextHash(prepared.chunks.map((chunk) => chunk.textHash));
-  const reused = prepared.chunks.filter((chunk) => vectors.has(chunk.textHash)).length;
-  // Identical texts inside the document are embedded once.
-  const missing = [...new Map(prepared.chunks.filter((chunk) => !vectors.has(chunk.textHash)).map((chunk) => [chunk.textHash, chunk.embedText])).entries()];
+/** Embeds the texts of a batch of documents that are not in the index yet, then writes the batch. */
+async function embedAndWrite(options: { store: ChunkStore; embedder: Embedder; batch: Ready[]; signal: AbortSignal | undefined; onChunks: (done: number) => void }): Promise<IndexedFile[]> {
+  const { store, embedder, batch, signal, onChunks } = options;
+  const all = batch.flatMap((ready) => ready.chunks);
+  const vectors = await store.vectorsByTextHash(all.map((chunk) => chunk.textHash));
+  const known = new Set(vectors.keys());
+  // Identical texts (within a document or across the batch) are embedded once.
+  const missing = [...new Map(all.filter((chunk) => !known.has(chunk.textHash)).map((chunk) => [chunk.textHash, chunk.embedText])).entries()];
   // Slices of a few model batches: progress moves while the embedder still sorts texts by length within a slice.
-  const slice = 64;
-  let done = reused;
+  let done = all.length - missing.length;
   onChunks(done);
-  for (let start = 0; start < missing.length; start += slice) {
+  for (let start = 0; start < missing.length; start += EMBED_SLICE) {
     signal?.throwIfAborted();
-    const part = missing.slice(start, start + slice);
+    const part = missing.slice(start, start + EMBED_SLICE);
     const embedded = await embedder.embedDocuments(part.map(([, text]) => text));
     part.forEach(([hash], position) => vectors.set(hash, embedded[position] ?? []));
-    done = Math.min(prepared.chunks.length, done + part.length);
+    done += part.length;
     onChunks(done);
   }
-  const chunks: ChunkRecord[] = prepared.chunks.map(({ embedText: _embedText, ...chunk }) => ({ ...chunk, vector: vectors.get(chunk.textHash) ?? [] }));
-  await store.replaceDocument({ document: { ...prepared.record, indexedAt: new Date().toISOString() }, chunks });
-  return { path: prepared.key, chunks: chunks.length, pages: prepared.record.pageCount, embedded: missing.length, reused, warnings: prepared.warnings };
+  const indexedAt = new Date().toISOString();
+  const entries = batch.map((ready) => ({
+    document: { ...ready.record, indexedAt },
+    chunks: ready.chunks.map(({ embedText: _embedText, ...chunk }): ChunkRecord => ({ ...chunk, vector: vectors.get(chunk.textHash) ?? [] })),
+  }));
+  await store.replaceDocuments(entries);
+  const embeddedHere = new Set(missing.map(([hash]) => hash));
+  return batch.map((ready) => {
+    // A text shared by several files of the batch is counted as embedded for the first of them only.
+    let embedded = 0;
+    for (const chunk of ready.chunks) {
+      if (embeddedHere.delete(chunk.textHash)) embedded++;
+    }
+    return { path: ready.key, chunks: ready.chunks.length, pages: ready.record.pageCount, embedded, reused: ready.chunks.length - embedded, warnings: ready.warnings };
+  });
 }
 
 export interface IngestFilesOptions extends Omit<SyncFolderOptions, 'root' | 'paths'> {

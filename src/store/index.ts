@@ -56,6 +56,11 @@ export interface ChunkStore {
   /** Atomically replaces all chunks of one document (one commit), then writes its record. */
   replaceDocument(options: { document: DocumentRecord; chunks: ChunkRecord[] }): Promise<void>;
   /**
+   * The same for several documents at once: one commit for all their chunks, then one for their records.
+   * Many small files cost two commits per batch instead of two per file.
+   */
+  replaceDocuments(entries: Array<{ document: DocumentRecord; chunks: ChunkRecord[] }>): Promise<void>;
+  /**
    * Records a document that is not indexed (failed or skipped). Its chunks, if a previous version had any,
    * are removed first: they no longer reflect the file.
    */
@@ -324,20 +329,31 @@ function createStore(parts: StoreParts): ChunkStore {
     },
 
     async replaceDocument({ document, chunks }) {
-      await wrap(document.path, async () => {
+      await this.replaceDocuments([{ document, chunks }]);
+    },
+
+    async replaceDocuments(entries) {
+      if (entries.length === 0) return;
+      await wrap(entries.map((entry) => entry.document.path).join(', '), async () => {
         const table = getChunks();
         if (!table) throw new KefuError('STORE_FAILED', { detail: 'no embedding model declared (call useModel first)' });
-        const foreign = chunks.find((chunk) => chunk.docPath !== document.path);
-        if (foreign) throw new KefuError('STORE_FAILED', { detail: `chunk ${foreign.id} belongs to ${foreign.docPath}, not ${document.path}` });
-        // One commit: rows of the new version are updated or inserted, rows of this document that the new
-        // version no longer has are deleted.
+        for (const { document, chunks } of entries) {
+          const foreign = chunks.find((chunk) => chunk.docPath !== document.path);
+          if (foreign) throw new KefuError('STORE_FAILED', { detail: `chunk ${foreign.id} belongs to ${foreign.docPath}, not ${document.path}` });
+        }
+        // One commit: rows of the new versions are updated or inserted, rows of these documents that the new
+        // versions no longer have are deleted.
         await table
           .mergeInsert('id')
           .whenMatchedUpdateAll()
           .whenNotMatchedInsertAll()
-          .whenNotMatchedBySourceDelete({ where: `\`docPath\` = ${sqlString(document.path)}` })
-          .execute(chunks.map(chunkToRow));
-        await writeDocument({ ...document, chunkCount: chunks.length });
+          .whenNotMatchedBySourceDelete({ where: sqlIn('docPath', entries.map((entry) => entry.document.path)) })
+          .execute(entries.flatMap((entry) => entry.chunks.map(chunkToRow)));
+        await documents
+          .mergeInsert('path')
+          .whenMatchedUpdateAll()
+          .whenNotMatchedInsertAll()
+          .execute(entries.map((entry) => documentToRow({ ...entry.document, chunkCount: entry.chunks.length })));
       });
     },
 
