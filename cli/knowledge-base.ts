@@ -10,6 +10,7 @@ import { createAnswerService } from '../src/answer/index.ts';
 import type { AnswerService } from '../src/answer/types.ts';
 import type { Config } from '../src/config/index.ts';
 import { createEmbedder, type KefuEmbedder } from '../src/embeddings/index.ts';
+import { createAnswerWriter } from '../src/llm/index.ts';
 import { openStore, type ChunkStore } from '../src/store/index.ts';
 import { syncFolder, type SyncSummary } from '../ingest/sync.ts';
 
@@ -48,7 +49,8 @@ export async function openKnowledgeBase(options: {
     const summary = await syncFolder({ config, store, embedder, root: config.inboxDir });
     options.onSynced?.(summary, seeded);
   }
-  const answerService = createAnswerService({ config, store, embedder, logger: options.logger });
+  const writer = createAnswerWriter({ config, logger: options.logger });
+  const answerService = createAnswerService({ config, store, embedder, writer, logger: options.logger });
   return {
     config,
     embedder,

@@ -13,13 +13,13 @@ import { randomUUID } from 'node:crypto';
 import type { Config } from '../config/index.ts';
 import type { Embedder } from '../embeddings/types.ts';
 import { KefuError } from '../errors/index.ts';
-import { createRetriever, type Candidate, type RetrievalResult } from '../retrieval/index.ts';
+import { joinSentences, type AnswerWriter } from '../llm/index.ts';
+import { createRetriever, type Candidate, type FaqMatch, type RetrievalResult } from '../retrieval/index.ts';
 import type { CorpusStats } from '../retrieval/corpus-stats.ts';
 import type { ChunkStore } from '../store/index.ts';
-import { detectLanguage, hasHan } from '../text/index.ts';
+import { detectLanguage } from '../text/index.ts';
 import { citationFor, composeExtractive, renderWithCitations } from './compose.ts';
-import { createFaqMatcher, type FaqMatch, type FaqMatcher } from './faq.ts';
-import { rewriteFollowUp } from './follow-up.ts';
+import { isFollowUp, rewriteFollowUp } from './follow-up.ts';
 import { asksForPerson, wording } from './messages.ts';
 import type { AnswerEvent, AnswerRequest, AnswerResult, AnswerService, Citation, RetrievedPassage } from './types.ts';
 
@@ -28,32 +28,35 @@ export type { AnswerService } from './types.ts';
 /** Questions longer than this are cut before searching: the rest adds noise, not meaning. */
 const MAX_QUERY_CHARS = 1000;
 
-/** An optional writer that turns passages into fluent cited prose (see src/llm). */
-export interface AnswerWriterPort {
-  write(options: {
-    question: string;
-    language: 'en' | 'zh' | 'other';
-    passages: Array<{ n: number; title: string; page?: number; headingPath: string; text: string }>;
-    history: Array<{ role: 'user' | 'assistant'; text: string }>;
-    signal?: AbortSignal;
-    onDelta?: (text: string) => void;
-  }): Promise<{ sentences: Array<{ text: string; citations: number[] }>; dropped: string[] }>;
-}
-
 export interface AnswerServiceOptions {
   config: Config;
   store: ChunkStore;
   embedder: Embedder;
-  writer?: AnswerWriterPort;
+  /** Optional LLM writer (src/llm); without it answers are extractive. */
+  writer?: AnswerWriter;
   logger?: { warn(object: object, message: string): void };
 }
 
-/** Evidence features turned into one 0..1 confidence; the threshold is calibrated on labeled data (eval/). */
+/**
+ * Evidence features turned into one 0..1 confidence; the refusal threshold on it is calibrated on
+ * labeled answerable and unanswerable questions (see eval/README.md).
+ *
+ * English leans on the embedding similarity of the best passage (the bundled model is English-only)
+ * and refuses outright when much of the question is about words the documents never use ("the
+ * Platinum plan"). Chinese, where paraphrases rarely share words, leans on how much of the question's
+ * known vocabulary the best passage covers, with a softer penalty for unknown words.
+ */
 export function confidenceOf(options: { language: string; topCosine: number | undefined; coverage: number; unknownShare: number }): number {
   const { topCosine, coverage, unknownShare } = options;
-  const semantic = topCosine === undefined || options.language !== 'en' ? undefined : Math.min(1, Math.max(0, (topCosine - 0.15) / 0.55));
-  const evidence = semantic === undefined ? coverage : 0.5 * semantic + 0.5 * coverage;
-  return Math.max(0, Math.min(1, evidence * (1 - unknownShare)));
+  const clamp = (value: number) => Math.max(0, Math.min(1, value));
+  if (options.language === 'en' && topCosine !== undefined) {
+    // Much of the question is about words the documents never use, and no passage means the same thing.
+    if (unknownShare >= 0.3 && topCosine < 0.65) return clamp(0.2 * (1 - unknownShare));
+    return clamp(0.8 * ((topCosine - 0.2) / 0.6) + 0.2 * coverage);
+  }
+  const knownShare = 1 - unknownShare;
+  const knownCoverage = knownShare > 0 ? Math.min(1, coverage / knownShare) : 0;
+  return clamp(knownCoverage * (1 - 0.5 * unknownShare));
 }
 
 function toRetrieved(candidate: Candidate): RetrievedPassage {
@@ -86,14 +89,17 @@ function unknownShareOf(retrieval: RetrievalResult, corpus: CorpusStats): number
 export function createAnswerService(options: AnswerServiceOptions): AnswerService {
   const { config, store, embedder, writer, logger } = options;
   const retriever = createRetriever({ store, embedder, config });
-  let faq: { version: number; matcher: Promise<FaqMatcher> } | undefined;
 
-  async function faqMatcher(): Promise<FaqMatcher> {
-    const version = await store.version();
-    if (!faq || faq.version !== version) {
-      faq = { version, matcher: store.faqChunks().then((chunks) => createFaqMatcher({ chunks, embedder })) };
+  /** Follow-ups become standalone queries: by the LLM when one is configured, else by carrying topic words. */
+  async function standaloneQuery(question: string, history: AnswerRequest['history'] = [], signal?: AbortSignal): Promise<string> {
+    if (!writer || history.length === 0 || !isFollowUp(question)) return rewriteFollowUp(question, history);
+    try {
+      return await writer.rewrite({ question, history, signal });
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      logger?.warn({ err: error }, 'LLM rewrite failed; carrying the previous topic instead');
+      return rewriteFollowUp(question, history);
     }
-    return faq.matcher;
   }
 
   interface Run {
@@ -109,7 +115,7 @@ export function createAnswerService(options: AnswerServiceOptions): AnswerServic
     const conversationId = request.conversationId ?? randomUUID();
     const history = request.history ?? [];
     const searchQuestion = question.length > MAX_QUERY_CHARS ? question.slice(0, MAX_QUERY_CHARS) : question;
-    const query = rewriteFollowUp(searchQuestion, history);
+    const query = await standaloneQuery(searchQuestion, history, live?.signal);
     const language = detectLanguage(question);
     const words = wording(language);
     const timings = { retrievalMs: 0, compositionMs: 0, totalMs: 0 };
@@ -142,11 +148,7 @@ export function createAnswerService(options: AnswerServiceOptions): AnswerServic
     const unknownShare = unknownShareOf(retrieval, corpus);
     const topCosine = retrieval.passages.slice(0, 3).reduce<number | undefined>((best, passage) => (passage.vectorScore === undefined ? best : Math.max(best ?? -1, passage.vectorScore)), undefined);
 
-    let matches: FaqMatch[] = [];
-    if (!request.retrieveOnly && request.retrievalMode !== 'keyword') {
-      const matcher = await faqMatcher();
-      if (matcher.size > 0) matches = matcher.match({ question: query, queryVector: retrieval.queryVector, limit: 4 });
-    }
+    const matches: FaqMatch[] = retrieval.faqMatches;
     const suggestionsFrom = (exclude?: string) =>
       matches.filter((match) => match.chunk.id !== exclude && match.similarity >= 0.35).slice(0, 3).map((match) => match.chunk.questions.split('\n')[0] ?? '').filter(Boolean);
 
@@ -174,6 +176,15 @@ export function createAnswerService(options: AnswerServiceOptions): AnswerServic
 
     if (writer) {
       const passages = retrieval.passages.slice(0, 5);
+      const streamed: string[] = [];
+      const citationsFor = (numbers: number[]): Citation[] => {
+        const used = new Map<number, Citation>();
+        for (const n of numbers) {
+          const passage = passages[n - 1];
+          if (passage && !used.has(n)) used.set(n, citationFor(passage, n, passage.chunk.text.slice(0, 300)));
+        }
+        return [...used.values()].sort((a, b) => a.n - b.n);
+      };
       try {
         const written = await writer.write({
           question,
@@ -181,22 +192,28 @@ export function createAnswerService(options: AnswerServiceOptions): AnswerServic
           passages: passages.map((passage, index) => ({ n: index + 1, title: passage.chunk.title, page: passage.chunk.page || undefined, headingPath: passage.chunk.headingPath, text: passage.chunk.text })),
           history,
           signal: live?.signal,
-          onDelta: live?.onDelta,
+          onDelta: (text) => {
+            streamed.push(text);
+            live?.onDelta(text);
+          },
         });
+        if (written.notFound) {
+          return finish({ answer: words.notFound, citations: [], outcome: 'refused', confidence }, live ? [] : [words.notFound]);
+        }
         if (written.sentences.length > 0) {
-          const used = new Map<number, Citation>();
-          for (const sentence of written.sentences) {
-            for (const n of sentence.citations) {
-              const passage = passages[n - 1];
-              if (passage && !used.has(n)) used.set(n, citationFor(passage, n, passage.chunk.text.slice(0, 300)));
-            }
-          }
-          const text = written.sentences.map((sentence) => `${sentence.text}${sentence.citations.map((n) => ` [${n}]`).join('')}`).join(hasHan(question) ? '' : ' ');
-          return finish({ answer: text, citations: [...used.values()].sort((a, b) => a.n - b.n), outcome: 'answered', confidence }, live ? [] : [text]);
+          const text = joinSentences(written.sentences);
+          return finish({ answer: text, citations: citationsFor(written.sentences.flatMap((sentence) => sentence.citations)), outcome: 'answered', confidence }, live ? [] : [text]);
         }
         logger?.warn({ dropped: written.dropped.length }, 'LLM answer had no cited sentence; using the extractive answer');
       } catch (error) {
+        if (live?.signal?.aborted) throw error;
         logger?.warn({ err: error }, 'LLM failed; falling back to the extractive answer');
+        // Sentences already streamed were validated: finish with them rather than repeating the answer.
+        if (streamed.length > 0) {
+          const text = streamed.join('');
+          const numbers = [...text.matchAll(/\[(\d+)\]/g)].map((match) => Number(match[1]));
+          return finish({ answer: text, citations: citationsFor(numbers), outcome: 'answered', confidence }, []);
+        }
       }
     }
 

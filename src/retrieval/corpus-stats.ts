@@ -55,7 +55,10 @@ export function buildCorpusStats(chunks: ReadonlyArray<Pick<ChunkRecord, 'docPat
   };
 }
 
-/** Query words that matter: content words, stemmed, without stop words, unique, in order. */
+/** "How long", "how much": the second word asks, it is not a topic. */
+const QUESTION_PHRASES = /\bhow\s+(long|much|many|soon|often|far|old)\b/gi;
+
+/** Query words that matter: content words, stemmed, without stop words or question phrases, unique, in order. */
 export function queryTerms(query: string): string[] {
-  return [...new Set(contentWords(query).filter((word) => !STOP_WORDS.has(word)).map(stem))];
+  return [...new Set(contentWords(query.replace(QUESTION_PHRASES, ' ')).filter((word) => !STOP_WORDS.has(word)).map(stem))];
 }
