@@ -53,6 +53,27 @@ describe('kefu JSONL dataset format', () => {
     await expect(loadDataset({ dataset: path.join(temp, 'notes.txt'), evalDir: temp })).rejects.toMatchObject({ code: 'DATASET_INVALID' });
   });
 
+  it('reads the corpus folder named by dataset.json, relative to the dataset folder', async () => {
+    const documents = path.join(temp, 'knowledge', 'policies');
+    await mkdir(path.join(documents, 'en'), { recursive: true });
+    await writeFile(path.join(documents, 'en', 'returns.md'), '# Returns\n\nYou have 30 days.\n');
+    const folder = path.join(temp, 'eval', 'datasets', 'mine');
+    await mkdir(folder, { recursive: true });
+    await writeFile(path.join(folder, 'questions.jsonl'), `${JSON.stringify({ id: 'window', question: 'how long to return?', gold: [{ document: 'en/returns.md' }] })}\n`);
+    await writeFile(path.join(folder, 'dataset.json'), JSON.stringify({ corpus: '../../../knowledge/policies' }));
+
+    const dataset = await loadDataset({ dataset: folder, evalDir: temp });
+    expect(dataset.name).toBe('mine');
+    expect(dataset.corpusDir).toBe(documents);
+    expect(checkGold(dataset.questions, await readCatalog(dataset.corpusDir)).issues).toEqual([]);
+
+    await writeFile(path.join(folder, 'dataset.json'), JSON.stringify({ corpus: '../nowhere' }));
+    await expect(loadDataset({ dataset: folder, evalDir: temp }))
+      .rejects.toMatchObject({ code: 'DATASET_INVALID', message: expect.stringContaining('dataset.json') });
+    await writeFile(path.join(folder, 'dataset.json'), JSON.stringify({ corpus: 42 }));
+    await expect(loadDataset({ dataset: folder, evalDir: temp })).rejects.toMatchObject({ code: 'DATASET_INVALID' });
+  });
+
   it('samples the same subset every time', () => {
     const items = [...Array(100).keys()];
     const first = sampleQuestions(items, 10);

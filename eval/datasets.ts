@@ -364,6 +364,24 @@ async function loadCmrc(sourceDir: string, evalDir: string, corpusLimit: number 
 
 // ---------------------------------------------------------------- dispatch
 
+export const DATASET_SETTINGS_FILE = 'dataset.json';
+
+/**
+ * The corpus folder named by an optional `dataset.json` beside the questions (`{"corpus": "../docs"}`,
+ * resolved relative to that folder), so a dataset can evaluate documents kept elsewhere in the
+ * repository (such as data/sample) without a copy that would drift from them.
+ */
+async function corpusFromSettings(datasetDir: string): Promise<string | undefined> {
+  const file = path.join(datasetDir, DATASET_SETTINGS_FILE);
+  if (!existsSync(file)) return undefined;
+  const corpus = ((await readJson(file, path.basename(datasetDir))) as { corpus?: unknown } | null)?.corpus;
+  if (corpus === undefined) return undefined;
+  if (typeof corpus !== 'string' || !corpus.trim()) {
+    throw new KefuError('DATASET_INVALID', { detail: `${file}: "corpus" must be a folder path` });
+  }
+  return path.resolve(datasetDir, corpus);
+}
+
 async function loadFromPath(target: string): Promise<LoadedDataset> {
   const resolved = path.resolve(target);
   if (!existsSync(resolved)) throw new KefuError('DATASET_UNKNOWN', { detail: `${target} (no such dataset name, file or folder)` });
@@ -378,8 +396,13 @@ async function loadFromPath(target: string): Promise<LoadedDataset> {
   } else if (!resolved.endsWith('.jsonl')) {
     throw new KefuError('DATASET_INVALID', { detail: `${target} is not a .jsonl file or a dataset folder` });
   }
+  const namedCorpus = await corpusFromSettings(path.dirname(questionsFile));
+  if (namedCorpus !== undefined) corpusDir = namedCorpus;
   if (!existsSync(corpusDir) || !statSync(corpusDir).isDirectory()) {
-    throw new KefuError('DATASET_INVALID', { detail: `no corpus/ folder beside ${path.basename(questionsFile)} (expected ${corpusDir})` });
+    const detail = namedCorpus === undefined
+      ? `no corpus/ folder beside ${path.basename(questionsFile)} (expected ${corpusDir})`
+      : `the corpus folder named in ${DATASET_SETTINGS_FILE} does not exist (${corpusDir})`;
+    throw new KefuError('DATASET_INVALID', { detail });
   }
   const parsed = parseJsonlQuestions(await readFile(questionsFile, 'utf8'), path.basename(questionsFile));
   const name = path.basename(statSync(resolved).isDirectory() ? resolved : path.dirname(resolved));
