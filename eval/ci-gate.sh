@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The evaluation gate CI runs (npm run eval:gate): a deterministic subset of two real datasets,
-# each ingested into its own index under $KEFU_DATA_DIR/eval/, checked against eval/thresholds.json.
+# The evaluation gate CI runs (npm run eval:gate): a deterministic subset of two real datasets and
+# all of the bundled sample's questions, each ingested into its own index under $KEFU_DATA_DIR/eval/,
+# checked against eval/thresholds.json.
 # Exits non-zero when any metric falls below its threshold. Needs ../shared/eval-data (or EVAL_DATA).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,6 +22,8 @@ run() {
 run --dataset northwind --limit 60
 # Chinese paragraphs (the first 150 and their questions, to keep ingestion short): keyword search carries this one.
 run --dataset cmrc2018 --corpus-limit 150 --limit 200
+# The bundled sample knowledge base (data/sample, English and Chinese, FAQ sheets): all 61 questions.
+run --dataset eval/datasets/sample
 
 if [ "$status" -ne 0 ]; then echo "eval gate: FAILED (see the metrics above)" >&2; fi
 exit "$status"
