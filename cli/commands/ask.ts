@@ -41,6 +41,7 @@ export function register(program: Command): void {
       const config = loadConfig();
       const question = words.join(' ');
       const knowledgeBase = await openKnowledgeBase({ config, sync: options.sync });
+      await knowledgeBase.answerService.prepare();
       const records = openSqliteRecords({ path: config.databasePath });
       try {
         let conversationId = options.conversation;

@@ -63,6 +63,7 @@ export function register(program: Command): void {
         const summary = await syncFolder({ config, store: knowledgeBase.store, embedder: knowledgeBase.embedder, root: config.inboxDir });
         app.log.info({ indexed: summary.indexed.length, unchanged: summary.skipped.length, failed: summary.failed.length }, 'index synced');
       }
+      await knowledgeBase.answerService.prepare();
       indexReady = true;
       const address = await listen({
         app,

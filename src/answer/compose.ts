@@ -141,7 +141,8 @@ export function citationFor(passage: Candidate, n: number, quote: string): Citat
     n,
     chunkId: passage.chunk.id,
     docPath: passage.chunk.docPath,
-    title: passage.chunk.title,
+    // An FAQ entry is best named by its question.
+    title: passage.chunk.kind === 'faq' ? (passage.chunk.questions.split('\n')[0] ?? passage.chunk.title) : passage.chunk.title,
     page: passage.chunk.page > 0 ? passage.chunk.page : undefined,
     headingPath: passage.chunk.headingPath,
     quote,

@@ -54,6 +54,7 @@ export function confidenceOf(options: { language: string; topCosine: number | un
     if (unknownShare >= 0.3 && topCosine < 0.65) return clamp(0.2 * (1 - unknownShare));
     return clamp(0.8 * ((topCosine - 0.2) / 0.6) + 0.2 * coverage);
   }
+  if (unknownShare >= 0.5) return clamp(0.2 * (1 - unknownShare));
   const knownShare = 1 - unknownShare;
   const knownCoverage = knownShare > 0 ? Math.min(1, coverage / knownShare) : 0;
   return clamp(knownCoverage * (1 - 0.5 * unknownShare));
@@ -222,6 +223,9 @@ export function createAnswerService(options: AnswerServiceOptions): AnswerServic
   }
 
   return {
+    async prepare() {
+      await retriever.stats();
+    },
     async answer(request) {
       return (await run(request)).result;
     },

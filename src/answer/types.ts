@@ -33,6 +33,8 @@ export interface AnswerRequest {
 
 /** The one function everything calls, plus its streaming form. */
 export interface AnswerService {
+  /** Loads what answering needs from the index (corpus statistics, FAQ questions) so the first customer does not wait for it. */
+  prepare(): Promise<void>;
   answer(request: AnswerRequest): Promise<AnswerResult>;
   /** Yields answer-delta pieces (sentence by sentence, or LLM token deltas), then citations, then answer-end. */
   stream(request: AnswerRequest, options?: { signal?: AbortSignal }): AsyncGenerator<AnswerEvent>;

@@ -58,7 +58,11 @@ export function buildCorpusStats(chunks: ReadonlyArray<Pick<ChunkRecord, 'docPat
 /** "How long", "how much": the second word asks, it is not a topic. */
 const QUESTION_PHRASES = /\bhow\s+(long|much|many|soon|often|far|old)\b/gi;
 
-/** Query words that matter: content words, stemmed, without stop words or question phrases, unique, in order. */
+/** A lone Han character (上, 个, 颗) is nearly always a particle or measure word, not a topic. */
+const SINGLE_HAN = /^\p{Script=Han}$/u;
+
+/** Query words that matter: content words, stemmed, without stop words, question phrases or lone Han characters. */
 export function queryTerms(query: string): string[] {
-  return [...new Set(contentWords(query.replace(QUESTION_PHRASES, ' ')).filter((word) => !STOP_WORDS.has(word)).map(stem))];
+  const words = contentWords(query.replace(QUESTION_PHRASES, ' ')).filter((word) => !STOP_WORDS.has(word) && !SINGLE_HAN.test(word));
+  return [...new Set(words.map(stem))];
 }
