@@ -28,13 +28,19 @@ export interface Composition {
 const MAX_PASSAGES = 4;
 const MAX_ANSWER_CHARS = 900;
 
-function weightedCoverage(words: ReadonlySet<string>, terms: readonly string[], corpus: CorpusStats): number {
+const HAN = /\p{Script=Han}/u;
+
+/**
+ * IDF-weighted share of the terms a text contains. Chinese terms are matched as substrings: jieba
+ * may cut the same name differently in a question and in a passage (张世昌 vs 张世 昌).
+ */
+function weightedCoverage(words: ReadonlySet<string>, terms: readonly string[], corpus: CorpusStats, text = ''): number {
   let total = 0;
   let covered = 0;
   for (const term of terms) {
     const weight = corpus.idf(term);
     total += weight;
-    if (words.has(term)) covered += weight;
+    if (words.has(term) || (HAN.test(term) && text.includes(term))) covered += weight;
   }
   return total > 0 ? covered / total : 0;
 }
@@ -57,12 +63,12 @@ export function composeExtractive(options: {
   let bestPassageCoverage = 0;
   passages.forEach((passage, passageIndex) => {
     const passageWords = wordsOf(passage.chunk.text);
-    bestPassageCoverage = Math.max(bestPassageCoverage, weightedCoverage(passageWords, terms, corpus));
+    bestPassageCoverage = Math.max(bestPassageCoverage, weightedCoverage(passageWords, terms, corpus, passage.chunk.text));
     const relevance = topScore > 0 ? passage.score / topScore : 0;
     splitSentences(passage.chunk.text).forEach((text, position) => {
       const words = wordsOf(text);
       if (words.size < 3 && text.length < 12) return; // headings and fragments say too little alone
-      const overlap = weightedCoverage(words, terms, corpus);
+      const overlap = weightedCoverage(words, terms, corpus, text);
       const score = 0.6 * overlap + 0.3 * relevance + 0.1 / (1 + position) - (text.length > 400 ? 0.1 : 0);
       pool.push({ text, passageIndex, position, score, words });
     });
@@ -97,7 +103,7 @@ export function composeExtractive(options: {
   for (const sentence of chosen) for (const word of sentence.words) allWords.add(word);
   return {
     sentences: chosen.map(({ text, passageIndex, position, score }) => ({ text, passageIndex, position, score })),
-    coverage: weightedCoverage(allWords, terms, corpus),
+    coverage: weightedCoverage(allWords, terms, corpus, chosen.map((sentence) => sentence.text).join('')),
     bestPassageCoverage,
   };
 }

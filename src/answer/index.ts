@@ -21,7 +21,7 @@ import { detectLanguage } from '../text/index.ts';
 import { citationFor, composeExtractive, renderWithCitations } from './compose.ts';
 import { isFollowUp, rewriteFollowUp } from './follow-up.ts';
 import { asksForPerson, wording } from './messages.ts';
-import type { AnswerEvent, AnswerRequest, AnswerResult, AnswerService, Citation, RetrievedPassage } from './types.ts';
+import type { AnswerEvent, AnswerRequest, AnswerResult, AnswerService, Citation, Evidence, RetrievedPassage } from './types.ts';
 
 export type { AnswerService } from './types.ts';
 
@@ -38,26 +38,25 @@ export interface AnswerServiceOptions {
 }
 
 /**
- * Evidence features turned into one 0..1 confidence; the refusal threshold on it is calibrated on
- * labeled answerable and unanswerable questions (see eval/README.md).
+ * Evidence features turned into one 0..1 confidence; the refusal threshold on it
+ * (KEFU_ANSWER_THRESHOLD, 0.25) was calibrated on labeled answerable and unanswerable questions
+ * (Northwind, the sample knowledge base's own set, CMRC 2018: see eval/README.md).
  *
- * English leans on the embedding similarity of the best passage (the bundled model is English-only)
- * and refuses outright when much of the question is about words the documents never use ("the
- * Platinum plan"). Chinese, where paraphrases rarely share words, leans on how much of the question's
- * known vocabulary the best passage covers, with a softer penalty for unknown words.
+ * English mixes the best passage's embedding similarity with how much of the question it covers,
+ * discounted by the share of question words the documents never use ("the Platinum plan").
+ * Chinese (the bundled model is English-only) relies on how much of the question's known words the
+ * best passage covers, and is refused outright when most of its words are unknown to the documents.
  */
 export function confidenceOf(options: { language: string; topCosine: number | undefined; coverage: number; unknownShare: number }): number {
   const { topCosine, coverage, unknownShare } = options;
   const clamp = (value: number) => Math.max(0, Math.min(1, value));
   if (options.language === 'en' && topCosine !== undefined) {
-    // Much of the question is about words the documents never use, and no passage means the same thing.
-    if (unknownShare >= 0.3 && topCosine < 0.65) return clamp(0.2 * (1 - unknownShare));
-    return clamp(0.8 * ((topCosine - 0.2) / 0.6) + 0.2 * coverage);
+    const similarity = clamp((topCosine - 0.2) / 0.6);
+    return clamp(0.5 * similarity + 0.5 * coverage) * (1 - 0.5 * unknownShare);
   }
-  if (unknownShare >= 0.5) return clamp(0.2 * (1 - unknownShare));
+  if (unknownShare >= 0.6) return 0;
   const knownShare = 1 - unknownShare;
-  const knownCoverage = knownShare > 0 ? Math.min(1, coverage / knownShare) : 0;
-  return clamp(knownCoverage * (1 - 0.5 * unknownShare));
+  return knownShare > 0 ? clamp(coverage / knownShare) : 0;
 }
 
 function toRetrieved(candidate: Candidate): RetrievedPassage {
@@ -143,11 +142,12 @@ export function createAnswerService(options: AnswerServiceOptions): AnswerServic
     const finish = (partial: Omit<AnswerResult, keyof typeof base | 'retrieved'>, pieces: string[]): Run => {
       timings.compositionMs = performance.now() - compositionStarted;
       timings.totalMs = performance.now() - started;
-      return { result: { ...base, ...partial, retrieved }, pieces };
+      return { result: { ...base, ...partial, retrieved, evidence }, pieces };
     };
 
     const unknownShare = unknownShareOf(retrieval, corpus);
     const topCosine = retrieval.passages.slice(0, 3).reduce<number | undefined>((best, passage) => (passage.vectorScore === undefined ? best : Math.max(best ?? -1, passage.vectorScore)), undefined);
+    const evidence: Evidence = { topCosine, coverage: 0, unknownShare, unknownTerms: retrieval.unknownTerms, faqSimilarity: retrieval.faqMatches[0]?.similarity };
 
     const matches: FaqMatch[] = retrieval.faqMatches;
     const suggestionsFrom = (exclude?: string) =>
@@ -169,6 +169,7 @@ export function createAnswerService(options: AnswerServiceOptions): AnswerServic
 
     const composition = composeExtractive({ terms: retrieval.terms, passages: retrieval.passages, corpus, maxSentences: config.answer.maxSentences });
     const confidence = confidenceOf({ language, topCosine, coverage: composition.bestPassageCoverage, unknownShare });
+    evidence.coverage = composition.bestPassageCoverage;
     base.suggestions = suggestionsFrom();
 
     if (confidence < config.answer.answerThreshold || composition.sentences.length === 0) {

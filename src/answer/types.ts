@@ -82,6 +82,20 @@ export interface AnswerResult {
   /** Suggested related questions (FAQ questions near this one). */
   suggestions: string[];
   timings: { retrievalMs: number; compositionMs: number; totalMs: number };
+  /** What the confidence was computed from (for evaluation drill-downs and calibration). */
+  evidence?: Evidence;
+}
+
+export interface Evidence {
+  /** Best cosine similarity among the top passages (absent in keyword-only retrieval). */
+  topCosine?: number;
+  /** IDF-weighted share of the question's words found in the best passage. */
+  coverage: number;
+  /** IDF-weighted share of the question's words that never occur in the documents. */
+  unknownShare: number;
+  unknownTerms: string[];
+  /** Similarity of the closest FAQ question. */
+  faqSimilarity?: number;
 }
 
 /** Pieces of a streamed answer, in order: deltas, then citations, then end. */

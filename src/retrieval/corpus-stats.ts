@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import type { ChunkRecord } from '../store/types.ts';
-import { contentWords, STOP_WORDS, stem } from '../text/index.ts';
+import { contentWords, segmentWords, STOP_WORDS, stem } from '../text/index.ts';
 
 export interface CorpusStats {
   readonly chunkCount: number;
@@ -17,14 +17,18 @@ export interface CorpusStats {
   readonly titleWords: ReadonlyMap<string, ReadonlySet<string>>;
 }
 
+const HAN = /\p{Script=Han}/u;
+
 function titleWordsOf(chunk: Pick<ChunkRecord, 'docPath' | 'title'>): Set<string> {
   const fileName = path.basename(chunk.docPath).replace(/\.[^.]+$/, '').replace(/[_\-.]+/g, ' ');
   return new Set(contentWords(`${fileName} ${chunk.title}`).filter((word) => word.length > 1));
 }
 
 /** Builds statistics from all chunks (their `keywords` column is already segmented and stemmed). */
-export function buildCorpusStats(chunks: ReadonlyArray<Pick<ChunkRecord, 'docPath' | 'title' | 'keywords'>>): CorpusStats {
+export function buildCorpusStats(chunks: ReadonlyArray<Pick<ChunkRecord, 'docPath' | 'title' | 'keywords' | 'text'>>): CorpusStats {
   const documentFrequency = new Map<string, number>();
+  // Chinese words are also looked up in the raw text: jieba cuts a word differently in different contexts.
+  const hanText = chunks.map((chunk) => (HAN.test(chunk.text) ? chunk.text : '')).join('\n');
   const titles = new Map<string, Set<string>>();
   for (const chunk of chunks) {
     for (const word of new Set(chunk.keywords.split(' '))) {
@@ -49,7 +53,7 @@ export function buildCorpusStats(chunks: ReadonlyArray<Pick<ChunkRecord, 'docPat
       return Math.log(1 + (total - frequency + 0.5) / (frequency + 0.5));
     },
     knows(word: string): boolean {
-      return documentFrequency.has(word);
+      return documentFrequency.has(word) || (HAN.test(word) && hanText.includes(word));
     },
     titleWords: distinctive,
   };
@@ -61,8 +65,30 @@ const QUESTION_PHRASES = /\bhow\s+(long|much|many|soon|often|far|old)\b/gi;
 /** A lone Han character (上, 个, 颗) is nearly always a particle or measure word, not a topic. */
 const SINGLE_HAN = /^\p{Script=Han}$/u;
 
-/** Query words that matter: content words, stemmed, without stop words, question phrases or lone Han characters. */
+/**
+ * Query words that matter: content words, stemmed, without stop words or question phrases. jieba
+ * cuts names it does not know into single characters (张世昌 → 张/世/昌): such runs are joined back
+ * into one term; a lone Han character (上, 个, 颗) is nearly always a particle, not a topic.
+ */
 export function queryTerms(query: string): string[] {
-  const words = contentWords(query.replace(QUESTION_PHRASES, ' ')).filter((word) => !STOP_WORDS.has(word) && !SINGLE_HAN.test(word));
-  return [...new Set(words.map(stem))];
+  const terms: string[] = [];
+  let run = '';
+  const endRun = () => {
+    if (run.length > 1) terms.push(run);
+    run = '';
+  };
+  for (const word of segmentWords(query.replace(QUESTION_PHRASES, ' '), { discoverWords: true })) {
+    if (STOP_WORDS.has(word)) {
+      endRun();
+      continue;
+    }
+    if (SINGLE_HAN.test(word)) {
+      run += word;
+      continue;
+    }
+    endRun();
+    terms.push(stem(word));
+  }
+  endRun();
+  return [...new Set(terms)];
 }

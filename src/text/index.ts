@@ -70,13 +70,15 @@ const WORD_PATTERN = /[\p{L}\p{N}]+(?:[.'’-][\p{L}\p{N}]+)*/gu;
  * Splits text into words: jieba for runs containing Han characters, Unicode word runs otherwise.
  * Lower-cases Latin; keeps numbers and codes (e.g. "sku-1234", "15.5").
  */
-export function segmentWords(text: string): string[] {
+export function segmentWords(text: string, options: { discoverWords?: boolean } = {}): string[] {
   const words: string[] = [];
   if (!hasHan(text)) {
     for (const match of text.toLowerCase().matchAll(WORD_PATTERN)) words.push(match[0]);
     return words;
   }
-  for (const piece of getJieba().cut(text, false)) {
+  // `discoverWords` lets jieba's HMM join words missing from its dictionary (names): better terms,
+  // but not the segmentation the keyword index was built with, so only for analysing questions.
+  for (const piece of getJieba().cut(text, options.discoverWords ?? false)) {
     const lowered = piece.toLowerCase();
     for (const match of lowered.matchAll(WORD_PATTERN)) words.push(match[0]);
   }
