@@ -11,8 +11,12 @@ export interface FaqMatch {
   chunk: ChunkRecord;
   /** The FAQ question or alternate that matched best. */
   matchedQuestion: string;
-  /** 0..1 */
+  /** 0..1: the larger of the two below. */
   similarity: number;
+  /** Embedding similarity of the best-matching question (0 for Chinese). */
+  semantic: number;
+  /** Word (and, for Chinese, character-pair) overlap with the best-matching question. */
+  lexical: number;
 }
 
 export interface FaqMatcher {
@@ -79,7 +83,11 @@ export async function createFaqMatcher(options: { chunks: ChunkRecord[]; embedde
         const semantic = queryVector && !chinese && !hasHan(variant.text) ? dot(queryVector, variant.vector) : 0;
         const similarity = Math.max(semantic, lexical);
         const current = best.get(variant.chunk.id);
-        if (!current || similarity > current.similarity) best.set(variant.chunk.id, { chunk: variant.chunk, matchedQuestion: variant.text, similarity });
+        if (!current || similarity > current.similarity) best.set(variant.chunk.id, { chunk: variant.chunk, matchedQuestion: variant.text, similarity, semantic: Math.max(semantic, current?.semantic ?? 0), lexical: Math.max(lexical, current?.lexical ?? 0) });
+        else {
+          current.semantic = Math.max(current.semantic, semantic);
+          current.lexical = Math.max(current.lexical, lexical);
+        }
       }
       return [...best.values()].sort((a, b) => b.similarity - a.similarity).slice(0, limit);
     },

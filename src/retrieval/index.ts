@@ -78,6 +78,8 @@ const RRF_K = 60;
 const TITLE_BOOST = 0.25;
 /** Share of the next passage's score a passage receives (measured on Northwind: +3 points hit@1). */
 const NEIGHBOUR_SHARE = 0.3;
+/** An FAQ question this similar to the query is a paraphrase: trust the vector side. */
+const FAQ_TRUST_SIMILARITY = 0.6;
 /** How long cached corpus statistics are trusted before the index version is checked again. */
 const STATS_TTL_MS = 2000;
 
@@ -155,8 +157,9 @@ export function createRetriever(options: { store: ChunkStore; embedder: Embedder
       mode !== 'keyword' ? embedder.embedQuery(request.query) : Promise.resolve(undefined),
     ]);
     const vectorHits = queryVector ? await store.vectorSearch({ vector: queryVector, limit: CANDIDATES, filter: request.filter }) : [];
-
     const faqMatches = faq.size > 0 && mode !== 'keyword' ? faq.match({ question: request.query, queryVector, limit: 10 }) : [];
+    mergeFaqQuestionSimilarity({ vectorHits, faqMatches, filter: request.filter });
+
     const { candidates, vectorWeight } = fuseCandidates({
       keywordHits,
       vectorHits,
@@ -165,6 +168,7 @@ export function createRetriever(options: { store: ChunkStore; embedder: Embedder
       language,
       vectorWeight: config.retrieval.vectorWeight,
       hasKeywordQuery: searchText.length > 0,
+      faqQuestionSimilarity: faqMatches.reduce((best, match) => Math.max(best, match.semantic), 0),
     });
     applyFaqMatches({ candidates, faqMatches, filter: request.filter });
     applyNeighbourSupport(candidates);
@@ -190,6 +194,8 @@ export function fuseCandidates(options: {
   /** Configured vector weight (weighted fusion; the adaptive strategy's starting point). */
   vectorWeight: number;
   hasKeywordQuery: boolean;
+  /** Embedding similarity of the closest curated FAQ question, when there is one. */
+  faqQuestionSimilarity?: number;
 }): { candidates: Candidate[]; vectorWeight: number } {
   const { keywordHits, vectorHits, mode, fusion, language } = options;
   const byId = new Map<string, Candidate>();
@@ -233,8 +239,26 @@ export function fuseCandidates(options: {
 }
 
 /**
- * A curated FAQ question that matches the query closely is stronger evidence than the FAQ chunk's
- * similarity as a whole (question + answer): the FAQ chunk ranks at least as high as its question match.
+ * An FAQ entry is represented by its whole text and by each of its questions: on the vector side
+ * its similarity is the best of them (a paraphrase of the question matches the question far better
+ * than question + long answer). Re-sorts `vectorHits` in place.
+ */
+export function mergeFaqQuestionSimilarity(options: { vectorHits: ScoredChunk[]; faqMatches: FaqMatch[]; filter?: ChunkFilter }): void {
+  const { vectorHits } = options;
+  const byId = new Map(vectorHits.map((hit) => [hit.chunk.id, hit]));
+  for (const match of options.faqMatches) {
+    if (match.semantic <= 0 || !matchesFilter(match.chunk, options.filter)) continue;
+    const hit = byId.get(match.chunk.id);
+    if (hit) hit.score = Math.max(hit.score, match.semantic);
+    else vectorHits.push({ chunk: match.chunk, score: match.semantic });
+  }
+  vectorHits.sort((a, b) => b.score - a.score);
+}
+
+/**
+ * A curated FAQ question that matches the query closely (by meaning, or by shared words for Chinese,
+ * where the embedding model cannot help) is strong evidence: the FAQ chunk ranks at least as high
+ * as that match.
  */
 export function applyFaqMatches(options: { candidates: Candidate[]; faqMatches: FaqMatch[]; filter?: ChunkFilter }): void {
   const byId = new Map(options.candidates.map((candidate) => [candidate.chunk.id, candidate]));
@@ -265,6 +289,8 @@ function matchesFilter(chunk: ChunkRecord, filter: ChunkFilter | undefined): boo
 export function applyNeighbourSupport(candidates: Candidate[], share = NEIGHBOUR_SHARE): void {
   const scoreOf = new Map(candidates.map((candidate) => [`${candidate.chunk.docPath}#${candidate.chunk.ordinal}`, candidate.score]));
   for (const candidate of candidates) {
+    // FAQ entries stand alone: the next row of a sheet does not continue this one.
+    if (candidate.chunk.kind === 'faq') continue;
     candidate.score += share * (scoreOf.get(`${candidate.chunk.docPath}#${candidate.chunk.ordinal + 1}`) ?? 0);
   }
 }
