@@ -230,6 +230,9 @@ export function fuseCandidates(options: {
       const vectorDecisive = decisiveness(vectorHits.map((hit) => hit.score - (vectorHits.at(-1)?.score ?? 0)));
       const total = keywordDecisive + vectorDecisive;
       if (total > 0) vectorWeight = 0.5 * vectorWeight + 0.5 * (vectorDecisive / total);
+      // A close paraphrase of a curated question: semantic similarity is the reliable signal;
+      // keyword overlap with long FAQ answers mostly adds noise (StackFAQ: vector .94, keyword .64).
+      if ((options.faqQuestionSimilarity ?? 0) >= FAQ_TRUST_SIMILARITY) vectorWeight = Math.max(vectorWeight, 0.9);
     }
   }
   for (const candidate of candidates) {
