@@ -12,7 +12,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
-import PDFDocument from 'pdfkit';
+import { makePdf } from '../test/support/pdf.ts';
 import { syncFolder } from '../ingest/sync.ts';
 import { loadConfig } from '../src/config/index.ts';
 import { createEmbedder } from '../src/embeddings/index.ts';
@@ -101,19 +101,13 @@ const againSeconds = (performance.now() - started) / 1000;
 // 3. Edit one page of one document.
 const topics = ['Returns', 'Refunds', 'Shipping', 'Warranty', 'Repairs', 'Gift cards', 'Loyalty', 'Pickup', 'Recycling', 'Accessibility', 'Privacy', 'Contact'];
 function manual(editedPage?: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const document = new PDFDocument({ info: { Title: 'Lumen Service Manual' } });
-    const parts: Buffer[] = [];
-    document.on('data', (part: Buffer) => parts.push(part));
-    document.on('end', () => resolve(Buffer.concat(parts)));
-    document.on('error', reject);
+  return makePdf({ info: { Title: 'Lumen Service Manual' } }, (document) => {
     topics.forEach((topic, index) => {
       if (index > 0) document.addPage();
       document.fontSize(16).text(topic);
       const lead = index === editedPage ? `Since May, the ${topic.toLowerCase()} terms changed: ask a store for the new conditions.` : `This page describes our ${topic.toLowerCase()} terms.`;
       document.fontSize(10).text(`${lead} ${`Customers of Lumen can rely on the ${topic.toLowerCase()} terms in every store and online, and our team explains them on request. `.repeat(14)}`);
     });
-    document.end();
   });
 }
 const editDir = path.join(scratch, 'edit');

@@ -1,8 +1,8 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import PDFDocument from 'pdfkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { makePagedPdf } from '../test/support/pdf.ts';
 import { checkGold, readCatalog } from './catalog.ts';
 import { loadDataset, parseJsonlQuestions, sampleQuestions } from './datasets.ts';
 
@@ -15,14 +15,7 @@ afterEach(async () => {
 });
 
 async function writePdf(file: string, pages: string[]): Promise<void> {
-  const document = new PDFDocument({ autoFirstPage: false });
-  const chunks: Buffer[] = [];
-  document.on('data', (chunk: Buffer) => chunks.push(chunk));
-  const done = new Promise<void>((resolve) => document.on('end', () => resolve()));
-  for (const text of pages) document.addPage().text(text);
-  document.end();
-  await done;
-  await writeFile(file, Buffer.concat(chunks));
+  await writeFile(file, await makePagedPdf(pages));
 }
 
 describe('kefu JSONL dataset format', () => {

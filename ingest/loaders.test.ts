@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import PDFDocument from 'pdfkit';
+import { makePdf } from '../test/support/pdf.ts';
 import { Document, HeadingLevel, Packer, Paragraph } from 'docx';
 import ExcelJS from 'exceljs';
 import iconv from 'iconv-lite';
@@ -37,18 +37,6 @@ async function loadError(name: string, content: Buffer | string, maxFileBytes?: 
 function expectCode(error: KefuError, code: ErrorCode, messagePattern: RegExp): void {
   expect(error.code).toBe(code);
   expect(error.message).toMatch(messagePattern);
-}
-
-function makePdf(options: PDFKit.PDFDocumentOptions, draw: (document: PDFKit.PDFDocument) => void): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const document = new PDFDocument(options);
-    const parts: Buffer[] = [];
-    document.on('data', (part: Buffer) => parts.push(part));
-    document.on('end', () => resolve(Buffer.concat(parts)));
-    document.on('error', reject);
-    draw(document);
-    document.end();
-  });
 }
 
 beforeAll(async () => {

@@ -2,8 +2,8 @@ import { appendFile, mkdir, mkdtemp, rm, symlink, unlink, utimes, writeFile } fr
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as lancedb from '@lancedb/lancedb';
-import PDFDocument from 'pdfkit';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { makePdf } from '../test/support/pdf.ts';
 import { loadConfig, type Config } from '../src/config/index.ts';
 import { createEmbedder } from '../src/embeddings/index.ts';
 import type { Embedder } from '../src/embeddings/types.ts';
@@ -12,18 +12,6 @@ import { keywordQuery } from '../src/text/index.ts';
 import { ingestFiles, syncFolder, type SyncSummary } from './sync.ts';
 
 const repositoryRoot = path.resolve(import.meta.dirname, '..');
-
-function makePdf(options: PDFKit.PDFDocumentOptions, draw: (document: PDFKit.PDFDocument) => void): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const document = new PDFDocument(options);
-    const parts: Buffer[] = [];
-    document.on('data', (part: Buffer) => parts.push(part));
-    document.on('end', () => resolve(Buffer.concat(parts)));
-    document.on('error', reject);
-    draw(document);
-    document.end();
-  });
-}
 
 const policyPdf = () =>
   makePdf({ info: { Title: 'Lumen Returns Policy' } }, (document) => {
