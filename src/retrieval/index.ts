@@ -14,7 +14,7 @@
  */
 import type { Config } from '../config/index.ts';
 import type { Embedder } from '../embeddings/types.ts';
-import type { ChunkFilter, ChunkStore, ScoredChunk } from '../store/index.ts';
+import type { ChunkFilter, ChunkStore, ScoredChunk, ScoredId } from '../store/index.ts';
 import type { ChunkRecord } from '../store/types.ts';
 import { detectLanguage, keywordQuery, type Language } from '../text/index.ts';
 import { buildCorpusStats, queryTerms, type CorpusStats } from './corpus-stats.ts';
@@ -68,6 +68,8 @@ export interface Retriever {
 interface IndexView {
   version: number;
   stats: CorpusStats;
+  /** Every chunk (without vectors): searches return ids, records come from here. */
+  chunks: Map<string, ChunkRecord>;
   faq: FaqMatcher;
   checkedAt: number;
 }
@@ -107,9 +109,7 @@ function normalise(values: number[]): number[] {
 }
 
 /** Jaccard similarity of two keyword strings (word sets). */
-function keywordJaccard(a: string, b: string): number {
-  const setA = new Set(a.split(' '));
-  const setB = new Set(b.split(' '));
+function jaccard(setA: ReadonlySet<string>, setB: ReadonlySet<string>): number {
   let shared = 0;
   for (const word of setA) if (setB.has(word)) shared++;
   return shared / (setA.size + setB.size - shared || 1);
@@ -131,7 +131,13 @@ export function createRetriever(options: { store: ChunkStore; embedder: Embedder
     }
     building ??= (async () => {
       const [chunks, faqChunks] = await Promise.all([store.allChunks(), store.faqChunks()]);
-      const built: IndexView = { version, stats: buildCorpusStats(chunks), faq: await createFaqMatcher({ chunks: faqChunks, embedder }), checkedAt: Date.now() };
+      const built: IndexView = {
+        version,
+        stats: buildCorpusStats(chunks),
+        chunks: new Map(chunks.map((chunk) => [chunk.id, chunk])),
+        faq: await createFaqMatcher({ chunks: faqChunks, embedder }),
+        checkedAt: Date.now(),
+      };
       cached = built;
       return built;
     })().finally(() => (building = undefined));
@@ -142,21 +148,34 @@ export function createRetriever(options: { store: ChunkStore; embedder: Embedder
     return (await view()).stats;
   }
 
+  /** Attaches records to hits; a chunk newer than the cached view is read from the store. */
+  async function withRecords(lists: [ScoredId[], ScoredId[]], known: Map<string, ChunkRecord>): Promise<[ScoredChunk[], ScoredChunk[]]> {
+    const missing = [...new Set(lists.flat().map((hit) => hit.id))].filter((id) => !known.has(id));
+    const fetched = missing.length > 0 ? new Map((await store.getChunks(missing)).map((chunk) => [chunk.id, chunk])) : undefined;
+    const attach = (hits: ScoredId[]): ScoredChunk[] =>
+      hits.flatMap((hit) => {
+        const chunk = known.get(hit.id) ?? fetched?.get(hit.id);
+        return chunk ? [{ chunk, score: hit.score }] : [];
+      });
+    return [attach(lists[0]), attach(lists[1])];
+  }
+
   async function retrieve(request: RetrieveOptions): Promise<RetrievalResult> {
     const mode = request.mode ?? 'hybrid';
     const fusion = request.fusion ?? config.retrieval.fusion;
     const topK = request.topK ?? config.retrieval.topK;
     const language = detectLanguage(request.query);
-    const { stats: corpus, faq } = await view();
+    const { stats: corpus, faq, chunks } = await view();
     const terms = queryTerms(request.query);
     const unknownTerms = terms.filter((term) => !corpus.knows(term));
     const searchText = keywordQuery(request.query);
 
-    const [keywordHits, queryVector] = await Promise.all([
-      mode !== 'vector' && searchText ? store.keywordSearch({ query: searchText, limit: CANDIDATES, filter: request.filter }) : Promise.resolve([] as ScoredChunk[]),
+    const [keywordIds, queryVector] = await Promise.all([
+      mode !== 'vector' && searchText ? store.keywordSearchIds({ query: searchText, limit: CANDIDATES, filter: request.filter }) : Promise.resolve([] as ScoredId[]),
       mode !== 'keyword' ? embedder.embedQuery(request.query) : Promise.resolve(undefined),
     ]);
-    const vectorHits = queryVector ? await store.vectorSearch({ vector: queryVector, limit: CANDIDATES, filter: request.filter }) : [];
+    const vectorIds = queryVector ? await store.vectorSearchIds({ vector: queryVector, limit: CANDIDATES, filter: request.filter }) : [];
+    const [keywordHits, vectorHits] = await withRecords([keywordIds, vectorIds], chunks);
     const faqMatches = faq.size > 0 && mode !== 'keyword' ? faq.match({ question: request.query, queryVector, limit: 10 }) : [];
     mergeFaqQuestionSimilarity({ vectorHits, faqMatches, filter: request.filter });
 
@@ -174,7 +193,7 @@ export function createRetriever(options: { store: ChunkStore; embedder: Embedder
     applyNeighbourSupport(candidates);
     applyTitleBoost({ candidates, terms, corpus });
     candidates.sort((a, b) => b.score - a.score);
-    const passages = collapseNearDuplicates(candidates).slice(0, topK);
+    const passages = collapseNearDuplicates(candidates, topK);
     return { language, terms, unknownTerms, queryVector, passages, faqMatches, vectorWeight };
   }
 
@@ -321,13 +340,15 @@ export function applyTitleBoost(options: { candidates: Candidate[]; terms: strin
 }
 
 /** Keeps the best of chunks with (nearly) the same words, so five copies of one clause don't fill the top five. */
-export function collapseNearDuplicates(sorted: Candidate[]): Candidate[] {
-  const kept: Candidate[] = [];
+export function collapseNearDuplicates(sorted: Candidate[], limit = Number.POSITIVE_INFINITY): Candidate[] {
+  const kept: Array<{ candidate: Candidate; words: Set<string> }> = [];
   for (const candidate of sorted) {
+    if (kept.length >= limit) break;
+    const words = new Set(candidate.chunk.keywords.split(' '));
     const duplicate = kept.some(
-      (other) => other.chunk.textHash === candidate.chunk.textHash || (other.chunk.docPath === candidate.chunk.docPath && keywordJaccard(other.chunk.keywords, candidate.chunk.keywords) > 0.9),
+      (other) => other.candidate.chunk.textHash === candidate.chunk.textHash || (other.candidate.chunk.docPath === candidate.chunk.docPath && jaccard(other.words, words) > 0.9),
     );
-    if (!duplicate) kept.push(candidate);
+    if (!duplicate) kept.push({ candidate, words });
   }
-  return kept;
+  return kept.map((entry) => entry.candidate);
 }

@@ -36,6 +36,12 @@ export interface ScoredChunk {
   score: number;
 }
 
+/** A search hit without its record: for callers that already hold the chunks (half the cost per search). */
+export interface ScoredId {
+  id: string;
+  score: number;
+}
+
 export interface ModelChange {
   /** True when the index held vectors of another model (or dimension) and they were dropped. */
   changed: boolean;
@@ -75,6 +81,10 @@ export interface ChunkStore {
   keywordSearch(options: { query: string; limit: number; filter?: ChunkFilter }): Promise<ScoredChunk[]>;
   /** Exact cosine-similarity search; score in [-1, 1]. Result chunks carry `vector: []`. */
   vectorSearch(options: { vector: number[]; limit: number; filter?: ChunkFilter }): Promise<ScoredChunk[]>;
+  /** `keywordSearch` returning only chunk ids and scores. */
+  keywordSearchIds(options: { query: string; limit: number; filter?: ChunkFilter }): Promise<ScoredId[]>;
+  /** `vectorSearch` returning only chunk ids and scores. */
+  vectorSearchIds(options: { vector: number[]; limit: number; filter?: ChunkFilter }): Promise<ScoredId[]>;
   getChunks(ids: string[]): Promise<ChunkRecord[]>;
   /** Chunks of the same document with ordinal in [ordinal-radius, ordinal+radius], in order. */
   neighbours(options: { docPath: string; ordinal: number; radius: number }): Promise<ChunkRecord[]>;
@@ -288,6 +298,24 @@ function createStore(parts: StoreParts): ChunkStore {
     await documents.mergeInsert('path').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute([documentToRow(document)]);
   }
 
+  async function runKeywordSearch(options: { query: string; limit: number; filter?: ChunkFilter; columns: readonly string[] }): Promise<Row[]> {
+    const table = getChunks();
+    if (!table || !options.query.trim()) return [];
+    let search = table.query().fullTextSearch(options.query.trim(), { columns: ['keywords'] }).select([...options.columns, '_score']).limit(options.limit);
+    const where = filterToSql(options.filter);
+    if (where) search = search.where(where);
+    return (await search.toArray()) as Row[];
+  }
+
+  async function runVectorSearch(options: { vector: number[]; limit: number; filter?: ChunkFilter; columns: readonly string[] }): Promise<Row[]> {
+    const table = getChunks();
+    if (!table) return [];
+    let search = table.vectorSearch(options.vector).distanceType('cosine').select([...options.columns, '_distance']).limit(options.limit);
+    const where = filterToSql(options.filter);
+    if (where) search = search.where(where);
+    return (await search.toArray()) as Row[];
+  }
+
   return {
     async modelId() {
       return wrap('reading the model id', async () => (await readMeta()).get('modelId') || undefined);
@@ -388,25 +416,23 @@ function createStore(parts: StoreParts): ChunkStore {
     },
 
     async keywordSearch({ query, limit, filter }) {
-      return wrap('keyword search', async () => {
-        const table = getChunks();
-        if (!table || !query.trim()) return [];
-        let search = table.query().fullTextSearch(query.trim(), { columns: ['keywords'] }).select([...CHUNK_COLUMNS_WITHOUT_VECTOR, '_score']).limit(limit);
-        const where = filterToSql(filter);
-        if (where) search = search.where(where);
-        return ((await search.toArray()) as Row[]).map((row) => ({ chunk: rowToChunk(row), score: number(row, '_score') }));
-      });
+      return wrap('keyword search', async () =>
+        (await runKeywordSearch({ query, limit, filter, columns: CHUNK_COLUMNS_WITHOUT_VECTOR })).map((row) => ({ chunk: rowToChunk(row), score: number(row, '_score') })),
+      );
     },
 
     async vectorSearch({ vector, limit, filter }) {
-      return wrap('vector search', async () => {
-        const table = getChunks();
-        if (!table) return [];
-        let search = table.vectorSearch(vector).distanceType('cosine').select([...CHUNK_COLUMNS_WITHOUT_VECTOR, '_distance']).limit(limit);
-        const where = filterToSql(filter);
-        if (where) search = search.where(where);
-        return ((await search.toArray()) as Row[]).map((row) => ({ chunk: rowToChunk(row), score: 1 - number(row, '_distance') }));
-      });
+      return wrap('vector search', async () =>
+        (await runVectorSearch({ vector, limit, filter, columns: CHUNK_COLUMNS_WITHOUT_VECTOR })).map((row) => ({ chunk: rowToChunk(row), score: 1 - number(row, '_distance') })),
+      );
+    },
+
+    async keywordSearchIds({ query, limit, filter }) {
+      return wrap('keyword search', async () => (await runKeywordSearch({ query, limit, filter, columns: ['id'] })).map((row) => ({ id: String(row.id), score: number(row, '_score') })));
+    },
+
+    async vectorSearchIds({ vector, limit, filter }) {
+      return wrap('vector search', async () => (await runVectorSearch({ vector, limit, filter, columns: ['id'] })).map((row) => ({ id: String(row.id), score: 1 - number(row, '_distance') })));
     },
 
     async getChunks(ids) {
