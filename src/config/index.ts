@@ -141,9 +141,12 @@ function validate(raw: Record<string, string | undefined>): Settings {
   const [first] = Value.Errors(settingsSchema, converted);
   const variable = first?.instancePath.replace(/^\//, '') || 'unknown';
   const given = raw[variable];
-  const schema = (settingsSchema.properties as Record<string, { description?: string }>)[variable];
+  const schema = (settingsSchema.properties as Record<string, { description?: string; anyOf?: Array<{ const?: unknown }> }>)[variable];
+  // For a choice, name the choices rather than the validator's "must be equal to constant".
+  const choices = schema?.anyOf?.map((option) => option.const).filter((value) => value !== undefined);
+  const problem = choices && choices.length > 0 ? `must be one of: ${choices.join(', ')}` : (first?.message ?? 'is invalid');
   throw new KefuError('CONFIG_INVALID', {
-    detail: `${variable}=${JSON.stringify(given ?? '')} ${first?.message ?? 'is invalid'}`,
+    detail: `${variable}=${JSON.stringify(given ?? '')} ${problem}`,
     hint: `Set ${variable} to a valid value (${schema?.description ?? 'see README'}) or unset it to use the default.`,
   });
 }

@@ -1,0 +1,72 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { KefuError } from '../errors/index.ts';
+import { describeSettings, loadConfig } from './index.ts';
+
+let directory: string;
+beforeEach(async () => {
+  directory = await mkdtemp(path.join(tmpdir(), 'kefu-config-'));
+});
+afterEach(async () => {
+  await rm(directory, { recursive: true, force: true });
+});
+
+function failure(env: Record<string, string>): KefuError {
+  try {
+    loadConfig({ env, dotenvDir: null, cwd: directory });
+  } catch (error) {
+    if (error instanceof KefuError) return error;
+    throw error;
+  }
+  throw new Error('expected loadConfig to fail');
+}
+
+describe('loadConfig', () => {
+  it('has working defaults: ./data, the bundled model, port 3000, inbox under the data dir', () => {
+    const config = loadConfig({ env: {}, dotenvDir: null, cwd: directory });
+    expect(config.dataDir).toBe(path.join(directory, 'data'));
+    expect(config.inboxDir).toBe(path.join(directory, 'data', 'inbox'));
+    expect(config.embedding.model).toBe('bundled');
+    expect(config.server.port).toBe(3000);
+    expect(config.llm.provider).toBe('none');
+  });
+
+  it('reads KEFU_* variables, converting numbers and booleans, and treats an empty value as unset', () => {
+    const config = loadConfig({ env: { KEFU_PORT: '8080', KEFU_OFFLINE: 'true', KEFU_DATA_DIR: 'kb', KEFU_RETRIEVAL_TOP_K: '' }, dotenvDir: null, cwd: directory });
+    expect(config.server.port).toBe(8080);
+    expect(config.embedding.offline).toBe(true);
+    expect(config.dataDir).toBe(path.join(directory, 'kb'));
+    expect(config.retrieval.topK).toBe(8);
+  });
+
+  it('reads a .env file, and real environment variables win over it', async () => {
+    await writeFile(path.join(directory, '.env'), 'KEFU_PORT=4000\nKEFU_EMBEDDING_MODEL=Xenova/all-MiniLM-L6-v2\n');
+    const config = loadConfig({ env: { KEFU_PORT: '5000' }, cwd: directory });
+    expect(config.server.port).toBe(5000);
+    expect(config.embedding.model).toBe('Xenova/all-MiniLM-L6-v2');
+  });
+
+  it('fails fast naming the bad variable, its value and what is allowed', () => {
+    const port = failure({ KEFU_PORT: 'eighty' });
+    expect(port.code).toBe('CONFIG_INVALID');
+    expect(port.message).toContain('KEFU_PORT="eighty"');
+    expect(port.hint).toContain('KEFU_PORT');
+    expect(failure({ KEFU_FUSION: 'magic' }).message).toContain('must be one of: adaptive, weighted, rrf');
+    expect(failure({ KEFU_PORT: '70000' }).message).toContain('KEFU_PORT');
+    expect(failure({ KEFU_ANSWER_THRESHOLD: '2' }).message).toContain('KEFU_ANSWER_THRESHOLD');
+  });
+
+  it('returns a frozen object', () => {
+    const config = loadConfig({ env: {}, dotenvDir: null, cwd: directory });
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.server)).toBe(true);
+  });
+
+  it('describes every setting with a default and a meaning', () => {
+    const settings = describeSettings();
+    expect(settings.map((setting) => setting.name)).toContain('KEFU_DATA_DIR');
+    for (const setting of settings) expect(setting.description.length).toBeGreaterThan(5);
+  });
+});
