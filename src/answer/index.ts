@@ -27,6 +27,8 @@ export type { AnswerService } from './types.ts';
 
 /** Questions longer than this are cut before searching: the rest adds noise, not meaning. */
 const MAX_QUERY_CHARS = 1000;
+/** FAQ questions at least this close to the question are offered as related questions. */
+const SUGGESTION_SIMILARITY = 0.45;
 
 export interface AnswerServiceOptions {
   config: Config;
@@ -151,7 +153,7 @@ export function createAnswerService(options: AnswerServiceOptions): AnswerServic
 
     const matches: FaqMatch[] = retrieval.faqMatches;
     const suggestionsFrom = (exclude?: string) =>
-      matches.filter((match) => match.chunk.id !== exclude && match.similarity >= 0.35).slice(0, 3).map((match) => match.chunk.questions.split('\n')[0] ?? '').filter(Boolean);
+      matches.filter((match) => match.chunk.id !== exclude && match.similarity >= SUGGESTION_SIMILARITY).slice(0, 3).map((match) => match.chunk.questions.split('\n')[0] ?? '').filter(Boolean);
 
     if (request.retrieveOnly) {
       return finish({ answer: '', citations: [], outcome: 'answered', confidence: confidenceOf({ language, topCosine, coverage: 0, unknownShare }) }, []);
