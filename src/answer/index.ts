@@ -140,16 +140,16 @@ export function createAnswerService(options: AnswerServiceOptions): AnswerServic
     const retrieved = retrieval.passages.map(toRetrieved);
     timings.retrievalMs = performance.now() - retrievalStarted;
 
+    const unknownShare = unknownShareOf(retrieval, corpus);
+    const topCosine = retrieval.passages.slice(0, 3).reduce<number | undefined>((best, passage) => (passage.vectorScore === undefined ? best : Math.max(best ?? -1, passage.vectorScore)), undefined);
+    const evidence: Evidence = { topCosine, coverage: 0, unknownShare, unknownTerms: retrieval.unknownTerms, faqSimilarity: retrieval.faqMatches[0]?.similarity };
+
     const compositionStarted = performance.now();
     const finish = (partial: Omit<AnswerResult, keyof typeof base | 'retrieved'>, pieces: string[]): Run => {
       timings.compositionMs = performance.now() - compositionStarted;
       timings.totalMs = performance.now() - started;
       return { result: { ...base, ...partial, retrieved, evidence }, pieces };
     };
-
-    const unknownShare = unknownShareOf(retrieval, corpus);
-    const topCosine = retrieval.passages.slice(0, 3).reduce<number | undefined>((best, passage) => (passage.vectorScore === undefined ? best : Math.max(best ?? -1, passage.vectorScore)), undefined);
-    const evidence: Evidence = { topCosine, coverage: 0, unknownShare, unknownTerms: retrieval.unknownTerms, faqSimilarity: retrieval.faqMatches[0]?.similarity };
 
     const matches: FaqMatch[] = retrieval.faqMatches;
     const suggestionsFrom = (exclude?: string) =>
