@@ -81,7 +81,7 @@ const TITLE_BOOST = 0.25;
 /** Share of the next passage's score a passage receives (measured on Northwind: +3 points hit@1). */
 const NEIGHBOUR_SHARE = 0.3;
 /** An FAQ question this similar to the query is a paraphrase: trust the vector side. */
-const FAQ_TRUST_SIMILARITY = 0.6;
+const FAQ_TRUST_SIMILARITY = 0.5;
 /** How long cached corpus statistics are trusted before the index version is checked again. */
 const STATS_TTL_MS = 2000;
 
