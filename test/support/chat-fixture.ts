@@ -6,13 +6,11 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { syncFolder } from '../../ingest/sync.ts';
-import { createAnswerService } from '../../src/answer/index.ts';
+import { openKnowledgeBase } from '../../cli/knowledge-base.ts';
 import type { AnswerService } from '../../src/answer/types.ts';
 import { loadConfig, type Config } from '../../src/config/index.ts';
-import { createEmbedder } from '../../src/embeddings/index.ts';
 import type { Embedder } from '../../src/embeddings/types.ts';
-import { openStore, type ChunkStore } from '../../src/store/index.ts';
+import type { ChunkStore } from '../../src/store/index.ts';
 
 export const fixtureDocuments: Record<string, string> = {
   'returns-policy.md': `# Returns and refunds
@@ -67,11 +65,10 @@ export async function createChatFixture(env: Record<string, string> = {}): Promi
   const config = loadConfig({ env: { KEFU_DATA_DIR: dataDir, KEFU_LOG_LEVEL: 'warn', ...env }, dotenvDir: null, cwd: dataDir });
   await mkdir(config.inboxDir, { recursive: true });
   for (const [name, text] of Object.entries(fixtureDocuments)) await writeFile(path.join(config.inboxDir, name), text);
-  const embedder = await createEmbedder({ config, logger: { warn: () => {} } });
-  const store = await openStore({ directory: config.indexDir });
-  const summary = await syncFolder({ config, store, embedder, root: config.inboxDir });
-  if (summary.failed.length > 0) throw new Error(`fixture documents failed to index: ${JSON.stringify(summary.failed)}`);
-  const answerService = createAnswerService({ config, store, embedder });
+  let failed: unknown[] = [];
+  const knowledgeBase = await openKnowledgeBase({ config, sync: true, onSynced: (summary) => (failed = summary.failed) });
+  if (failed.length > 0) throw new Error(`fixture documents failed to index: ${JSON.stringify(failed)}`);
+  const { store, embedder, answerService } = knowledgeBase;
   return {
     config,
     dataDir,
@@ -79,8 +76,7 @@ export async function createChatFixture(env: Record<string, string> = {}): Promi
     embedder,
     answerService,
     async close() {
-      await store.close();
-      await embedder.dispose();
+      await knowledgeBase.close();
       await rm(dataDir, { recursive: true, force: true });
     },
   };
