@@ -62,15 +62,26 @@ export function lexicalSimilarity(question: string, other: { words: Set<string>;
 }
 
 /** Embeds every FAQ question and alternate once; build again when the index changes. */
-export async function createFaqMatcher(options: { chunks: ChunkRecord[]; embedder: Embedder }): Promise<FaqMatcher> {
+export async function createFaqMatcher(options: {
+  chunks: ChunkRecord[];
+  embedder: Embedder;
+  /** Vectors of question texts embedded before: a rebuild after an index change embeds only new questions. */
+  vectorCache?: Map<string, number[]>;
+}): Promise<FaqMatcher> {
+  const cache = options.vectorCache ?? new Map<string, number[]>();
   const variants: Variant[] = [];
   for (const chunk of options.chunks) {
     for (const text of chunk.questions.split('\n').map((line) => line.trim()).filter(Boolean)) {
       variants.push({ chunk, text, words: new Set(contentWords(text)), bigrams: characterBigrams(text), vector: [] });
     }
   }
-  const vectors = variants.length > 0 ? await options.embedder.embedDocuments(variants.map((variant) => variant.text)) : [];
-  variants.forEach((variant, index) => (variant.vector = vectors[index] ?? []));
+  const missing = [...new Set(variants.map((variant) => variant.text).filter((text) => !cache.has(text)))];
+  const vectors = missing.length > 0 ? await options.embedder.embedDocuments(missing) : [];
+  missing.forEach((text, index) => cache.set(text, vectors[index] ?? []));
+  for (const variant of variants) variant.vector = cache.get(variant.text) ?? [];
+  // Forget questions that left the index, so the cache never outgrows the FAQ.
+  const current = new Set(variants.map((variant) => variant.text));
+  for (const text of cache.keys()) if (!current.has(text)) cache.delete(text);
 
   return {
     size: variants.length,

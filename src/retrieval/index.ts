@@ -119,6 +119,7 @@ export function createRetriever(options: { store: ChunkStore; embedder: Embedder
   const { store, embedder, config } = options;
   let cached: IndexView | undefined;
   let building: Promise<IndexView> | undefined;
+  const faqVectors = new Map<string, number[]>();
 
   /** Corpus statistics and the FAQ matcher, rebuilt only when the index version changes. */
   async function view(): Promise<IndexView> {
@@ -135,7 +136,7 @@ export function createRetriever(options: { store: ChunkStore; embedder: Embedder
         version,
         stats: buildCorpusStats(chunks),
         chunks: new Map(chunks.map((chunk) => [chunk.id, chunk])),
-        faq: await createFaqMatcher({ chunks: faqChunks, embedder }),
+        faq: await createFaqMatcher({ chunks: faqChunks, embedder, vectorCache: faqVectors }),
         checkedAt: Date.now(),
       };
       cached = built;
