@@ -5,7 +5,7 @@
  */
 import type { Candidate } from '../retrieval/index.ts';
 import type { CorpusStats } from '../retrieval/corpus-stats.ts';
-import { contentWords, splitSentences, stem } from '../text/index.ts';
+import { contentWords, jaccard, splitSentences, stem } from '../text/index.ts';
 import type { Citation } from './types.ts';
 
 export interface ComposedSentence {
@@ -106,12 +106,6 @@ export function composeExtractive(options: {
     coverage: weightedCoverage(allWords, terms, corpus, chosen.map((sentence) => sentence.text).join('')),
     bestPassageCoverage,
   };
-}
-
-function jaccard(a: ReadonlySet<string>, b: ReadonlySet<string>): number {
-  let shared = 0;
-  for (const item of a) if (b.has(item)) shared++;
-  return shared / (a.size + b.size - shared || 1);
 }
 
 /** Numbers the sources in order of first use and renders "sentence sentence [1] sentence [2]". */

@@ -136,7 +136,7 @@ export function createAnswerService(options: AnswerServiceOptions): AnswerServic
       topK: request.topK ?? config.retrieval.topK,
       filter: request.filters,
     });
-    const corpus = await retriever.stats();
+    const { corpus } = retrieval;
     const retrieved = retrieval.passages.map(toRetrieved);
     timings.retrievalMs = performance.now() - retrievalStarted;
 

@@ -16,7 +16,7 @@ import type { Config } from '../config/index.ts';
 import type { Embedder } from '../embeddings/types.ts';
 import type { ChunkFilter, ChunkStore, ScoredChunk, ScoredId } from '../store/index.ts';
 import type { ChunkRecord } from '../store/types.ts';
-import { detectLanguage, keywordQuery, type Language } from '../text/index.ts';
+import { detectLanguage, jaccard, keywordQuery, type Language } from '../text/index.ts';
 import { buildCorpusStats, queryTerms, type CorpusStats } from './corpus-stats.ts';
 import { createFaqMatcher, type FaqMatch, type FaqMatcher } from './faq-matcher.ts';
 
@@ -57,6 +57,8 @@ export interface RetrievalResult {
   faqMatches: FaqMatch[];
   /** Weight the vector side got (0 for keyword mode, 1 for vector mode). */
   vectorWeight: number;
+  /** Statistics of the index the passages came from. */
+  corpus: CorpusStats;
 }
 
 export interface Retriever {
@@ -106,13 +108,6 @@ function normalise(values: number[]): number[] {
   const min = Math.min(...values);
   if (max - min < 1e-9) return values.map(() => 1);
   return values.map((value) => (value - min) / (max - min));
-}
-
-/** Jaccard similarity of two keyword strings (word sets). */
-function jaccard(setA: ReadonlySet<string>, setB: ReadonlySet<string>): number {
-  let shared = 0;
-  for (const word of setA) if (setB.has(word)) shared++;
-  return shared / (setA.size + setB.size - shared || 1);
 }
 
 export function createRetriever(options: { store: ChunkStore; embedder: Embedder; config: Config }): Retriever {
@@ -195,7 +190,7 @@ export function createRetriever(options: { store: ChunkStore; embedder: Embedder
     applyTitleBoost({ candidates, terms, corpus });
     candidates.sort((a, b) => b.score - a.score);
     const passages = collapseNearDuplicates(candidates, topK);
-    return { language, terms, unknownTerms, queryVector, passages, faqMatches, vectorWeight };
+    return { language, terms, unknownTerms, queryVector, passages, faqMatches, vectorWeight, corpus };
   }
 
   return { retrieve, stats };

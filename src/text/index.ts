@@ -154,3 +154,10 @@ export function splitSentences(text: string): string[] {
   }
   return sentences;
 }
+
+/** Jaccard similarity of two word sets (shared / union); 0 for two empty sets. */
+export function jaccard(a: ReadonlySet<string>, b: ReadonlySet<string>): number {
+  let shared = 0;
+  for (const item of a) if (b.has(item)) shared++;
+  return shared / (a.size + b.size - shared || 1);
+}
