@@ -60,7 +60,7 @@ console.log(`indexed ${synced.indexed.length} PDFs (${synced.indexed.reduce((sum
 
 const records = openSqliteRecords({ path: config.databasePath });
 const answerService = createAnswerService({ config, store, embedder });
-const app = await buildApp({ config, answerService, records, logger: false, health: () => ({ model: true, index: true }) });
+const app = await buildApp({ config, answerService, records, logger: false, health: () => ({ checks: { model: true, index: true } }) });
 await app.listen({ host: '127.0.0.1', port: 0 });
 const chatUrl = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
 

@@ -18,6 +18,7 @@ import path from 'node:path';
 import type { Config } from '../src/config/index.ts';
 import type { Embedder } from '../src/embeddings/types.ts';
 import { KefuError, type ErrorCode } from '../src/errors/index.ts';
+import { formatOf } from '../src/formats/index.ts';
 import type { ChunkStore } from '../src/store/index.ts';
 import type { ChunkRecord, DocumentRecord } from '../src/store/types.ts';
 import { detectLanguage, keywordText } from '../src/text/index.ts';
@@ -114,9 +115,7 @@ function isInside(parent: string, child: string): boolean {
 }
 
 function typeFromName(name: string): string {
-  const extension = path.extname(name).toLowerCase().slice(1);
-  const types: Record<string, string> = { pdf: 'pdf', md: 'markdown', markdown: 'markdown', txt: 'text', html: 'html', htm: 'html', docx: 'docx', csv: 'faq', xlsx: 'faq', json: 'faq' };
-  return types[extension] ?? 'unknown';
+  return formatOf(name)?.documentType ?? 'unknown';
 }
 
 function asKefuError(error: unknown, filePath: string): KefuError {

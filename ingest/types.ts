@@ -1,6 +1,7 @@
 /** What a loader extracts from one file, before chunking. */
 
-export type DocumentType = 'pdf' | 'markdown' | 'text' | 'html' | 'docx' | 'faq';
+export type { DocumentType } from '../src/formats/index.ts';
+import type { DocumentType } from '../src/formats/index.ts';
 
 /** A run of text under one heading path and (for PDFs) on one page. */
 export interface Section {

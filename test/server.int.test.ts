@@ -45,7 +45,7 @@ beforeAll(async () => {
     answerService: fixture.answerService,
     records,
     logger: false,
-    health: () => ({ model: true, index: true }),
+    health: () => ({ checks: { model: true, index: true } }),
   });
 });
 
@@ -265,7 +265,7 @@ describe('documents, health, metrics and docs', () => {
   });
 
   it('is not ready while a dependency is not', async () => {
-    const notReady = await buildApp({ config: fixture.config, answerService: fixture.answerService, records, logger: false, health: () => ({ model: false, index: true }) });
+    const notReady = await buildApp({ config: fixture.config, answerService: fixture.answerService, records, logger: false, health: () => ({ checks: { model: false, index: true } }) });
     const response = await notReady.inject({ method: 'GET', url: '/api/health' });
     expect(response.statusCode).toBe(503);
     expect(response.json()).toMatchObject({ live: true, ready: false });
@@ -301,7 +301,7 @@ describe('rate limiting', () => {
       answerService: fixture.answerService,
       records,
       logger: false,
-      health: () => ({ model: true, index: true }),
+      health: () => ({ checks: { model: true, index: true } }),
     });
     // One after another as fast as inject goes (well over 200 a second); all-in-one-tick bursts would
     // race inside the limiter's in-memory store, which real sockets never do.

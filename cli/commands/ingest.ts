@@ -3,6 +3,7 @@ import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { ingestFiles, syncFolder, type FailedFile, type SyncEvent, type SyncSummary } from '../../ingest/sync.ts';
 import { loadConfig } from '../../src/config/index.ts';
+import { supportedFormatsText } from '../../src/formats/index.ts';
 import { createEmbedder } from '../../src/embeddings/index.ts';
 import { openStore } from '../../src/store/index.ts';
 
@@ -113,7 +114,7 @@ export function register(program: Command): void {
     .addHelpText('after', `
 Paths inside the inbox are keyed relative to the inbox. A folder outside it (e.g. ../shared/eval-data/northwind/pdfs)
 is keyed relative to that folder, and a later run on the same folder removes what was deleted from it.
-Supported: .pdf .md .markdown .txt .html .htm .docx, and FAQ sheets .csv .xlsx .json (question/answer columns).
+Supported: ${supportedFormatsText()}.
 Files that cannot be read (damaged, password-protected, scanned without text, empty, too large, unsupported, ...)
 are listed with the reason and recorded in \`kefu docs list\`; the rest of the batch goes on.
 Exit code: 0 when every file was indexed or unchanged, 1 when any file failed.

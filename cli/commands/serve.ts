@@ -45,7 +45,7 @@ export function register(program: Command): void {
         config,
         answerService: knowledgeBase.answerService,
         records,
-        health: async () => ({ model: true, index: indexReady && (await knowledgeBase.store.version().then(() => true, () => false)) }),
+        health: async () => ({ checks: { model: true, index: indexReady && (await knowledgeBase.store.version().then(() => true, () => false)) } }),
       });
       const seeded = await seedInbox(config);
       if (seeded) app.log.info({ inbox: config.inboxDir }, 'copied the sample knowledge base into the empty ingest folder');

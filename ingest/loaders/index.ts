@@ -6,6 +6,7 @@
 import path from 'node:path';
 import type { DocumentType, ParsedDocument } from '../types.ts';
 import { isKefuError } from '../../src/errors/index.ts';
+import { formatOf, supportedExtensions as registryExtensions, type FormatId } from '../../src/formats/index.ts';
 import { loadDocx } from './docx.ts';
 import { loadFaqCsv, loadFaqJson, loadFaqXlsx } from './faq.ts';
 import { loadHtmlText } from './html.ts';
@@ -15,24 +16,10 @@ import { loaderError } from './shared.ts';
 import { decodeText, looksBinary } from './text-decoding.ts';
 import { loadPlainText } from './text.ts';
 
-type Format = 'pdf' | 'markdown' | 'text' | 'html' | 'docx' | 'csv' | 'xlsx' | 'json';
+type Format = FormatId;
 
-const FORMAT_BY_EXTENSION: Readonly<Record<string, Format>> = {
-  '.pdf': 'pdf',
-  '.md': 'markdown',
-  '.markdown': 'markdown',
-  '.txt': 'text',
-  '.text': 'text',
-  '.html': 'html',
-  '.htm': 'html',
-  '.docx': 'docx',
-  '.csv': 'csv',
-  '.xlsx': 'xlsx',
-  '.json': 'json',
-};
-
-/** File extensions `loadFile` reads (lower case, with the dot). */
-export const supportedExtensions: readonly string[] = Object.keys(FORMAT_BY_EXTENSION);
+/** File extensions `loadFile` reads (lower case, with the dot): the format registry's. */
+export const supportedExtensions: readonly string[] = registryExtensions;
 
 /** Default size limit, the same as KEFU_MAX_FILE_MB's default. */
 const DEFAULT_MAX_FILE_BYTES = 50 * 1024 * 1024;
@@ -44,14 +31,12 @@ const DEFAULT_MAX_FILE_BYTES = 50 * 1024 * 1024;
  *   isSupportedFile('policies/Returns.PDF') // true
  */
 export function isSupportedFile(filePath: string): boolean {
-  return path.extname(filePath).toLowerCase() in FORMAT_BY_EXTENSION;
+  return formatOf(filePath) !== undefined;
 }
 
 /** The document type a file will have once loaded (FAQ sheets are 'faq'), or undefined if unsupported. */
 export function documentTypeOf(filePath: string): DocumentType | undefined {
-  const format = FORMAT_BY_EXTENSION[path.extname(filePath).toLowerCase()];
-  if (format === undefined) return undefined;
-  return format === 'csv' || format === 'xlsx' || format === 'json' ? 'faq' : format;
+  return formatOf(filePath)?.documentType;
 }
 
 type Sniffed = 'pdf' | 'docx' | 'xlsx' | 'zip' | 'ole' | 'encrypted-office' | 'binary' | 'html' | 'text';
@@ -82,7 +67,6 @@ function sniff(bytes: Buffer, declared: Format): Sniffed {
   return 'text';
 }
 
-const TEXT_FORMATS = new Set<Format>(['markdown', 'text', 'html', 'csv', 'json']);
 
 async function loadByFormat({ format, filePath, bytes }: { format: Format; filePath: string; bytes: Buffer }): Promise<ParsedDocument> {
   if (format === 'pdf') return loadPdf({ path: filePath, bytes });
@@ -132,7 +116,7 @@ function chooseFormat({ declared, sniffed, filePath }: { declared: Format; sniff
     default:
       break;
   }
-  if (!TEXT_FORMATS.has(declared)) {
+  if (!formatOf(filePath)?.textBased) {
     const looks = sniffed === 'html' ? 'an HTML page (perhaps a download error page)' : 'plain text';
     throw loaderError('INGEST_CORRUPT', filePath, `not a real ${extension} file: the content is ${looks}`);
   }
@@ -158,7 +142,7 @@ export interface LoadFileOptions {
  */
 export async function loadFile({ path: filePath, bytes, maxFileBytes = DEFAULT_MAX_FILE_BYTES }: LoadFileOptions): Promise<ParsedDocument> {
   const extension = path.extname(filePath).toLowerCase();
-  const declared = FORMAT_BY_EXTENSION[extension];
+  const declared = formatOf(filePath)?.id;
   if (declared === undefined) {
     throw loaderError('INGEST_UNSUPPORTED_TYPE', filePath, extension ? `${extension} files are not read` : 'the file has no extension');
   }

@@ -6,6 +6,7 @@
  * @example
  *   throw new KefuError('INGEST_UNSUPPORTED_TYPE', { detail: 'report.pages', cause: error });
  */
+import { supportedFormatsText } from '../formats/index.ts';
 
 export interface CatalogueEntry {
   /** HTTP status when the error reaches a client. */
@@ -27,7 +28,7 @@ export const errorCatalogue = {
   MODEL_MISMATCH: { status: 409, message: 'The index was built with a different embedding model: {detail}', hint: 'Run `npx kefu ingest` to re-embed the documents with the configured model.' },
 
   // ingestion
-  INGEST_UNSUPPORTED_TYPE: { status: 415, message: 'Unsupported file type: {detail}', hint: 'Supported: .pdf .md .markdown .txt .html .htm .docx .csv .xlsx .json. Convert the file or remove it from the folder.' },
+  INGEST_UNSUPPORTED_TYPE: { status: 415, message: 'Unsupported file type: {detail}', hint: `Supported: ${supportedFormatsText()}. Convert the file or remove it from the folder.` },
   INGEST_TOO_LARGE: { status: 413, message: 'File is larger than the size limit: {detail}', hint: 'Split the file, or raise KEFU_MAX_FILE_MB.' },
   INGEST_EMPTY: { status: 422, message: 'File is empty: {detail}', hint: 'Add content to the file or remove it from the folder.' },
   INGEST_NO_TEXT: { status: 422, message: 'No text found: {detail}', hint: 'The PDF is probably scanned images: it needs OCR before kefu can read it.' },

@@ -24,8 +24,26 @@ import { registerDocumentRoutes } from './routes/documents.ts';
 import { registerOperationRoutes } from './routes/operations.ts';
 import { ErrorBody } from './schemas.ts';
 
-/** Readiness checks: each names a dependency (model, index) and says whether it is usable. */
-export type HealthCheck = () => Promise<Record<string, boolean>> | Record<string, boolean>;
+/** Where the index stands with the ingest folder (shown by /api/health and the chat page). */
+export interface IndexingStatus {
+  /** 'syncing' while a sync runs; 'idle' between syncs; 'stalled' when changes wait longer than they should. */
+  state: 'starting' | 'syncing' | 'idle' | 'stalled';
+  /** Files handled / listed in the sync that is running (or the last one). */
+  filesDone: number;
+  filesTotal: number;
+  /** ISO time the last sync finished without a store or model failure. */
+  lastSuccessAt?: string;
+  /** The last sync failure, for operators (no paths or secrets: a code and a short message). */
+  lastError?: string;
+}
+
+/** Readiness: each check names a dependency (model, index) and says whether it is usable. */
+export interface HealthReport {
+  checks: Record<string, boolean>;
+  indexing?: IndexingStatus;
+}
+
+export type HealthCheck = () => Promise<HealthReport> | HealthReport;
 
 export interface BuildAppOptions {
   config: Config;

@@ -141,8 +141,17 @@ export const HandoffResponse = Type.Object({
   message: Type.String({ description: 'What happens next, to show the customer' }),
 });
 
+export const IndexingStatus = Type.Object({
+  state: Type.Union([Type.Literal('starting'), Type.Literal('syncing'), Type.Literal('idle'), Type.Literal('stalled')]),
+  filesDone: Type.Integer(),
+  filesTotal: Type.Integer(),
+  lastSuccessAt: Type.Optional(Type.String()),
+  lastError: Type.Optional(Type.String()),
+});
+
 export const HealthResponse = Type.Object({
   live: Type.Boolean(),
   ready: Type.Boolean(),
   checks: Type.Record(Type.String(), Type.Boolean()),
+  indexing: Type.Optional(IndexingStatus),
 });

@@ -8,13 +8,9 @@ import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import Type from 'typebox';
 import { KefuError } from '../../errors/index.ts';
+import { formatOf } from '../../formats/index.ts';
 import type { KefuApp } from '../app.ts';
 
-const contentTypes: Record<string, string> = {
-  '.pdf': 'application/pdf',
-  '.docx': 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
-  '.xlsx': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
-};
 
 /** Resolves a document path inside `root`, or undefined when it is outside or missing. */
 export async function resolveDocument(root: string, documentPath: string): Promise<string | undefined> {
@@ -44,12 +40,11 @@ export function registerDocumentRoutes({ app, documentsDir }: { app: KefuApp; do
       const documentPath = request.params['*'];
       const file = await resolveDocument(documentsDir, documentPath);
       if (!file) throw new KefuError('DOCUMENT_NOT_FOUND', { detail: documentPath });
-      const extension = path.extname(file).toLowerCase();
-      const binaryType = contentTypes[extension];
+      const format = formatOf(file);
       const fileName = encodeURIComponent(path.basename(file));
-      if (binaryType) {
-        reply.type(binaryType);
-        reply.header('content-disposition', `${extension === '.pdf' ? 'inline' : 'attachment'}; filename*=UTF-8''${fileName}`);
+      if (format && !format.textBased) {
+        reply.type(format.mimeType);
+        reply.header('content-disposition', `${format.id === 'pdf' ? 'inline' : 'attachment'}; filename*=UTF-8''${fileName}`);
       } else {
         // HTML, Markdown, CSV, JSON, text: shown as text, with scripts and plugins disabled.
         reply.type('text/plain; charset=utf-8');

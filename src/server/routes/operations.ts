@@ -1,6 +1,6 @@
 /** GET /api/health (liveness + readiness) and GET /metrics (Prometheus). */
 import type { RecordsStore } from '../../records/types.ts';
-import type { HealthCheck, KefuApp } from '../app.ts';
+import type { HealthCheck, HealthReport, KefuApp } from '../app.ts';
 import type { ServiceMetrics } from '../metrics.ts';
 import { HealthResponse } from '../schemas.ts';
 
@@ -25,15 +25,18 @@ export function registerOperationRoutes({ app, records, metrics, health }: Opera
     },
     async (request, reply) => {
       let checks: Record<string, boolean> = {};
+      let indexing: HealthReport['indexing'];
       try {
-        checks = { ...(health ? await health() : {}) };
+        const report = health ? await health() : undefined;
+        checks = { ...(report?.checks ?? {}) };
+        indexing = report?.indexing;
       } catch (error) {
         request.log.warn({ err: error }, 'health check failed');
         checks.dependencies = false;
       }
       checks.records = await records.ping();
       const ready = Object.values(checks).every(Boolean);
-      return reply.status(ready ? 200 : 503).send({ live: true, ready, checks });
+      return reply.status(ready ? 200 : 503).send({ live: true, ready, checks, ...(indexing ? { indexing } : {}) });
     },
   );
 
