@@ -12,6 +12,13 @@ import type { Jieba as JiebaType } from '@node-rs/jieba';
 
 export type Language = 'en' | 'zh' | 'other';
 
+/**
+ * Version of the keyword analysis (segmentation, folding, stemming) that builds the keyword columns.
+ * Bump it whenever `keywordText` would write different words for the same text: the index records the
+ * version it was built with and a sync re-indexes every document when it differs.
+ */
+export const ANALYZER_VERSION = 1;
+
 const require = createRequire(import.meta.url);
 let jieba: JiebaType | undefined;
 
