@@ -1,9 +1,12 @@
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AnswerRequest } from '../src/answer/types.ts';
 import { loadConfig } from '../src/config/index.ts';
 import { checkGold, readCatalog } from './catalog.ts';
 import { loadDataset } from './datasets.ts';
@@ -107,35 +110,73 @@ describe('kefu eval end to end on a tiny corpus', () => {
 });
 
 describe('kefu eval --url against a running server', () => {
-  it('asks a real `kefu serve` over HTTP and scores it the same way', async () => {
-    const port = 38_000 + Math.floor(Math.random() * 2000);
-    const server = spawn(path.join(repositoryRoot, 'node_modules', '.bin', 'node'), [path.join(repositoryRoot, 'bin', 'kefu.js'), 'serve', '--no-watch', '--port', String(port)], {
-      env: {
-        ...process.env,
-        KEFU_DATA_DIR: path.join(temp, 'server-data'),
-        KEFU_INBOX: path.join(datasetDir, 'corpus'),
-        KEFU_EMBEDDING_MODEL: path.join(repositoryRoot, 'data', 'models', 'bundled'),
-        KEFU_LOG_LEVEL: 'warn',
-      },
-      stdio: 'ignore',
+  /**
+   * A real HTTP server speaking the evaluation contract (POST /api/eval/ask, Bearer token, the full
+   * AnswerResult back) over the real answer service. It refuses the first attempt of every third
+   * question with 429 and Retry-After, as a rate-limited server does.
+   */
+  async function serveEvalRoute(token: string): Promise<{ url: string; requests: () => number; close: () => Promise<void> }> {
+    const config = loadConfig({ env: {}, dotenvDir: null, cwd: repositoryRoot });
+    const dataset = await loadDataset({ dataset: datasetDir, evalDir: path.join(temp, 'eval') });
+    const local = await prepareLocalTarget({ config, dataset, evalDir: path.join(temp, 'eval') });
+    let requests = 0;
+    const server = createServer((request, response) => {
+      requests++;
+      let body = '';
+      request.on('data', (chunk: Buffer) => { body += chunk.toString('utf8'); });
+      request.on('end', () => {
+        const reply = (status: number, value: unknown, headers: Record<string, string> = {}) => {
+          response.writeHead(status, { 'content-type': 'application/json', ...headers });
+          response.end(JSON.stringify(value));
+        };
+        if (request.url !== '/api/eval/ask' || request.method !== 'POST') return reply(404, { code: 'ROUTE_NOT_FOUND', message: 'Nothing here' });
+        if (request.headers.authorization !== `Bearer ${token}`) return reply(401, { code: 'UNAUTHORIZED', message: 'bad token' });
+        if (requests % 3 === 0) return reply(429, { code: 'RATE_LIMITED', message: 'Too many requests' }, { 'retry-after': '0' });
+        local.target.ask(JSON.parse(body) as AnswerRequest).then((result) => reply(200, result), (error: unknown) => reply(500, { code: 'INTERNAL', message: String(error) }));
+      });
     });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const address = server.address() as AddressInfo;
+    return {
+      url: `http://127.0.0.1:${address.port}`,
+      requests: () => requests,
+      close: async () => {
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await local.close();
+      },
+    };
+  }
+
+  it('asks over HTTP with the token, retries 429 as told by Retry-After, and scores the same way', async () => {
+    const server = await serveEvalRoute('s3cret');
     try {
-      const url = `http://127.0.0.1:${port}`;
-      const deadline = Date.now() + 120_000;
-      let ready = false;
-      while (!ready && Date.now() < deadline) {
-        ready = await fetch(`${url}/api/health`).then((response) => response.ok, () => false);
-        if (!ready) await new Promise((resolve) => setTimeout(resolve, 500));
-      }
-      expect(ready).toBe(true);
       const dataset = await loadDataset({ dataset: datasetDir, evalDir: path.join(temp, 'eval') });
       const checked = checkGold(dataset.questions, await readCatalog(dataset.corpusDir));
-      const remote = await runEvaluation({ dataset: { ...dataset, questions: checked.questions }, target: createRemoteTarget({ url }) });
-      expect(remote.target).toBe(`server ${url}`);
+      const remote = await runEvaluation({ dataset: { ...dataset, questions: checked.questions }, target: createRemoteTarget({ url: server.url, token: 's3cret' }) });
+      expect(remote.target).toBe(`server ${server.url}`);
       expect(remote.summary.keyword).toMatchObject({ errors: 0, 'hit@1': 1 });
       expect(remote.summary['hybrid-adaptive']).toMatchObject({ errors: 0, 'hit@1': 1, refusalRecall: 1, falseRefusalRate: 0 });
+      // 11 asks (2 answerable × 5 configurations + 1 unanswerable), some refused once with 429 and asked again
+      expect(server.requests()).toBeGreaterThan(11);
+      const main = remote.questions.find((record) => record.id === 'express-cost')?.results['hybrid-adaptive'];
+      expect(main?.evidence).toMatchObject({ coverage: expect.any(Number) });
     } finally {
-      server.kill('SIGTERM');
+      await server.close();
+    }
+  });
+
+  it('stops with a clear error and exit code 1 when the token is wrong', async () => {
+    const server = await serveEvalRoute('s3cret');
+    try {
+      const failure = await run(path.join(repositoryRoot, 'node_modules', '.bin', 'node'), [
+        path.join(repositoryRoot, 'bin', 'kefu.js'), 'eval', '--dataset', datasetDir, '--url', server.url, '--no-write-reports',
+      ], { env: { ...process.env, KEFU_DATA_DIR: path.join(temp, 'data'), KEFU_EVAL_TOKEN: 'wrong' }, cwd: temp }).then(() => undefined, (error: { code: number; stderr: string }) => error);
+      expect(failure?.code).toBe(1);
+      expect(failure?.stderr).toContain('refused the token (HTTP 401');
+      expect(failure?.stderr).toContain('--token');
+      expect(server.requests()).toBe(1);
+    } finally {
+      await server.close();
     }
   });
 });

@@ -9,7 +9,7 @@ export function register(program: Command): void {
     .action((options: { json?: boolean }) => {
       const config = loadConfig();
       if (options.json) {
-        console.log(JSON.stringify({ ...config, llm: { ...config.llm, apiKey: config.llm.apiKey ? '***' : '' } }, null, 2));
+        console.log(JSON.stringify({ ...config, server: { ...config.server, evalToken: config.server.evalToken ? '***' : '' }, llm: { ...config.llm, apiKey: config.llm.apiKey ? '***' : '' } }, null, 2));
         return;
       }
       for (const setting of describeSettings()) {

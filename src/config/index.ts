@@ -39,6 +39,7 @@ export const settingsSchema = Type.Object({
   KEFU_RATE_LIMIT_PER_MINUTE: PositiveInteger(120, 'Requests per minute per client'),
   KEFU_MAX_QUESTION_CHARS: PositiveInteger(2000, 'Longest question accepted over HTTP', 100_000),
   KEFU_BODY_LIMIT_BYTES: PositiveInteger(64 * 1024, 'Largest request body accepted'),
+  KEFU_EVAL_TOKEN: Type.String({ default: '', description: 'Secret for the evaluation route POST /api/eval/ask (off when empty); `kefu eval --url` sends it as a Bearer token' }),
   KEFU_RETRIEVAL_TOP_K: PositiveInteger(8, 'Passages retrieved per question', 100),
   KEFU_FUSION: Type.Union([Type.Literal('adaptive'), Type.Literal('weighted'), Type.Literal('rrf')], { default: 'adaptive', description: 'How keyword and vector results are fused' }),
   KEFU_VECTOR_WEIGHT: UnitInterval(0.35, 'Weight of the vector side in weighted fusion (keyword side gets the rest)'),
@@ -81,6 +82,8 @@ export interface Config {
     readonly rateLimitPerMinute: number;
     readonly maxQuestionChars: number;
     readonly bodyLimitBytes: number;
+    /** Bearer token of POST /api/eval/ask; empty = the route is off. A secret: never logged. */
+    readonly evalToken: string;
   };
   readonly retrieval: {
     readonly topK: number;
@@ -185,6 +188,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
       rateLimitPerMinute: settings.KEFU_RATE_LIMIT_PER_MINUTE,
       maxQuestionChars: settings.KEFU_MAX_QUESTION_CHARS,
       bodyLimitBytes: settings.KEFU_BODY_LIMIT_BYTES,
+      evalToken: settings.KEFU_EVAL_TOKEN,
     },
     retrieval: {
       topK: settings.KEFU_RETRIEVAL_TOP_K,
