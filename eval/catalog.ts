@@ -15,7 +15,7 @@ import mammoth from 'mammoth';
 import { PDFParse } from 'pdf-parse';
 import { formatOf } from '../src/formats/index.ts';
 import { decodeText } from '../ingest/loaders/text-decoding.ts';
-import { EMPTY_FURNITURE, htmlHeadings, markdownHeadings, mergeFurniture, pdfFurniture, textHeadings, type Furniture } from './headings.ts';
+import { EMPTY_FURNITURE, FURNITURE_VERSION, htmlHeadings, markdownHeadings, mergeFurniture, pdfFurniture, textHeadings, type Furniture } from './headings.ts';
 import { sameDocument } from './metrics.ts';
 import type { DatasetIssue, EvalQuestion } from './types.ts';
 
@@ -39,7 +39,7 @@ interface FileFacts {
   furniture?: Furniture;
 }
 
-const CACHE_VERSION = 1;
+const CACHE_VERSION = `catalog-1/furniture-${FURNITURE_VERSION}`;
 
 async function listFiles(root: string, relative = ''): Promise<string[]> {
   const entries = await readdir(path.join(root, relative), { withFileTypes: true });
@@ -118,7 +118,7 @@ async function readFacts(file: string): Promise<Omit<FileFacts, 'size' | 'mtimeM
 async function readCache(file: string | undefined): Promise<Map<string, FileFacts>> {
   if (!file) return new Map();
   try {
-    const data = JSON.parse(await readFile(file, 'utf8')) as { version?: number; files?: Record<string, FileFacts> };
+    const data = JSON.parse(await readFile(file, 'utf8')) as { version?: string; files?: Record<string, FileFacts> };
     return data.version === CACHE_VERSION && data.files ? new Map(Object.entries(data.files)) : new Map();
   } catch {
     return new Map();

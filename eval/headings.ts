@@ -10,8 +10,9 @@
  * - PDF: the outline (bookmarks) when it has one; lines that recur on at least a quarter of the
  *   pages (running headers and footers, digits generalised so "Page 3 of 40" is one line); and,
  *   because PDFs rarely mark headings, lines with the shapes headings take in a page's text: a line
- *   repeated on the next line, an upper-case line, "SECTION: Topic" lines, and title-like lines
- *   (capitalised, no closing punctuation, at most eight words) found on three or more pages.
+ *   repeated within the next three lines (word processors print headings twice), an upper-case
+ *   line, "SECTION: Topic" lines, and title-like lines (capitalised, no closing punctuation, at most
+ *   eight words) found on three or more pages.
  *
  * @example
  *   const furniture = pdfFurniture({ pages: ['COVERED SERVICES\nAcupuncture\nAt Contoso, ...', ...] });
@@ -26,6 +27,9 @@ export interface Furniture {
   /** Lines recurring across many pages of one PDF; `#` stands for any number. */
   runningLines: string[];
 }
+
+/** Bump when a rule below changes: cached catalogues are then read again. */
+export const FURNITURE_VERSION = 3;
 
 export const EMPTY_FURNITURE: Furniture = { headings: [], runningLines: [] };
 
@@ -82,15 +86,27 @@ export function textHeadings(text: string): string[] {
 }
 
 const RUNNING_SHARE = 0.25;
+const REPEAT_WINDOW = 3;
 const MIN_PAGES = 3;
 
 function generaliseDigits(line: string): string {
   return line.replace(/\d+/g, '#');
 }
 
+/** An upper-case line that reads like a heading (not a wrapped "(MHPAEA)." fragment). */
 function upperCaseLine(line: string): boolean {
   const letters = line.replace(/[^\p{L}]/gu, '');
-  return letters.length >= 4 && /\p{Lu}/u.test(letters) && !/\p{Ll}/u.test(letters);
+  return letters.length >= 4 && /^\p{Lu}/u.test(line) && !/\p{Ll}/u.test(letters) && !/[.,;]$/.test(line);
+}
+
+/** Upper-case headings of several words are found anywhere in an answer; single words may be acronyms (COBRA). */
+function upperCasePhrase(heading: string): boolean {
+  return upperCaseLine(heading) && heading.includes(' ') && heading.replace(/[^\p{L}]/gu, '').length >= 8;
+}
+
+/** Capitalised, no sentence ending, short: how a heading looks (a question mark or colon may end one). */
+function headingShaped(line: string): boolean {
+  return /^[\p{Lu}\p{Script=Han}\d]/u.test(line) && !/[.,;。，；]$/u.test(line) && line.split(' ').length <= 10;
 }
 
 function titleLike(line: string): boolean {
@@ -106,7 +122,8 @@ export function pdfFurniture(options: { pages: string[]; outline?: string[] }): 
     const lines = page.split('\n').map(clean).filter(Boolean);
     for (const line of new Set(lines.map(generaliseDigits))) pagesWith.set(line, (pagesWith.get(line) ?? 0) + 1);
     lines.forEach((line, index) => {
-      if (line === lines[index + 1]) headings.push(line);
+      // PDFs from word processors often print a heading twice (text and bookmark layer): "A, B, A, B"
+      if (headingShaped(line) && lines.slice(index + 1, index + 1 + REPEAT_WINDOW).includes(line)) headings.push(line);
       if (upperCaseLine(line)) headings.push(line);
       const section = /^(.+?):\s*(.+)$/.exec(line);
       if (section?.[1] && upperCaseLine(section[1]) && lines.slice(Math.max(0, index - 3), index).includes(section[1])) headings.push(line, section[2] ?? '');
@@ -145,13 +162,13 @@ export interface HeadingMatcher {
 /**
  * Finds a heading or a running line used as a sentence of an answer (plain text): a sentence or line
  * that is a heading; one that starts with a heading glued to what follows (an English heading
- * followed by a capitalised word, a Chinese one by a space); an upper-case heading anywhere; a
- * running header or footer anywhere.
+ * followed by a capitalised word, a Chinese one by a space); an upper-case heading of several words
+ * anywhere; a running header or footer anywhere.
  */
 export function headingMatcher(furniture: Furniture): HeadingMatcher {
   const exact = new Map(furniture.headings.map((heading) => [stripEnd(heading).toLowerCase(), heading]));
   const prefixes = furniture.headings.map((heading) => ({ heading, pattern: new RegExp(`^${escapeRegExp(heading)}${hasHan(heading) ? '\\s+\\S' : '\\s+[\\p{Lu}\\d]'}`, 'u') }));
-  const upper = furniture.headings.filter(upperCaseLine).map((heading) => ({ heading, pattern: new RegExp(`(?<![\\p{L}])${escapeRegExp(heading)}(?![\\p{L}])`, 'u') }));
+  const upper = furniture.headings.filter(upperCasePhrase).map((heading) => ({ heading, pattern: new RegExp(`(?<![\\p{L}])${escapeRegExp(heading)}(?![\\p{L}])`, 'u') }));
   const running = furniture.runningLines.map((line) => ({ heading: line, pattern: new RegExp(escapeRegExp(line).replace(/#/g, '\\d+'), 'u') }));
   return {
     find(answer) {

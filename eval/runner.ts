@@ -2,8 +2,8 @@
  * Runs every question of a dataset through an EvalTarget once per configuration (the ablation)
  * and scores it. Retrieval-only configurations are cheap; only the main configuration runs the
  * full answer path and gets answer and behaviour metrics. Questions are asked one after another
- * (or a few at a time with `concurrency`), each under every configuration in turn, so a target
- * can reuse the question's embedding across configurations.
+ * (or a few at a time with `concurrency`), each under every configuration in turn. Nothing is
+ * shared between configurations (not even the query embedding), so each one's latency is its own.
  *
  * @example
  *   const report = await runEvaluation({ dataset, target, onProgress: ({ done, total }) => bar.update(done) });

@@ -9,7 +9,6 @@
  */
 import path from 'node:path';
 import type { Config } from '../src/config/index.ts';
-import type { Embedder } from '../src/embeddings/types.ts';
 import { createAnswerService } from '../src/answer/index.ts';
 import type { AnswerRequest, AnswerResult } from '../src/answer/types.ts';
 import { createEmbedder } from '../src/embeddings/index.ts';
@@ -41,32 +40,6 @@ export function evaluationConfig(config: Config, dataset: LoadedDataset, evalDir
   });
 }
 
-/**
- * The embedder with a memory of recent query vectors: each question is asked under several
- * configurations in a row, and all but keyword search embed the same text.
- */
-export function rememberQueries(embedder: Embedder, size = 256): Embedder {
-  const recent = new Map<string, Promise<number[]>>();
-  return {
-    get modelId() { return embedder.modelId; },
-    get dimension() { return embedder.dimension; },
-    get maxTokens() { return embedder.maxTokens; },
-    get truncatedCount() { return embedder.truncatedCount; },
-    embedDocuments: (texts) => embedder.embedDocuments(texts),
-    countTokens: (text) => embedder.countTokens(text),
-    dispose: () => embedder.dispose(),
-    embedQuery(text) {
-      const known = recent.get(text);
-      if (known) return known;
-      const vector = embedder.embedQuery(text);
-      recent.set(text, vector);
-      vector.catch(() => recent.delete(text));
-      if (recent.size > size) recent.delete(recent.keys().next().value ?? '');
-      return vector;
-    },
-  };
-}
-
 /** Ingests the dataset's corpus into its own index and answers with the local AnswerService. */
 export async function prepareLocalTarget(options: {
   config: Config;
@@ -76,7 +49,7 @@ export async function prepareLocalTarget(options: {
   onSync?: (event: SyncEvent) => void;
 }): Promise<LocalTarget> {
   const config = evaluationConfig(options.config, options.dataset, options.evalDir);
-  const embedder = rememberQueries(await createEmbedder({ config: options.config, logger: { warn: () => {} } }));
+  const embedder = await createEmbedder({ config: options.config, logger: { warn: () => {} } });
   const store = await openStore({ directory: config.indexDir });
   try {
     const sync = await syncFolder({ config, store, embedder, root: options.dataset.corpusDir, ...(options.onSync ? { onProgress: options.onSync } : {}) });
