@@ -211,6 +211,12 @@ describe('gate', () => {
     expect(() => checkThresholds(after, {})).toThrow(/no thresholds for dataset tiny/);
   });
 
+  it('refuses to check a run of another half than the thresholds were set on', () => {
+    const thresholds = { tiny: { _split: 'test', 'hybrid-adaptive': { 'hit@1': 0.5 } } };
+    expect(() => checkThresholds(before, thresholds)).toThrow(/thresholds for tiny are for --split test, and this run asked --split all/);
+    expect(checkThresholds({ ...before, split: 'test' }, thresholds).failures).toEqual([]);
+  });
+
   it('makes `kefu eval --compare` and bad input exit as documented', async () => {
     const files = [path.join(temp, 'old.json'), path.join(temp, 'new.json')];
     await writeFile(files[0] ?? '', JSON.stringify(before));

@@ -86,6 +86,7 @@ async function evaluate(options: EvalOptions): Promise<void> {
   const config = loadConfig();
   const log = (message: string) => console.error(message);
   const runStarted = performance.now();
+  const cpuStarted = process.cpuUsage();
   const evalDir = path.join(config.dataDir, 'eval');
   const token = options.token ?? config.server.evalToken;
   if (options.url && !token) {
@@ -178,7 +179,8 @@ async function evaluate(options: EvalOptions): Promise<void> {
   }
   if (options.json) console.log(JSON.stringify(report, null, 1));
   else console.log(renderConsoleTable(report, { all: options.all ?? false }));
-  log(`run time: ${((performance.now() - runStarted) / 1000).toFixed(1)} s (index ${(ingestMs / 1000).toFixed(1)} s, questions ${(report.durationMs / 1000).toFixed(1)} s)`);
+  const cpu = process.cpuUsage(cpuStarted);
+  log(`run time: ${((performance.now() - runStarted) / 1000).toFixed(1)} s (index ${(ingestMs / 1000).toFixed(1)} s, questions ${(report.durationMs / 1000).toFixed(1)} s; CPU ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s)`);
 
   const errors = renderRunErrors(report);
   if (errors) {
