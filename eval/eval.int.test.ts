@@ -91,21 +91,33 @@ describe('kefu eval end to end on a tiny corpus', () => {
     ]));
   });
 
-  it('runs from the command line: table, reports, and --check exits 1 below the thresholds', async () => {
+  it('runs from the command line: off-topic questions, table, reports, and --check exits 1 below the thresholds', async () => {
+    // two other "public datasets" for --off-topic, in their published layouts
+    const shared = path.join(temp, 'shared');
+    await mkdir(path.join(shared, 'clinc150'), { recursive: true });
+    await mkdir(path.join(shared, 'lcqmc'), { recursive: true });
+    await writeFile(path.join(shared, 'clinc150', 'data_full.json'), JSON.stringify({ oos_test: [['what is the lifespan of a border collie', 'oos'], ['how do i fix a leaking roof', 'oos']] }));
+    await writeFile(path.join(shared, 'lcqmc', 'test.txt'), 'text_a\ttext_b\tlabel\n豚鹿的性格特点\t怎样修改游戏密码\t0\n');
     const thresholds = path.join(temp, 'thresholds.json');
     await writeFile(thresholds, JSON.stringify({ 'tiny-shop': { keyword: { 'hit@1': 0.5 }, 'hybrid-adaptive': { 'hit@1': 1.01, falseRefusalRate: 0 } } }));
     const reports = path.join(temp, 'reports');
     const environment = { ...process.env, KEFU_DATA_DIR: path.join(temp, 'data'), KEFU_EMBEDDING_MODEL: path.join(repositoryRoot, 'data', 'models', 'bundled') };
     const failure = await run(path.join(repositoryRoot, 'node_modules', '.bin', 'node'), [
       path.join(repositoryRoot, 'bin', 'kefu.js'), 'eval', '--dataset', datasetDir, '--check', '--thresholds', thresholds, '--reports', reports,
-    ], { env: environment, cwd: temp }).then(() => undefined, (error: { code: number; stdout: string }) => error);
+      '--eval-data', shared, '--off-topic', '4', '--split', 'test',
+    ], { env: environment, cwd: temp }).then(() => undefined, (error: { code: number; stdout: string; stderr: string }) => error);
     expect(failure?.code).toBe(1);
-    expect(failure?.stdout).toMatch(/hit@1\s+1\.000/);
     expect(failure?.stdout).toContain('Gate FAILED for tiny-shop: 1 of 3 threshold(s) not met');
     expect(failure?.stdout).toContain('hybrid-adaptive hit@1 = 1.000, needs >= 1.010');
+    expect(failure?.stderr).toMatch(/run time: [\d.]+ s \(index/);
     const files = await readdir(reports);
     expect(files).toEqual(expect.arrayContaining(['tiny-shop-latest.json', 'tiny-shop-latest.md', 'tiny-shop-latest.html']));
-    expect(await readFile(path.join(reports, 'tiny-shop-latest.html'), 'utf8')).toContain('How much does express shipping cost?');
+    const written = JSON.parse(await readFile(path.join(reports, 'tiny-shop-latest.json'), 'utf8')) as RunReport;
+    // the test half of the tiny set, plus 2 English and 2 Chinese off-topic questions
+    expect(written).toMatchObject({ split: 'test', seed: 42, offTopic: 4 });
+    expect(written.questions.filter((record) => record.offTopic).map((record) => record.source).sort()).toEqual(['clinc150', 'clinc150', 'lcqmc', 'lcqmc']);
+    expect(written.summary['hybrid-adaptive']?.offTopicRefusal).toBeGreaterThanOrEqual(0);
+    expect(await readFile(path.join(reports, 'tiny-shop-latest.html'), 'utf8')).toContain('off-topic · clinc150');
   });
 });
 

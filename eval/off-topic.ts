@@ -30,8 +30,8 @@ export interface OffTopicSource {
   /** Dataset name: a corpus built from this dataset never gets its questions. */
   dataset: string;
   language: 'en' | 'zh';
-  /** Files it needs, relative to the shared data folder (the source is skipped when one is missing). */
-  files: string[];
+  /** Files it needs for a half, relative to the shared data folder (the source is skipped when one is missing). */
+  files(split: EvalSplit): string[];
   /** Question texts of one half. */
   read(options: { sharedDataDir: string; split: EvalSplit; seed: number }): Promise<string[]>;
 }
@@ -44,7 +44,7 @@ export const OFF_TOPIC_SOURCES: readonly OffTopicSource[] = [
   {
     dataset: 'clinc150',
     language: 'en',
-    files: ['clinc150/data_full.json'],
+    files: () => ['clinc150/data_full.json'],
     async read({ sharedDataDir, split }) {
       const data = (await readJson(path.join(sharedDataDir, 'clinc150', 'data_full.json'), 'clinc150')) as Record<string, unknown>;
       const parts = split === 'dev' ? ['oos_train', 'oos_val'] : split === 'test' ? ['oos_test'] : ['oos_train', 'oos_val', 'oos_test'];
@@ -54,7 +54,7 @@ export const OFF_TOPIC_SOURCES: readonly OffTopicSource[] = [
   {
     dataset: 'northwind',
     language: 'en',
-    files: ['northwind/qa.jsonl', 'northwind/qa_dontknows.jsonl'],
+    files: () => ['northwind/qa.jsonl', 'northwind/qa_dontknows.jsonl'],
     async read({ sharedDataDir, split, seed }) {
       const folder = path.join(sharedDataDir, 'northwind');
       const answerable = parseNorthwindLines(await readFile(path.join(folder, 'qa.jsonl'), 'utf8'), { file: 'qa.jsonl', answerable: true, idPrefix: 'qa' });
@@ -65,7 +65,7 @@ export const OFF_TOPIC_SOURCES: readonly OffTopicSource[] = [
   {
     dataset: 'stackfaq',
     language: 'en',
-    files: ['stackfaq/stackExchange-FAQ.json'],
+    files: () => ['stackfaq/stackExchange-FAQ.json'],
     async read({ sharedDataDir, split, seed }) {
       return halfOf(convertStackFaq(await readJson(path.join(sharedDataDir, 'stackfaq', 'stackExchange-FAQ.json'), 'stackfaq')).questions, split, seed);
     },
@@ -73,7 +73,7 @@ export const OFF_TOPIC_SOURCES: readonly OffTopicSource[] = [
   {
     dataset: 'lcqmc',
     language: 'zh',
-    files: ['lcqmc/dev.txt', 'lcqmc/test.txt'],
+    files: (split) => (split === 'all' ? ['lcqmc/dev.txt', 'lcqmc/test.txt'] : [`lcqmc/${split}.txt`]),
     async read({ sharedDataDir, split }) {
       const halves = split === 'all' ? ['dev', 'test'] : [split];
       const texts: string[] = [];
@@ -87,7 +87,7 @@ export const OFF_TOPIC_SOURCES: readonly OffTopicSource[] = [
   {
     dataset: 'cmrc2018',
     language: 'zh',
-    files: ['cmrc2018/cmrc2018_dev.json'],
+    files: () => ['cmrc2018/cmrc2018_dev.json'],
     async read({ sharedDataDir, split, seed }) {
       return halfOf(convertSquad(await readJson(path.join(sharedDataDir, 'cmrc2018', 'cmrc2018_dev.json'), 'cmrc2018')).questions, split, seed);
     },
@@ -119,11 +119,11 @@ export async function offTopicQuestions(options: OffTopicOptions): Promise<EvalQ
   const wanted = { en: Math.ceil(options.count / 2), zh: Math.floor(options.count / 2) };
   for (const language of ['en', 'zh'] as const) {
     if (wanted[language] === 0) continue;
-    const sources = usable.filter((source) => source.language === language && source.files.every((file) => existsSync(path.join(options.sharedDataDir, file))));
+    const sources = usable.filter((source) => source.language === language && source.files(options.split).every((file) => existsSync(path.join(options.sharedDataDir, file))));
     if (sources.length === 0) {
       throw new KefuError('DATASET_INVALID', {
         detail: `--off-topic needs ${language === 'en' ? 'English' : 'Chinese'} questions from another dataset, and none was found in ${options.sharedDataDir}`,
-        hint: `Expected one of: ${usable.filter((source) => source.language === language).flatMap((source) => source.files).join(', ')} (set --eval-data to the evaluation data folder).`,
+        hint: `Expected one of: ${usable.filter((source) => source.language === language).flatMap((source) => source.files(options.split)).join(', ')} (set --eval-data to the evaluation data folder).`,
       });
     }
     const pools = await Promise.all(sources.map(async (source) => ({
