@@ -72,6 +72,7 @@ export function formatMetric(metric: string, value: number | undefined): string 
   if (value === undefined || Number.isNaN(value)) return '–';
   if (COUNT_METRICS.has(metric)) return String(Math.round(value));
   if (metric.startsWith('latency.')) return `${Math.round(value)} ms`;
+  if (metric === 'answerChars') return value.toFixed(0);
   return value.toFixed(3);
 }
 
