@@ -170,7 +170,7 @@ function drillDown(report: RunReport, main: string | undefined): string {
   const counts = new Map<Flag, number>();
   for (const record of report.questions) for (const flag of main ? flagsOf(record, record.results[main]) : []) counts.set(flag, (counts.get(flag) ?? 0) + 1);
   const options = (Object.keys(FLAG_LABELS) as Flag[]).map((flag) => `<option value="${escapeHtml(flag)}">${escapeHtml(`${FLAG_LABELS[flag]} (${counts.get(flag) ?? 0})`)}</option>`).join('');
-  return `<p class="meta">Each row: id, question, expected outcome, outcome of ${escapeHtml(main ?? '')}, then the rank of the first gold source per configuration (${header ? configurations.map(escapeHtml).join(', ') : ''}; – = not in the top 10). Click a row for the passages, the answer and what was expected. "Answered, wrong": answered with none of the key phrases, or without the reference answer in it.</p>
+  return `<p class="meta">Each row: id, question, expected outcome, outcome of ${escapeHtml(main ?? '')}, then the rank of the first gold source per configuration (${header ? configurations.map(escapeHtml).join(', ') : ''}; – = not in the top 10). Click a row for the passages, the answer and what was expected. "Answered, wrong": answered with none of the key phrases, or without a short reference answer (a span of at most 20 words or characters) in it.</p>
   <p><label><input type="checkbox" id="misses-only"> show flagged only</label>
     <label>flag <select id="flag"><option value="">any</option>${options}</select></label>
     <label><input type="checkbox" id="hide-off-topic"> hide off-topic</label>

@@ -10,7 +10,7 @@
 import type { AnswerResult } from '../src/answer/types.ts';
 import type { HeadingMatcher } from './headings.ts';
 import {
-  goldAtLevel, goldMatches, granularityOf, groundedness, keyPhraseCoverage, plainAnswer, rankSources, referenceContained,
+  goldAtLevel, goldMatches, granularityOf, groundedness, keyPhraseCoverage, overlapTokens, plainAnswer, rankSources, referenceContained,
   repeatedSentence, rougeL, tokenF1, usedRightPassage, type MatchablePassage,
 } from './metrics.ts';
 import type { AnswerScores, ConfigurationAnswer, EvalQuestion, LevelScores, PassageSummary, QuestionRecord } from './types.ts';
@@ -87,12 +87,19 @@ export function answerScores(options: {
 }
 
 /**
- * Answered, but evidently wrong: no key phrase of the question in the answer, or (where the
- * references are known) no reference in it. Flagged in the HTML report beside retrieval misses.
+ * A reference this short is a span the answer should contain (CMRC's answers, "$20", "30 days");
+ * a longer one is a whole answer written in other words (Northwind's), which no extract contains.
  */
-export function answeredButWrong(scores: AnswerScores | undefined): boolean {
+export const SPAN_TOKENS = 20;
+
+/**
+ * Answered, but evidently wrong: no key phrase of the question in the answer, or a span-like
+ * reference (at most SPAN_TOKENS tokens) not in it. Flagged in the HTML report beside retrieval misses.
+ */
+export function answeredButWrong(record: Pick<QuestionRecord, 'references'>, scores: AnswerScores | undefined): boolean {
   if (!scores) return false;
-  return scores.keyPhraseCoverage === 0 || scores.referenceContained === 0;
+  const spanLike = record.references.some((reference) => overlapTokens(reference).length <= SPAN_TOKENS);
+  return scores.keyPhraseCoverage === 0 || (spanLike && scores.referenceContained === 0);
 }
 
 /** Why a question is worth a look: the kinds the filter offers, in the order badges show them. */
@@ -116,7 +123,7 @@ export function flagsOf(record: QuestionRecord, result: ConfigurationAnswer | un
   if (record.gold.length > 0 && result.levels.strict?.firstRank === null) flags.push('retrieval-miss');
   if (record.expected === 'answer') {
     if (!answered(result.outcome)) flags.push('false-refusal');
-    else if (answeredButWrong(result.answerScores)) flags.push('answered-wrong');
+    else if (answeredButWrong(record, result.answerScores)) flags.push('answered-wrong');
   } else if (answered(result.outcome)) flags.push('not-refused');
   if (result.outcome === 'faq' && result.faqId !== undefined && record.hardNegatives?.includes(result.faqId)) flags.push('hard-negative');
   if (result.answerScores?.heading === 1) flags.push('heading');
