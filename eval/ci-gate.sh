@@ -32,8 +32,8 @@ run --dataset cmrc2018 --corpus-limit 150 --off-topic 100
 run --dataset eval/datasets/sample --off-topic 100
 # An English FAQ bank (125 threads, all indexed): a seeded 300 of the test half's paraphrases.
 run --dataset stackfaq --limit 300 --off-topic 100
-# A Chinese FAQ bank of every test.txt question (~12,000 entries, all indexed): 600 seeded pairs, hard negatives included.
-run --dataset lcqmc --limit 600 --off-topic 100 --configs keyword,hybrid-adaptive
+# A Chinese FAQ bank of every test.txt question (~12,000 entries, all indexed): 300 seeded pairs, hard negatives included.
+run --dataset lcqmc --limit 300 --off-topic 100 --configs keyword,hybrid-adaptive
 
 echo "eval gate: $((SECONDS - started)) s in all" >&2
 if [ "$status" -ne 0 ]; then echo "eval gate: FAILED (see the metrics above)" >&2; fi
