@@ -20,6 +20,7 @@ const repositoryRoot = path.resolve(import.meta.dirname, '..');
 let temp: string;
 let datasetDir: string;
 let report: RunReport;
+let concurrent: RunReport;
 let secondSyncIndexed: number;
 
 beforeAll(async () => {
@@ -53,6 +54,7 @@ beforeAll(async () => {
   const local = await prepareLocalTarget({ config, dataset, evalDir });
   try {
     report = await runEvaluation({ dataset: { ...dataset, questions: checked.questions }, target: local.target, issues: checked.issues });
+    concurrent = await runEvaluation({ dataset: { ...dataset, questions: checked.questions }, target: local.target, issues: checked.issues, concurrency: 3 });
   } finally {
     await local.close();
   }
@@ -73,6 +75,14 @@ describe('kefu eval end to end on a tiny corpus', () => {
       expect(report.summary[configuration]).toMatchObject({ scored: 2, errors: 0, 'hit@1': 1, 'mrr@10': 1 });
     }
     expect(secondSyncIndexed).toBe(0);
+  });
+
+  it('gives the same answers and figures with several questions in flight', () => {
+    const withoutLatency = (summary: Record<string, number> | undefined) => Object.fromEntries(Object.entries(summary ?? {}).filter(([metric]) => !metric.startsWith('latency.')));
+    for (const configuration of Object.keys(report.summary)) {
+      expect(withoutLatency(concurrent.summary[configuration])).toEqual(withoutLatency(report.summary[configuration]));
+    }
+    expect(concurrent.questions.map((record) => record.results['hybrid-adaptive']?.answer)).toEqual(report.questions.map((record) => record.results['hybrid-adaptive']?.answer));
   });
 
   it('scores answers and the refusal of the unanswerable question', () => {

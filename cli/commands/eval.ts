@@ -211,7 +211,7 @@ export function register(program: Command): void {
     .option('--thresholds <file>', 'thresholds file for --check', THRESHOLDS_FILE)
     .option('--compare <files...>', 'compare two JSON reports: --compare <old.json> <new.json> (lists what improved and regressed)')
     .option('--url <url>', 'evaluate a running kefu server (POST <url>/api/eval/ask) instead of a local index')
-    .option('--token <token>', 'bearer token of the server\'s evaluation route (default: KEFU_EVAL_TOKEN)')
+    .option('--token <token>', 'bearer token of the server\'s evaluation route (default: KEFU_EVAL_TOKEN; prefer the variable, as other users of the machine can see command lines)')
     .option('--concurrency <n>', 'questions in flight at once', positiveInteger, 1)
     .option('--configs <names>', `comma-separated subset of configurations (${DEFAULT_CONFIGURATIONS.map((configuration) => configuration.name).join(', ')})`, configurationList)
     .option('--eval-data <dir>', 'folder holding the built-in datasets', DEFAULT_SHARED_DATA_DIR)
