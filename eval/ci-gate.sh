@@ -4,6 +4,7 @@
 # into its own index under $KEFU_DATA_DIR/eval/ (reused by later runs), checked against
 # eval/thresholds.json. Exits non-zero when any metric falls outside its threshold or any question fails.
 # Needs ../shared/eval-data (or EVAL_DATA). Prints the run time of each dataset and the load average.
+# EVAL_REPORTS=<dir> keeps each run's JSON/Markdown/HTML reports there (for CI artifacts, or to set thresholds).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,10 +18,12 @@ done
 
 status=0
 started=$SECONDS
+reports=(--no-write-reports)
 run() {
   echo "== kefu eval --split test $*" >&2
   local begun=$SECONDS
-  if ! node bin/kefu.js eval --eval-data "$EVAL_DATA" --split test --check --no-write-reports "$@"; then status=1; fi
+  if [ -n "${EVAL_REPORTS:-}" ]; then reports=(--reports "$EVAL_REPORTS"); fi
+  if ! node bin/kefu.js eval --eval-data "$EVAL_DATA" --split test --check "${reports[@]}" "$@"; then status=1; fi
   echo "   ($((SECONDS - begun)) s; load average $(cut -d' ' -f1-3 /proc/loadavg))" >&2
 }
 
