@@ -107,7 +107,9 @@ describe('trainIntentClassifier over the bundled model', () => {
     expect(weather.outOfScope).toBeDefined();
     const result = await classify('where is my order');
     expect(result.confidence).toBeGreaterThan(model.threshold);
-    expect(result.ranking[0]).toEqual({ intent: 'order_status', probability: result.confidence });
+    expect(result.ranking[0]?.intent).toBe('order_status');
+    // With out-of-scope examples, confidence is the best intent against "none": at least its probability.
+    expect(result.confidence).toBeGreaterThanOrEqual(result.ranking[0]?.probability ?? 1);
     expect(result.ranking.length).toBe(4);
     const probabilities = result.ranking.map((score) => score.probability);
     expect(probabilities).toEqual([...probabilities].sort((left, right) => right - left));

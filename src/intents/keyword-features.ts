@@ -1,6 +1,6 @@
 /**
  * Keyword features of an utterance for the intent classifier: word unigrams and bigrams (Chinese
- * segmented by jieba through `src/text`) and character n-grams (3–5 inside English words, 1–2 over
+ * segmented by jieba through `src/text`) and character n-grams (3–4 inside English words, 1–2 over
  * runs of Chinese characters), hashed into a fixed number of buckets, weighted by TF-IDF with the
  * document frequencies of the training examples, and L2-normalised.
  *
@@ -52,7 +52,7 @@ export function keywordTerms(text: string): string[] {
       }
     } else {
       const padded = ` ${word} `;
-      for (let size = 3; size <= 5; size++) {
+      for (let size = 3; size <= 4; size++) {
         for (let start = 0; start + size <= padded.length; start++) terms.push(`c ${padded.slice(start, start + size)}`);
       }
     }

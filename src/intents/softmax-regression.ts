@@ -1,10 +1,12 @@
 /**
  * Multinomial logistic regression (softmax) over a dense block (the sentence embedding) and a sparse
- * block (hashed keyword features), trained with mini-batch Adam and L2 regularisation, over typed
- * arrays. Deterministic: the same rows, labels and seed give the same weights.
+ * block (hashed keyword features) with L2 regularisation, over typed arrays. Deterministic: the same
+ * rows, labels and seed give the same weights.
  *
- * Sparse buckets use "lazy" Adam: a bucket's weights and moments change only in batches whose examples
- * contain it, so a batch costs what its examples touch, not the 2^bits × classes of the whole block.
+ * The dense block learns with mini-batch Adam. The sparse block learns with AdaGrad one example at a
+ * time, touching only that example's buckets: an update costs what the example holds, not the
+ * 2^bits × classes of the whole block, and there are no moments to decay for untouched buckets.
+ * Both step sizes decay linearly to a tenth by the last step.
  *
  * @example
  *   const weights = trainSoftmax({ rows, labels, classCount: 3, settings: DEFAULT_SOFTMAX_SETTINGS });
@@ -15,12 +17,16 @@ import { seededRandom, shuffleInPlace } from './random.ts';
 import type { SparseVector } from './keyword-features.ts';
 
 export interface SoftmaxSettings {
-  /** Passes over the training rows. */
+  /** Passes over the training rows (more when needed to reach `minimumSteps`). */
   epochs: number;
+  /** At least this many gradient steps, so a few dozen examples (one batch a pass) are learned too. */
+  minimumSteps: number;
   /** Rows per gradient step. */
   batchSize: number;
-  /** Adam step size at the start; it decays linearly to a tenth of this by the last epoch. */
+  /** Adam step size of the dense block at the start; it decays linearly to a tenth of this by the last epoch. */
   learningRate: number;
+  /** AdaGrad step size of the sparse block at the start, decaying the same way. */
+  sparseLearningRate: number;
   /** L2 penalty on the weights (not the biases), per row, as in `loss + l2/2 · |w|²`. */
   l2: number;
   /** Multiplies the dense block (the embedding) before the weights see it. */
@@ -119,7 +125,7 @@ function adamStep(options: { weights: Float32Array; first: Float32Array; second:
  * @example
  *   const weights = trainSoftmax({ rows, labels: Int32Array.from([0, 1, 1]), classCount: 2, settings });
  */
-export function trainSoftmax({ rows, labels, classCount, settings, onEpoch }: { rows: SoftmaxRows; labels: Int32Array; classCount: number; settings: SoftmaxSettings; onEpoch?: (epoch: number) => void }): SoftmaxWeights {
+export function trainSoftmax({ rows, labels, classCount, settings, onEpoch }: { rows: SoftmaxRows; labels: Int32Array; classCount: number; settings: SoftmaxSettings; onEpoch?: (epoch: number, epochs: number) => void }): SoftmaxWeights {
   const { denseDimension, sparseBits, count } = rows;
   const buckets = 1 << sparseBits;
   const weights: SoftmaxWeights = {
@@ -134,17 +140,11 @@ export function trainSoftmax({ rows, labels, classCount, settings, onEpoch }: { 
   };
   const denseFirst = new Float32Array(weights.dense.length);
   const denseSecond = new Float32Array(weights.dense.length);
-  const sparseFirst = new Float32Array(weights.sparse.length);
-  const sparseSecond = new Float32Array(weights.sparse.length);
+  const sparseAccumulated = new Float32Array(weights.sparse.length);
   const biasFirst = new Float32Array(classCount);
   const biasSecond = new Float32Array(classCount);
-  // Per sparse bucket: the step at which it was last updated, for the lazy bias correction.
-  const sparseStep = new Int32Array(buckets);
   const denseGradient = new Float64Array(weights.dense.length);
-  const sparseGradient = new Float64Array(weights.sparse.length);
   const biasGradient = new Float64Array(classCount);
-  const touchedMark = new Int32Array(buckets).fill(-1);
-  const touched: number[] = [];
   const probabilities = new Float64Array(classCount);
   const scaledDense = new Float64Array(denseDimension);
 
@@ -153,16 +153,16 @@ export function trainSoftmax({ rows, labels, classCount, settings, onEpoch }: { 
   const next = seededRandom(settings.seed);
   const batchSize = Math.max(1, settings.batchSize);
   const batchesPerEpoch = Math.ceil(count / batchSize);
-  const totalSteps = Math.max(1, settings.epochs * batchesPerEpoch);
+  const epochs = Math.max(settings.epochs, Math.ceil(settings.minimumSteps / batchesPerEpoch));
+  const totalSteps = Math.max(1, epochs * batchesPerEpoch);
   let step = 0;
 
-  for (let epoch = 0; epoch < settings.epochs; epoch++) {
+  for (let epoch = 0; epoch < epochs; epoch++) {
     shuffleInPlace(order, next);
     for (let batchStart = 0; batchStart < count; batchStart += batchSize) {
       const batchEnd = Math.min(count, batchStart + batchSize);
       denseGradient.fill(0);
       biasGradient.fill(0);
-      touched.length = 0;
       for (let position = batchStart; position < batchEnd; position++) {
         const row = order[position] as number;
         const sparse = rows.sparse[row] as SparseVector;
@@ -177,16 +177,21 @@ export function trainSoftmax({ rows, labels, classCount, settings, onEpoch }: { 
           const offset = label * denseDimension;
           for (let index = 0; index < denseDimension; index++) denseGradient[offset + index] = (denseGradient[offset + index] as number) + g * (scaledDense[index] as number);
         }
+        // AdaGrad on the sparse block, one example at a time: per-coordinate steps suit rare
+        // features, and updating in place touches only this example's buckets, with no batch
+        // gradient to gather (scattered rows of a large array are what costs time here).
+        const sparseRate = settings.sparseLearningRate * (1 - (0.9 * step) / totalSteps);
         for (let entry = 0; entry < sparse.indices.length; entry++) {
-          const bucket = sparse.indices[entry] as number;
-          if (touchedMark[bucket] !== step) {
-            touchedMark[bucket] = step;
-            touched.push(bucket);
-            sparseGradient.fill(0, bucket * classCount, (bucket + 1) * classCount);
-          }
+          const offset = (sparse.indices[entry] as number) * classCount;
           const value = settings.sparseScale * (sparse.values[entry] as number);
-          const offset = bucket * classCount;
-          for (let label = 0; label < classCount; label++) sparseGradient[offset + label] = (sparseGradient[offset + label] as number) + (probabilities[label] as number) * value;
+          for (let label = 0; label < classCount; label++) {
+            const at = offset + label;
+            const weight = weights.sparse[at] as number;
+            const g = (probabilities[label] as number) * value + settings.l2 * weight;
+            const accumulated = (sparseAccumulated[at] as number) + g * g;
+            sparseAccumulated[at] = accumulated;
+            weights.sparse[at] = weight - (sparseRate * g) / (Math.sqrt(accumulated) + 1e-6);
+          }
         }
       }
       const scale = 1 / (batchEnd - batchStart);
@@ -198,24 +203,8 @@ export function trainSoftmax({ rows, labels, classCount, settings, onEpoch }: { 
       const correction2 = 1 - BETA2 ** step;
       adamStep({ weights: weights.dense, first: denseFirst, second: denseSecond, gradient: denseGradient, start: 0, length: denseGradient.length, gradientStart: 0, rate, l2: settings.l2, correction1, correction2 });
       adamStep({ weights: weights.bias, first: biasFirst, second: biasSecond, gradient: biasGradient, start: 0, length: classCount, gradientStart: 0, rate, l2: 0, correction1, correction2 });
-      for (const bucket of touched) {
-        const offset = bucket * classCount;
-        for (let label = 0; label < classCount; label++) sparseGradient[offset + label] = (sparseGradient[offset + label] as number) * scale;
-        // Moments of a bucket skipped for some steps decay as if those steps had zero gradient.
-        const skipped = step - 1 - (sparseStep[bucket] as number);
-        if (skipped > 0) {
-          const decay1 = BETA1 ** skipped;
-          const decay2 = BETA2 ** skipped;
-          for (let label = 0; label < classCount; label++) {
-            sparseFirst[offset + label] = (sparseFirst[offset + label] as number) * decay1;
-            sparseSecond[offset + label] = (sparseSecond[offset + label] as number) * decay2;
-          }
-        }
-        sparseStep[bucket] = step;
-        adamStep({ weights: weights.sparse, first: sparseFirst, second: sparseSecond, gradient: sparseGradient, start: offset, length: classCount, gradientStart: offset, rate, l2: settings.l2, correction1, correction2 });
-      }
     }
-    onEpoch?.(epoch + 1);
+    onEpoch?.(epoch + 1, epochs);
   }
   return weights;
 }

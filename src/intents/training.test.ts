@@ -4,7 +4,7 @@ import { seededRandom } from './random.ts';
 import { softmaxProbabilities, trainSoftmax, type SoftmaxRows, type SoftmaxSettings } from './softmax-regression.ts';
 import { scoreThreshold, tuneThreshold, type ScoredExample } from './threshold.ts';
 
-const SETTINGS: SoftmaxSettings = { epochs: 30, batchSize: 8, learningRate: 0.05, l2: 1e-4, denseScale: 1, sparseScale: 1, seed: 3 };
+const SETTINGS: SoftmaxSettings = { epochs: 30, minimumSteps: 0, batchSize: 8, learningRate: 0.05, sparseLearningRate: 0.1, l2: 1e-4, denseScale: 1, sparseScale: 1, seed: 3 };
 
 describe('keyword features', () => {
   it('has word unigrams, bigrams with start/end marks and character n-grams; Chinese is segmented', () => {

@@ -53,8 +53,10 @@ export interface IntentClassification {
   /** The recognised intent; undefined when the message belongs to none (out of scope). */
   intent?: string;
   /**
-   * Probability of the best in-scope intent (0–1), whether or not it was accepted: with
-   * `intent: undefined` it says how close the message came.
+   * How sure the classifier is of the best intent (0–1), whether or not it was accepted (with
+   * `intent: undefined` it says how close the message came): the intent's probability, or, when the
+   * model learned out-of-scope examples, its probability against "no intent" alone. The threshold is
+   * compared with this.
    */
   confidence: number;
   /** Why no intent was returned: the out-of-scope class won, or the best intent was below the threshold. */
