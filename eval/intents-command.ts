@@ -29,7 +29,7 @@ export interface IntentEvalCommandOptions {
 export async function runIntentEvalCommand(options: IntentEvalCommandOptions): Promise<IntentEvalReport> {
   const log = options.log ?? ((message: string) => console.error(message));
   const dataset = await loadIntentDataset({ name: options.dataset, sharedDataDir: options.sharedDataDir });
-  log(`${dataset.name}: ${dataset.train.length} training, ${dataset.validation?.length ?? 0} validation, ${dataset.test.length} test examples`);
+  log(`${dataset.name}: ${dataset.train.length} training, ${dataset.validation ? `${dataset.validation.length} validation` : 'validation held out of training'}, ${dataset.test.length} test examples`);
   const embedder = await createEmbedder({ config: options.config, logger: { warn: log, info: log } });
   let report: IntentEvalReport;
   try {

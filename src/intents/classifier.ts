@@ -62,7 +62,7 @@ export const DEFAULT_INTENT_SETTINGS: Readonly<IntentTrainingSettings> = Object.
   batchSize: 32,
   learningRate: 0.01,
   sparseLearningRate: 0.02,
-  l2: 1e-4,
+  l2: 3e-5,
   embeddingWeight: 1,
   keywordWeight: 1,
   hashBits: 15,
