@@ -19,7 +19,7 @@ import { KefuError } from '../errors/index.ts';
 import { inverseDocumentFrequencies, keywordCounts, weighKeywords, type SparseVector } from './keyword-features.ts';
 import { seededRandom, shuffleInPlace } from './random.ts';
 import { softmaxProbabilities, trainSoftmax, type SoftmaxWeights } from './softmax-regression.ts';
-import { scoreThreshold, tuneThreshold, type ScoredExample, type ThresholdChoice } from './threshold.ts';
+import { tuneThreshold, type ScoredExample, type ThresholdChoice } from './threshold.ts';
 import { OUT_OF_SCOPE_INTENT, type IntentClassification, type IntentExample, type IntentScore } from './types.ts';
 import { embedWithCache, type VectorCache } from './vector-cache.ts';
 
@@ -444,7 +444,8 @@ export async function trainIntentClassifier(options: TrainIntentClassifierOption
 
   const exampleLabels = Int32Array.from(examples, (example) => labelIndex.get(example.intent) ?? 0);
   const exampleVectors = vectors.subarray(0, examples.length * dimension);
-  const fingerprint = intentModelFingerprint({ examples, ...(options.validation ? { validation } : {}), embedderModelId: embedder.modelId, settings });
+  // Of what the caller passed, so the caller can compute the same fingerprint before training.
+  const fingerprint = intentModelFingerprint({ examples: options.examples, ...(options.validation ? { validation: options.validation } : {}), embedderModelId: embedder.modelId, settings });
   const buildParts = (rows: readonly number[] | undefined, pass: 'held-out' | 'final'): ModelParts => {
     const chosen = rows ?? examples.map((_, index) => index);
     const counts = keywordRows(chosen.map((row) => examples[row]?.text ?? ''), settings.hashBits);
@@ -507,4 +508,3 @@ export async function trainIntentClassifier(options: TrainIntentClassifierOption
   return createModel(parts);
 }
 
-export { scoreThreshold };

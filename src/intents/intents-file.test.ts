@@ -135,6 +135,12 @@ describe('parseIntentsFile: CSV', () => {
     expect(seconds).toBeLessThan(15);
   });
 
+  it('refuses a file too large to read, unread', () => {
+    const parsed = parseIntentsFile({ path: 'intents.csv', text: `intent,example\n${'order,where is my order\n'.repeat(100)}`, maxCharacters: 1000 });
+    expect(messages(parsed.errors)).toEqual(['-: the file has 2,415 characters; intents files are read up to 1,000 (about 25 examples): keep the best examples of each intent']);
+    expect(parsed.intents).toEqual([]);
+  });
+
   it('caps long lists of problems with a summary line', () => {
     const lines = ['intent,example,route'];
     for (let index = 0; index < 50; index++) lines.push(`intent_${index},example ${index},teleport`);

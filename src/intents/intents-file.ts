@@ -56,10 +56,17 @@ export interface ParseIntentsFileOptions {
   text: string;
   /** At most this many training examples are kept (the first ones of each intent, shared fairly). */
   maxExamples?: number;
+  /** Longer texts are refused unread (default `MAX_INTENTS_FILE_CHARACTERS`). */
+  maxCharacters?: number;
 }
 
 /** Enough for hundreds of intents with dozens of examples each, and trains in well under a minute. */
 export const MAX_TRAINING_EXAMPLES = 20_000;
+/**
+ * Longest file read, in characters (about 200,000 short examples). Parsing holds the whole file and its
+ * rows in memory (a YAML document tree takes ~60 times the text), so this bounds memory too.
+ */
+export const MAX_INTENTS_FILE_CHARACTERS = 8_000_000;
 /** Issues of one kind listed one by one before the rest are summed up in one line. */
 const LISTED_ISSUES = 20;
 /** Fewer examples than this and an intent is rarely recognised. */
@@ -271,7 +278,11 @@ export function parseIntentsFile(options: ParseIntentsFileOptions): ParsedIntent
   const format = extension === '.yaml' || extension === '.yml' ? 'yaml' : 'csv';
   const errors: IntentsFileIssue[] = [];
   const warnings: IntentsFileIssue[] = [];
-  const entries = format === 'yaml' ? readYaml(options.text, errors, warnings) : readCsv(options.text, errors);
+  const maxCharacters = options.maxCharacters ?? MAX_INTENTS_FILE_CHARACTERS;
+  if (options.text.length > maxCharacters) {
+    errors.push({ severity: 'error', message: `the file has ${options.text.length.toLocaleString('en')} characters; intents files are read up to ${maxCharacters.toLocaleString('en')} (about ${Math.round(maxCharacters / 40).toLocaleString('en')} examples): keep the best examples of each intent` });
+  }
+  const entries = errors.length > 0 ? [] : format === 'yaml' ? readYaml(options.text, errors, warnings) : readCsv(options.text, errors);
 
   const byName = new Map<string, Building>();
   const firstOwner = new Map<string, { intent: string; line: number; text: string }>();
