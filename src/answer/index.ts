@@ -18,9 +18,11 @@ import { createRetriever, type Candidate, type FaqMatch, type RetrievalResult } 
 import type { CorpusStats } from '../retrieval/corpus-stats.ts';
 import type { ChunkStore } from '../store/index.ts';
 import { detectLanguage } from '../text/index.ts';
-import { citationFor, composeExtractive, renderWithCitations } from './compose.ts';
-import { isFollowUp, rewriteFollowUp } from './follow-up.ts';
-import { asksForPerson, wording } from './messages.ts';
+import { answerTypeOf } from './answer-type.ts';
+import { citationFor, composeAnswer } from './compose.ts';
+import { analyzeFollowUp, type FollowUpAnalysis } from './follow-up.ts';
+import { asksForPerson } from './handoff.ts';
+import { wording } from './messages.ts';
 import type { AnswerEvent, AnswerRequest, AnswerResult, AnswerService, Citation, Evidence, RetrievedPassage } from './types.ts';
 
 export type { AnswerService } from './types.ts';
@@ -93,14 +95,15 @@ export function createAnswerService(options: AnswerServiceOptions): AnswerServic
   const retriever = createRetriever({ store, embedder, config });
 
   /** Follow-ups become standalone queries: by the LLM when one is configured, else by carrying topic words. */
-  async function standaloneQuery(question: string, history: AnswerRequest['history'] = [], signal?: AbortSignal): Promise<string> {
-    if (!writer || history.length === 0 || !isFollowUp(question)) return rewriteFollowUp(question, history);
+  async function standaloneQuery(question: string, history: AnswerRequest['history'] = [], signal?: AbortSignal): Promise<FollowUpAnalysis> {
+    const analysis = analyzeFollowUp(question, history);
+    if (!writer || !analysis.followUp) return analysis;
     try {
-      return await writer.rewrite({ question, history, signal });
+      return { ...analysis, query: await writer.rewrite({ question, history, signal }) };
     } catch (error) {
       if (signal?.aborted) throw error;
       logger?.warn({ err: error }, 'LLM rewrite failed; carrying the previous topic instead');
-      return rewriteFollowUp(question, history);
+      return analysis;
     }
   }
 
@@ -117,7 +120,8 @@ export function createAnswerService(options: AnswerServiceOptions): AnswerServic
     const conversationId = request.conversationId ?? randomUUID();
     const history = request.history ?? [];
     const searchQuestion = question.length > MAX_QUERY_CHARS ? question.slice(0, MAX_QUERY_CHARS) : question;
-    const query = await standaloneQuery(searchQuestion, history, live?.signal);
+    const followUp = await standaloneQuery(searchQuestion, history, live?.signal);
+    const query = followUp.query;
     const language = detectLanguage(question);
     const words = wording(language);
     const timings = { retrievalMs: 0, compositionMs: 0, totalMs: 0 };
@@ -169,12 +173,28 @@ export function createAnswerService(options: AnswerServiceOptions): AnswerServic
       return finish({ answer: text, citations: [citation], outcome: 'faq', confidence: topFaq.similarity }, [text]);
     }
 
-    const composition = composeExtractive({ terms: retrieval.terms, passages: retrieval.passages, corpus, maxSentences: config.answer.maxSentences });
-    const confidence = confidenceOf({ language, topCosine, coverage: composition.bestPassageCoverage, unknownShare });
-    evidence.coverage = composition.bestPassageCoverage;
+    // A follow-up without a kind of its own ("and for sale items?") asks for the same kind as the question it follows.
+    const previousQuestion = [...history].reverse().find((turn) => turn.role === 'user')?.text;
+    const ownType = answerTypeOf(searchQuestion);
+    const answerType = ownType === 'other' && followUp.followUp && previousQuestion ? answerTypeOf(previousQuestion) : ownType;
+    const composition = composeAnswer({
+      question: searchQuestion,
+      language,
+      answerType,
+      focusTerms: followUp.focusTerms,
+      carriedTerms: followUp.carriedTerms,
+      terms: retrieval.terms,
+      ...(retrieval.queryVector ? { queryVector: retrieval.queryVector } : {}),
+      passages: retrieval.passages,
+      corpus,
+      previousAnswers: history.filter((turn) => turn.role === 'assistant').map((turn) => turn.text),
+      maxSentences: config.answer.maxSentences,
+    });
+    const confidence = confidenceOf({ language, topCosine, coverage: composition.evidence.bestPassageCoverage, unknownShare });
+    evidence.coverage = composition.evidence.bestPassageCoverage;
     base.suggestions = suggestionsFrom();
 
-    if (confidence < config.answer.answerThreshold || composition.sentences.length === 0) {
+    if (confidence < config.answer.answerThreshold || !composition.markdown) {
       return finish({ answer: words.notFound, citations: [], outcome: 'refused', confidence }, [words.notFound]);
     }
 
@@ -221,8 +241,7 @@ export function createAnswerService(options: AnswerServiceOptions): AnswerServic
       }
     }
 
-    const rendered = renderWithCitations({ sentences: composition.sentences, passages: retrieval.passages, chinese: language === 'zh' });
-    return finish({ answer: rendered.pieces.join(''), citations: rendered.citations, outcome: 'answered', confidence }, rendered.pieces);
+    return finish({ answer: composition.markdown, citations: composition.citations, outcome: 'answered', confidence }, composition.pieces);
   }
 
   return {

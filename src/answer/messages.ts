@@ -22,16 +22,3 @@ const chinese: Wording = {
 export function wording(language: Language): Wording {
   return language === 'zh' ? chinese : english;
 }
-
-/** The customer asks for a person rather than an answer. */
-const HANDOFF_PATTERNS = [
-  /\b(talk|speak|chat)\s+(to|with)\s+(a\s+|an\s+|the\s+)?(human|person|agent|representative|someone|real person|operator)\b/i,
-  /\b(human|live)\s+(agent|support|person)\b/i,
-  /\b(connect|transfer)\s+me\b/i,
-  /^\s*(agent|human|operator|representative)\s*[.!?]*\s*$/i,
-  /转人工|人工客服|找人工|真人客服|人工服务|接人工|^\s*人工\s*[。！？!?]*\s*$/,
-];
-
-export function asksForPerson(question: string): boolean {
-  return HANDOFF_PATTERNS.some((pattern) => pattern.test(question));
-}
