@@ -25,6 +25,7 @@ export const settingsSchema = Type.Object({
   KEFU_INBOX: Type.String({ default: '', description: 'Folder of documents to ingest and watch (default: <data dir>/inbox)' }),
   KEFU_EMBEDDING_MODEL: Type.String({ minLength: 1, default: 'bundled', description: '"bundled", a Hugging Face model id, or a local model folder' }),
   KEFU_EMBEDDING_DTYPE: Type.Union([Type.Literal('fp32'), Type.Literal('q8')], { default: 'fp32', description: 'Embedding weights: fp32, or q8 (int8, faster)' }),
+  KEFU_EMBEDDING_LANGUAGES: Type.String({ default: '', description: 'Languages the embedding model understands: "all", or a comma list of en, zh, other (default: en for the bundled model, else from the model name, else all)' }),
   KEFU_EMBEDDING_BATCH_SIZE: PositiveInteger(32, 'Texts embedded per model call', 1024),
   KEFU_MODEL_CACHE_DIR: Type.String({ default: '', description: 'Cache for downloaded hub models (default: <data dir>/models/hub)' }),
   KEFU_OFFLINE: Type.Boolean({ default: false, description: 'Never try to download models' }),
@@ -63,6 +64,8 @@ export interface Config {
     readonly model: string;
     readonly dtype: 'fp32' | 'q8';
     readonly batchSize: number;
+    /** Configured languages of the model (empty: decided by the embedder). */
+    readonly languages: readonly string[];
     readonly bundledModelDir: string;
     readonly cacheDir: string;
     readonly offline: boolean;
@@ -167,6 +170,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
       model: settings.KEFU_EMBEDDING_MODEL,
       dtype: settings.KEFU_EMBEDDING_DTYPE,
       batchSize: settings.KEFU_EMBEDDING_BATCH_SIZE,
+      languages: settings.KEFU_EMBEDDING_LANGUAGES.split(',').map((language) => language.trim().toLowerCase()).filter(Boolean),
       bundledModelDir: path.join(dataDir, 'models', 'bundled'),
       cacheDir: settings.KEFU_MODEL_CACHE_DIR ? path.resolve(cwd, settings.KEFU_MODEL_CACHE_DIR) : path.join(dataDir, 'models', 'hub'),
       offline: settings.KEFU_OFFLINE,
