@@ -18,11 +18,12 @@ import { createRetriever, type Candidate, type FaqMatch, type RetrievalResult } 
 import type { CorpusStats } from '../retrieval/corpus-stats.ts';
 import type { ChunkStore } from '../store/index.ts';
 import { detectLanguage } from '../text/index.ts';
+import { answerabilityFeatures, loadAnswerabilityModel, predictAnswerability } from './answerability.ts';
 import { answerTypeOf } from './answer-type.ts';
 import { citationFor, composeAnswer } from './compose.ts';
 import { analyzeFollowUp, type FollowUpAnalysis } from './follow-up.ts';
 import { asksForPerson } from './handoff.ts';
-import { wording } from './messages.ts';
+import { notFoundMessage, wording } from './messages.ts';
 import type { AnswerEvent, AnswerRequest, AnswerResult, AnswerService, Citation, Evidence, RetrievedPassage } from './types.ts';
 
 export type { AnswerService } from './types.ts';
@@ -41,28 +42,6 @@ export interface AnswerServiceOptions {
   logger?: { warn(object: object, message: string): void };
 }
 
-/**
- * Evidence features turned into one 0..1 confidence; the refusal threshold on it
- * (KEFU_ANSWER_THRESHOLD, 0.25) was calibrated on labeled answerable and unanswerable questions
- * (Northwind, the sample knowledge base's own set, CMRC 2018: see eval/README.md).
- *
- * English mixes the best passage's embedding similarity with how much of the question it covers,
- * discounted by the share of question words the documents never use ("the Platinum plan").
- * Chinese (the bundled model is English-only) relies on how much of the question's known words the
- * best passage covers, and is refused outright when most of its words are unknown to the documents.
- */
-export function confidenceOf(options: { language: string; topCosine: number | undefined; coverage: number; unknownShare: number }): number {
-  const { topCosine, coverage, unknownShare } = options;
-  const clamp = (value: number) => Math.max(0, Math.min(1, value));
-  if (options.language === 'en' && topCosine !== undefined) {
-    const similarity = clamp((topCosine - 0.2) / 0.6);
-    return clamp(0.5 * similarity + 0.5 * coverage) * (1 - 0.5 * unknownShare);
-  }
-  if (unknownShare >= 0.6) return 0;
-  const knownShare = 1 - unknownShare;
-  return knownShare > 0 ? clamp(coverage / knownShare) : 0;
-}
-
 function toRetrieved(candidate: Candidate): RetrievedPassage {
   return {
     chunkId: candidate.chunk.id,
@@ -79,20 +58,28 @@ function toRetrieved(candidate: Candidate): RetrievedPassage {
   };
 }
 
-function unknownShareOf(retrieval: RetrievalResult, corpus: CorpusStats): number {
-  let total = 0;
-  let unknown = 0;
-  for (const term of retrieval.terms) {
-    const weight = corpus.idf(term);
-    total += weight;
-    if (retrieval.unknownTerms.includes(term)) unknown += weight;
+/** The question's own words that occur nowhere in the documents, as the customer wrote them ("Platinum"). */
+function missingFocusWords(question: string, focusTerms: readonly string[], corpus: CorpusStats): string[] {
+  const missing = focusTerms.filter((term) => !corpus.knows(term) && term.length > 1);
+  const words = question.match(/[\p{L}\p{N}][\p{L}\p{N}'’-]*/gu) ?? [];
+  return missing.map((term) => (/\p{Script=Han}/u.test(term) ? term : words.find((word) => word.toLowerCase().startsWith(term)) ?? term)).slice(0, 3);
+}
+
+/** Titles of documents the question's other words point at ("plan" → the plans we do have). */
+function nearbyTitles(retrieval: RetrievalResult, missing: readonly string[]): string[] {
+  const titles = new Map<string, string>();
+  for (const passage of retrieval.passages) {
+    const title = passage.chunk.kind === 'faq' ? '' : passage.chunk.title;
+    if (title && !titles.has(title) && !missing.some((word) => title.toLowerCase().includes(word.toLowerCase()))) titles.set(title, title);
   }
-  return total > 0 ? unknown / total : 0;
+  return [...titles.values()].slice(0, 3);
 }
 
 export function createAnswerService(options: AnswerServiceOptions): AnswerService {
   const { config, store, embedder, writer, logger } = options;
   const retriever = createRetriever({ store, embedder, config });
+  const answerability = loadAnswerabilityModel(config.answer.answerabilityModel);
+  const refuseBelow = config.answer.answerThreshold ?? answerability.threshold;
 
   /** Follow-ups become standalone queries: by the LLM when one is configured, else by carrying topic words. */
   async function standaloneQuery(question: string, history: AnswerRequest['history'] = [], signal?: AbortSignal): Promise<FollowUpAnalysis> {
@@ -144,9 +131,8 @@ export function createAnswerService(options: AnswerServiceOptions): AnswerServic
     const retrieved = retrieval.passages.map(toRetrieved);
     timings.retrievalMs = performance.now() - retrievalStarted;
 
-    const unknownShare = unknownShareOf(retrieval, corpus);
     const topCosine = retrieval.passages.slice(0, 3).reduce<number | undefined>((best, passage) => (passage.vectorScore === undefined ? best : Math.max(best ?? -1, passage.vectorScore)), undefined);
-    const evidence: Evidence = { topCosine, coverage: 0, unknownShare, unknownTerms: retrieval.unknownTerms, faqSimilarity: retrieval.faqMatches[0]?.similarity };
+    const evidence: Evidence = { topCosine, coverage: 0, unknownShare: 0, unknownTerms: retrieval.unknownTerms, faqSimilarity: retrieval.faqMatches[0]?.similarity };
 
     const compositionStarted = performance.now();
     const finish = (partial: Omit<AnswerResult, keyof typeof base | 'retrieved'>, pieces: string[]): Run => {
@@ -159,13 +145,12 @@ export function createAnswerService(options: AnswerServiceOptions): AnswerServic
     const suggestionsFrom = (exclude?: string) =>
       matches.filter((match) => match.chunk.id !== exclude && match.similarity >= SUGGESTION_SIMILARITY).slice(0, 3).map((match) => match.chunk.questions.split('\n')[0] ?? '').filter(Boolean);
 
-    if (request.retrieveOnly) {
-      return finish({ answer: '', citations: [], outcome: 'answered', confidence: confidenceOf({ language, topCosine, coverage: 0, unknownShare }) }, []);
-    }
+    if (request.retrieveOnly) return finish({ answer: '', citations: [], outcome: 'answered', confidence: 0 }, []);
 
     // FAQ fast path: a close match to a curated question gets its curated answer, verbatim.
     const topFaq = matches[0];
-    if (topFaq && topFaq.similarity >= config.answer.faqThreshold && unknownShare < 0.5) {
+    const unknownShareOfQuery = retrieval.terms.length > 0 ? retrieval.unknownTerms.length / retrieval.terms.length : 0;
+    if (topFaq && topFaq.similarity >= config.answer.faqThreshold && unknownShareOfQuery < 0.5) {
       const faqCandidate: Candidate = { chunk: topFaq.chunk, score: topFaq.similarity };
       const citation: Citation = citationFor(faqCandidate, 1, topFaq.chunk.answer);
       base.suggestions = suggestionsFrom(topFaq.chunk.id);
@@ -190,12 +175,20 @@ export function createAnswerService(options: AnswerServiceOptions): AnswerServic
       previousAnswers: history.filter((turn) => turn.role === 'assistant').map((turn) => turn.text),
       maxSentences: config.answer.maxSentences,
     });
-    const confidence = confidenceOf({ language, topCosine, coverage: composition.evidence.bestPassageCoverage, unknownShare });
-    evidence.coverage = composition.evidence.bestPassageCoverage;
+    const features = answerabilityFeatures({ retrieval, composition: composition.evidence, focusTerms: followUp.focusTerms, languages: embedder.languages });
+    const confidence = predictAnswerability(answerability, features);
+    Object.assign(evidence, { coverage: composition.evidence.bestPassageCoverage, unknownShare: features.unknownShare, features, answerability: confidence });
     base.suggestions = suggestionsFrom();
 
-    if (confidence < config.answer.answerThreshold || !composition.markdown) {
-      return finish({ answer: words.notFound, citations: [], outcome: 'refused', confidence }, [words.notFound]);
+    if (confidence < refuseBelow || !composition.markdown) {
+      // Say what is missing when the question names something the documents never mention.
+      // Only for a question otherwise about the documents ("the Platinum plan"): naming the unknown words of a
+      // question from another domain entirely would read oddly.
+      const unknownFocus = followUp.focusTerms.filter((term) => !corpus.knows(term));
+      const nearlyCovered = unknownFocus.length > 0 && unknownFocus.length <= 2 && unknownFocus.length < followUp.focusTerms.length;
+      const missing = nearlyCovered ? missingFocusWords(searchQuestion, followUp.focusTerms, corpus) : [];
+      const message = missing.length > 0 ? notFoundMessage({ language, missing, alternatives: nearbyTitles(retrieval, missing) }) : words.notFound;
+      return finish({ answer: message, citations: [], outcome: 'refused', confidence }, [message]);
     }
 
     if (writer) {

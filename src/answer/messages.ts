@@ -22,3 +22,23 @@ const chinese: Wording = {
 export function wording(language: Language): Wording {
   return language === 'zh' ? chinese : english;
 }
+
+/**
+ * A refusal that names what the documents do not mention, and what they do cover nearby.
+ *
+ * @example
+ *   notFoundMessage({ language: 'en', missing: ['Platinum'], alternatives: ['Northwind Standard', 'Northwind Health Plus'] })
+ *   // "I couldn't find anything about “Platinum” in our documents; they cover Northwind Standard and Northwind Health Plus. …"
+ */
+export function notFoundMessage(options: { language: Language; missing: readonly string[]; alternatives: readonly string[] }): string {
+  const { language, missing, alternatives } = options;
+  if (language === 'zh') {
+    const named = missing.map((word) => `“${word}”`).join('、');
+    const covered = alternatives.length > 0 ? `我们的资料涉及：${alternatives.join('、')}。` : '';
+    return `抱歉，我在我们的资料中没有找到关于${named}的内容。${covered}需要为您转接人工客服吗？`;
+  }
+  const named = missing.map((word) => `“${word}”`).join(' or ');
+  const list = alternatives.length > 1 ? `${alternatives.slice(0, -1).join(', ')} and ${alternatives.at(-1)}` : (alternatives[0] ?? '');
+  const covered = list ? `; they cover ${list}` : '';
+  return `I couldn't find anything about ${named} in our documents${covered}. Would you like me to connect you with a person from our team?`;
+}

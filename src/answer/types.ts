@@ -1,4 +1,5 @@
 /** The contract of `answer()`: used by the CLI, the server and the evaluation harness. */
+import type { AnswerabilityFeatures } from './answerability.ts';
 
 export type Outcome = 'answered' | 'faq' | 'refused' | 'handoff';
 
@@ -96,6 +97,10 @@ export interface Evidence {
   unknownTerms: string[];
   /** Similarity of the closest FAQ question. */
   faqSimilarity?: number;
+  /** The answerability model's inputs (see answerability.ts): what training and calibration read from eval runs. */
+  features?: AnswerabilityFeatures;
+  /** The answerability model's probability that the documents answer the question. */
+  answerability?: number;
 }
 
 /** Pieces of a streamed answer, in order: deltas, then citations, then end. */

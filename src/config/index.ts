@@ -44,7 +44,8 @@ export const settingsSchema = Type.Object({
   KEFU_FUSION: Type.Union([Type.Literal('adaptive'), Type.Literal('weighted'), Type.Literal('rrf')], { default: 'adaptive', description: 'How keyword and vector results are fused' }),
   KEFU_VECTOR_WEIGHT: UnitInterval(0.35, 'Weight of the vector side in weighted fusion (keyword side gets the rest)'),
   KEFU_FAQ_THRESHOLD: UnitInterval(0.8, 'Similarity above which an FAQ answer is returned verbatim'),
-  KEFU_ANSWER_THRESHOLD: Type.Number({ minimum: 0, maximum: 1, default: 0.25, description: 'Confidence below which kefu says it could not find the answer (calibrated: see eval/README.md)' }),
+  KEFU_ANSWER_THRESHOLD: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'Answerability probability below which kefu says it could not find the answer (default: the one the answerability model was trained with; see eval/README.md)' })),
+  KEFU_ANSWERABILITY_MODEL: Type.String({ default: '', description: 'A retrained answerability model file (`kefu eval --train-answerability` writes one); default: the shipped model' }),
   KEFU_MAX_ANSWER_SENTENCES: PositiveInteger(4, 'Longest extractive answer in sentences', 20),
   KEFU_LLM_PROVIDER: Type.Union([Type.Literal('none'), Type.Literal('ollama'), Type.Literal('openai')], { default: 'none', description: 'Optional language model: none, ollama, or openai (any OpenAI-compatible endpoint)' }),
   KEFU_LLM_BASE_URL: Type.String({ default: '', description: 'LLM endpoint, e.g. http://localhost:11434 (Ollama) or http://host/v1' }),
@@ -92,7 +93,10 @@ export interface Config {
   };
   readonly answer: {
     readonly faqThreshold: number;
-    readonly answerThreshold: number;
+    /** Overrides the answerability model's own threshold when set. */
+    readonly answerThreshold: number | undefined;
+    /** An owner-trained answerability model file; '' for the shipped one. */
+    readonly answerabilityModel: string;
     readonly maxSentences: number;
   };
   readonly llm: {
@@ -198,6 +202,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     answer: {
       faqThreshold: settings.KEFU_FAQ_THRESHOLD,
       answerThreshold: settings.KEFU_ANSWER_THRESHOLD,
+      answerabilityModel: settings.KEFU_ANSWERABILITY_MODEL ? path.resolve(cwd, settings.KEFU_ANSWERABILITY_MODEL) : '',
       maxSentences: settings.KEFU_MAX_ANSWER_SENTENCES,
     },
     llm: {
