@@ -20,6 +20,7 @@ import type { ChunkStore } from '../store/index.ts';
 import { detectLanguage } from '../text/index.ts';
 import { answerabilityFeatures, loadAnswerabilityModel, predictAnswerability } from './answerability.ts';
 import { answerTypeOf } from './answer-type.ts';
+import { decideFaq, loadFaqGateModel } from './faq-gate.ts';
 import { citationFor, composeAnswer } from './compose.ts';
 import { analyzeFollowUp, type FollowUpAnalysis } from './follow-up.ts';
 import { asksForPerson } from './handoff.ts';
@@ -80,6 +81,8 @@ export function createAnswerService(options: AnswerServiceOptions): AnswerServic
   const retriever = createRetriever({ store, embedder, config });
   const answerability = loadAnswerabilityModel(config.answer.answerabilityModel);
   const refuseBelow = config.answer.answerThreshold ?? answerability.threshold;
+  const faqGate = loadFaqGateModel(config.answer.faqGateModel);
+  if (config.answer.faqVerbatimAt !== undefined) faqGate.verbatimAt = config.answer.faqVerbatimAt;
 
   /** Follow-ups become standalone queries: by the LLM when one is configured, else by carrying topic words. */
   async function standaloneQuery(question: string, history: AnswerRequest['history'] = [], signal?: AbortSignal): Promise<FollowUpAnalysis> {
@@ -147,15 +150,20 @@ export function createAnswerService(options: AnswerServiceOptions): AnswerServic
 
     if (request.retrieveOnly) return finish({ answer: '', citations: [], outcome: 'answered', confidence: 0 }, []);
 
-    // FAQ fast path: a close match to a curated question gets its curated answer, verbatim.
-    const topFaq = matches[0];
-    const unknownShareOfQuery = retrieval.terms.length > 0 ? retrieval.unknownTerms.length / retrieval.terms.length : 0;
-    if (topFaq && topFaq.similarity >= config.answer.faqThreshold && unknownShareOfQuery < 0.5) {
-      const faqCandidate: Candidate = { chunk: topFaq.chunk, score: topFaq.similarity };
-      const citation: Citation = citationFor(faqCandidate, 1, topFaq.chunk.answer);
-      base.suggestions = suggestionsFrom(topFaq.chunk.id);
-      const text = `${topFaq.chunk.answer} [1]`;
-      return finish({ answer: text, citations: [citation], outcome: 'faq', confidence: topFaq.similarity }, [text]);
+    // FAQ fast path: an unambiguous match to a curated question gets its curated answer, verbatim; an
+    // uncertain one a "did you mean" with the closest questions as choices.
+    const faqDecision = decideFaq({ model: faqGate, question: query, matches, corpus });
+    evidence.faq = { probability: faqDecision.probability, ...(faqDecision.features ? { features: faqDecision.features } : {}) };
+    if (faqDecision.kind === 'verbatim') {
+      const top = faqDecision.match;
+      const citation: Citation = citationFor({ chunk: top.chunk, score: top.similarity }, 1, top.chunk.answer);
+      base.suggestions = suggestionsFrom(top.chunk.id);
+      const text = `${top.chunk.answer} [1]`;
+      return finish({ answer: text, citations: [citation], outcome: 'faq', confidence: faqDecision.probability }, [text]);
+    }
+    if (faqDecision.kind === 'clarify') {
+      base.suggestions = faqDecision.choices.map((match) => match.chunk.questions.split('\n')[0] ?? '').filter(Boolean);
+      return finish({ answer: words.didYouMean, citations: [], outcome: 'clarify', confidence: faqDecision.probability }, [words.didYouMean]);
     }
 
     // A follow-up without a kind of its own ("and for sale items?") asks for the same kind as the question it follows.

@@ -1,7 +1,12 @@
 /** The contract of `answer()`: used by the CLI, the server and the evaluation harness. */
 import type { AnswerabilityFeatures } from './answerability.ts';
+import type { FaqFeatures } from './faq-gate.ts';
 
-export type Outcome = 'answered' | 'faq' | 'refused' | 'handoff';
+/**
+ * answered: composed from passages; faq: a curated answer verbatim; clarify: "did you mean…" with the
+ * closest FAQ questions as `suggestions`; refused: the documents do not answer it; handoff: a person was asked for.
+ */
+export type Outcome = 'answered' | 'faq' | 'clarify' | 'refused' | 'handoff';
 
 export interface AnswerFilters {
   docPath?: string[];
@@ -101,6 +106,8 @@ export interface Evidence {
   features?: AnswerabilityFeatures;
   /** The answerability model's probability that the documents answer the question. */
   answerability?: number;
+  /** The FAQ gate's probability that the closest FAQ entry is the right one, and its inputs. */
+  faq?: { probability: number; features?: FaqFeatures };
 }
 
 /** Pieces of a streamed answer, in order: deltas, then citations, then end. */

@@ -43,7 +43,8 @@ export const settingsSchema = Type.Object({
   KEFU_RETRIEVAL_TOP_K: PositiveInteger(8, 'Passages retrieved per question', 100),
   KEFU_FUSION: Type.Union([Type.Literal('adaptive'), Type.Literal('weighted'), Type.Literal('rrf')], { default: 'adaptive', description: 'How keyword and vector results are fused' }),
   KEFU_VECTOR_WEIGHT: UnitInterval(0.35, 'Weight of the vector side in weighted fusion (keyword side gets the rest)'),
-  KEFU_FAQ_THRESHOLD: UnitInterval(0.8, 'Similarity above which an FAQ answer is returned verbatim'),
+  KEFU_FAQ_GATE_MODEL: Type.String({ default: '', description: 'A retrained FAQ fast-path model file; default: the shipped model' }),
+  KEFU_FAQ_VERBATIM_AT: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'Probability of the right FAQ entry at which its answer is returned verbatim (default: the model\'s, chosen for precision >= .97)' })),
   KEFU_ANSWER_THRESHOLD: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'Answerability probability below which kefu says it could not find the answer (default: the one the answerability model was trained with; see eval/README.md)' })),
   KEFU_ANSWERABILITY_MODEL: Type.String({ default: '', description: 'A retrained answerability model file (`kefu eval --train-answerability` writes one); default: the shipped model' }),
   KEFU_MAX_ANSWER_SENTENCES: PositiveInteger(4, 'Longest extractive answer in sentences', 20),
@@ -92,7 +93,8 @@ export interface Config {
     readonly vectorWeight: number;
   };
   readonly answer: {
-    readonly faqThreshold: number;
+    readonly faqGateModel: string;
+    readonly faqVerbatimAt: number | undefined;
     /** Overrides the answerability model's own threshold when set. */
     readonly answerThreshold: number | undefined;
     /** An owner-trained answerability model file; '' for the shipped one. */
@@ -200,7 +202,8 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
       vectorWeight: settings.KEFU_VECTOR_WEIGHT,
     },
     answer: {
-      faqThreshold: settings.KEFU_FAQ_THRESHOLD,
+      faqGateModel: settings.KEFU_FAQ_GATE_MODEL ? path.resolve(cwd, settings.KEFU_FAQ_GATE_MODEL) : '',
+      faqVerbatimAt: settings.KEFU_FAQ_VERBATIM_AT,
       answerThreshold: settings.KEFU_ANSWER_THRESHOLD,
       answerabilityModel: settings.KEFU_ANSWERABILITY_MODEL ? path.resolve(cwd, settings.KEFU_ANSWERABILITY_MODEL) : '',
       maxSentences: settings.KEFU_MAX_ANSWER_SENTENCES,

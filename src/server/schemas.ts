@@ -64,7 +64,7 @@ const RetrievedPassage = Type.Object({
   vectorScore: Type.Optional(Type.Number()),
 });
 
-const Outcome = Type.Union([Type.Literal('answered'), Type.Literal('faq'), Type.Literal('refused'), Type.Literal('handoff')]);
+const Outcome = Type.Union([Type.Literal('answered'), Type.Literal('faq'), Type.Literal('clarify'), Type.Literal('refused'), Type.Literal('handoff')]);
 
 export const ChatResponse = Type.Object({
   answer: Type.String(),
