@@ -21,10 +21,11 @@ import { detectLanguage } from '../text/index.ts';
 import { answerabilityFeatures, loadAnswerabilityModel, predictAnswerability } from './answerability.ts';
 import { answerTypeOf } from './answer-type.ts';
 import { decideFaq, loadFaqGateModel } from './faq-gate.ts';
-import { citationFor, composeAnswer } from './compose.ts';
+import { citationFor, composeAnswer, type ComposedAnswer } from './compose.ts';
 import { analyzeFollowUp, type FollowUpAnalysis } from './follow-up.ts';
 import { asksForPerson } from './handoff.ts';
 import { notFoundMessage, wording } from './messages.ts';
+import { joinLabelled, planSiblings } from './siblings.ts';
 import type { AnswerEvent, AnswerRequest, AnswerResult, AnswerService, Citation, Evidence, RetrievedPassage } from './types.ts';
 
 export type { AnswerService } from './types.ts';
@@ -170,19 +171,32 @@ export function createAnswerService(options: AnswerServiceOptions): AnswerServic
     const previousQuestion = [...history].reverse().find((turn) => turn.role === 'user')?.text;
     const ownType = answerTypeOf(searchQuestion);
     const answerType = ownType === 'other' && followUp.followUp && previousQuestion ? answerTypeOf(previousQuestion) : ownType;
-    const composition = composeAnswer({
-      question: searchQuestion,
-      language,
-      answerType,
-      focusTerms: followUp.focusTerms,
-      carriedTerms: followUp.carriedTerms,
-      terms: retrieval.terms,
-      ...(retrieval.queryVector ? { queryVector: retrieval.queryVector } : {}),
-      passages: retrieval.passages,
-      corpus,
-      previousAnswers: history.filter((turn) => turn.role === 'assistant').map((turn) => turn.text),
-      maxSentences: config.answer.maxSentences,
-    });
+    const composeFrom = (passages: readonly Candidate[]) =>
+      composeAnswer({
+        question: searchQuestion,
+        language,
+        answerType,
+        focusTerms: followUp.focusTerms,
+        carriedTerms: followUp.carriedTerms,
+        terms: retrieval.terms,
+        ...(retrieval.queryVector ? { queryVector: retrieval.queryVector } : {}),
+        passages,
+        corpus,
+        previousAnswers: history.filter((turn) => turn.role === 'assistant').map((turn) => turn.text),
+        maxSentences: config.answer.maxSentences,
+      });
+    // Versions and sibling documents: the period or document the question names, else the newest version, else
+    // an answer per document, labelled.
+    const siblingPlan = planSiblings({ question: query, terms: retrieval.terms, passages: retrieval.passages, corpus });
+    let composition: ComposedAnswer = composeFrom(siblingPlan.kind === 'single' ? siblingPlan.passages : retrieval.passages);
+    if (siblingPlan.kind === 'per-document') {
+      const parts = siblingPlan.groups.map((group) => ({ label: group.label, composed: composeFrom(group.passages) })).filter((part) => part.composed.markdown);
+      if (parts.length >= 2) {
+        const joined = joinLabelled(parts.map((part) => ({ label: part.label, ...part.composed })));
+        const strongest = parts.reduce((best, part) => (part.composed.evidence.focusCoverage > best.composed.evidence.focusCoverage ? part : best));
+        composition = { ...joined, evidence: strongest.composed.evidence };
+      }
+    }
     const features = answerabilityFeatures({ retrieval, composition: composition.evidence, focusTerms: followUp.focusTerms, languages: embedder.languages });
     const confidence = predictAnswerability(answerability, features);
     Object.assign(evidence, { coverage: composition.evidence.bestPassageCoverage, unknownShare: features.unknownShare, features, answerability: confidence });
