@@ -154,18 +154,28 @@ export function createAnswerService(options: AnswerServiceOptions): AnswerServic
     // FAQ fast path: an unambiguous match to a curated question gets its curated answer, verbatim; an
     // uncertain one a "did you mean" with the closest questions as choices.
     const faqDecision = decideFaq({ model: faqGate, question: query, matches, corpus });
-    evidence.faq = { probability: faqDecision.probability, ...(faqDecision.features ? { features: faqDecision.features } : {}) };
-    if (faqDecision.kind === 'verbatim') {
-      const top = faqDecision.match;
-      const citation: Citation = citationFor({ chunk: top.chunk, score: top.similarity }, 1, top.chunk.answer);
-      base.suggestions = suggestionsFrom(top.chunk.id);
-      const text = `${top.chunk.answer} [1]`;
-      return finish({ answer: text, citations: [citation], outcome: 'faq', confidence: faqDecision.probability }, [text]);
-    }
-    if (faqDecision.kind === 'clarify') {
-      base.suggestions = faqDecision.choices.map((match) => match.chunk.questions.split('\n')[0] ?? '').filter(Boolean);
-      return finish({ answer: words.didYouMean, citations: [], outcome: 'clarify', confidence: faqDecision.probability }, [words.didYouMean]);
-    }
+    const faqTop = matches[0];
+    evidence.faq = {
+      probability: faqDecision.probability,
+      ...(faqDecision.features ? { features: faqDecision.features } : {}),
+      ...(faqTop ? { chunkId: faqTop.chunk.id, ...(faqTop.chunk.faqId ? { faqId: faqTop.chunk.faqId } : {}) } : {}),
+    };
+    const faqResult = (): Run | undefined => {
+      if (faqDecision.kind === 'verbatim') {
+        const top = faqDecision.match;
+        const citation: Citation = citationFor({ chunk: top.chunk, score: top.similarity }, 1, top.chunk.answer);
+        base.suggestions = suggestionsFrom(top.chunk.id);
+        const text = `${top.chunk.answer} [1]`;
+        return finish({ answer: text, citations: [citation], outcome: 'faq', confidence: faqDecision.probability }, [text]);
+      }
+      if (faqDecision.kind === 'clarify') {
+        base.suggestions = faqDecision.choices.map((match) => match.chunk.questions.split('\n')[0] ?? '').filter(Boolean);
+        return finish({ answer: words.didYouMean, citations: [], outcome: 'clarify', confidence: faqDecision.probability }, [words.didYouMean]);
+      }
+      return undefined;
+    };
+    // Evaluation asks for every decision's evidence (to train the models), so it goes on to compose.
+    if (faqDecision.kind !== 'none' && !request.evaluate) return faqResult() as Run;
 
     // A follow-up without a kind of its own ("and for sale items?") asks for the same kind as the question it follows.
     const previousQuestion = [...history].reverse().find((turn) => turn.role === 'user')?.text;
@@ -201,6 +211,8 @@ export function createAnswerService(options: AnswerServiceOptions): AnswerServic
     const confidence = predictAnswerability(answerability, features);
     Object.assign(evidence, { coverage: composition.evidence.bestPassageCoverage, unknownShare: features.unknownShare, features, answerability: confidence });
     base.suggestions = suggestionsFrom();
+    const decidedByFaq = faqResult();
+    if (decidedByFaq) return decidedByFaq;
 
     if (confidence < refuseBelow || !composition.markdown) {
       // Say what is missing when the question names something the documents never mention.

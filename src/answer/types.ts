@@ -35,6 +35,11 @@ export interface AnswerRequest {
   topK?: number;
   /** Skip the FAQ fast path and the answer composition (retrieval-only evaluation). */
   retrieveOnly?: boolean;
+  /**
+   * Evaluation: compute every decision's evidence (answerability features even when the FAQ fast path
+   * answered), so the models can be trained from eval runs. The outcome is unchanged.
+   */
+  evaluate?: boolean;
 }
 
 /** The one function everything calls, plus its streaming form. */
@@ -107,7 +112,7 @@ export interface Evidence {
   /** The answerability model's probability that the documents answer the question. */
   answerability?: number;
   /** The FAQ gate's probability that the closest FAQ entry is the right one, and its inputs. */
-  faq?: { probability: number; features?: FaqFeatures };
+  faq?: { probability: number; features?: FaqFeatures; chunkId?: string; faqId?: string };
 }
 
 /** Pieces of a streamed answer, in order: deltas, then citations, then end. */
