@@ -6,7 +6,9 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { createDocumentServices } from '../../cli/document-services.ts';
 import { openKnowledgeBase } from '../../cli/knowledge-base.ts';
+import type { DocumentAccess, DocumentReader } from '../../src/server/document-access.ts';
 import type { AnswerService } from '../../src/answer/types.ts';
 import { loadConfig, type Config } from '../../src/config/index.ts';
 import type { Embedder } from '../../src/embeddings/types.ts';
@@ -56,6 +58,9 @@ export interface ChatFixture {
   store: ChunkStore;
   embedder: Embedder;
   answerService: AnswerService;
+  /** What `kefu serve` wires into the app: the indexed documents and their readable view. */
+  documents: DocumentAccess;
+  documentReader: DocumentReader;
   close(): Promise<void>;
 }
 
@@ -75,6 +80,7 @@ export async function createChatFixture(env: Record<string, string> = {}): Promi
     store,
     embedder,
     answerService,
+    ...createDocumentServices({ config, store }),
     async close() {
       await knowledgeBase.close();
       await rm(dataDir, { recursive: true, force: true });
