@@ -64,12 +64,12 @@ export interface ChatFixture {
   close(): Promise<void>;
 }
 
-/** Builds the index in a fresh temp data dir; `env` adds KEFU_* settings. */
-export async function createChatFixture(env: Record<string, string> = {}): Promise<ChatFixture> {
+/** Builds the index in a fresh temp data dir; `env` adds KEFU_* settings, `documents` adds files to the inbox. */
+export async function createChatFixture(env: Record<string, string> = {}, documents: Record<string, string> = {}): Promise<ChatFixture> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'kefu-chat-'));
   const config = loadConfig({ env: { KEFU_DATA_DIR: dataDir, KEFU_LOG_LEVEL: 'warn', ...env }, dotenvDir: null, cwd: dataDir });
   await mkdir(config.inboxDir, { recursive: true });
-  for (const [name, text] of Object.entries(fixtureDocuments)) await writeFile(path.join(config.inboxDir, name), text);
+  for (const [name, text] of Object.entries({ ...fixtureDocuments, ...documents })) await writeFile(path.join(config.inboxDir, name), text);
   let failed: unknown[] = [];
   const knowledgeBase = await openKnowledgeBase({ config, sync: true, onSynced: (summary) => (failed = summary.failed) });
   if (failed.length > 0) throw new Error(`fixture documents failed to index: ${JSON.stringify(failed)}`);
