@@ -263,6 +263,18 @@ describe('error bodies', () => {
     expect(logLines.join('\n')).toContain('/srv/kefu/data/index/chunks.lance');
     await failing.close();
     await streamFailing.close();
+
+    // An error thrown in a hook (before any route runs) is handled the same way.
+    const hooked = await buildApp({ config: fixture.config, answerService: fixture.answerService, records, logger: { level: 'info', stream: logStream } });
+    hooked.addHook('preHandler', async () => {
+      throw new Error('cannot open /srv/kefu/secret.key');
+    });
+    const fromHook = await hooked.inject({ method: 'GET', url: '/api/conversations/x' });
+    expect(fromHook.statusCode).toBe(500);
+    expect(fromHook.json()).toEqual({ error: { code: 'INTERNAL', message: 'Something went wrong on our side', hint: expect.any(String) } });
+    expect(fromHook.body).not.toContain('/srv/');
+    expect(logLines.join('\n')).toContain('cannot open /srv/kefu/secret.key');
+    await hooked.close();
   });
 });
 
