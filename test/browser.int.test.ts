@@ -18,6 +18,9 @@ import { createChatFixture, type ChatFixture } from './support/chat-fixture.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 
+/** expect.poll with room for a busy machine (the default gives up after 1 s). */
+const poll = <T>(read: () => T | Promise<T>) => expect.poll(read, { timeout: 20_000, interval: 100 });
+
 /** A price list of 1,400 rows: an answer over 50 KB. */
 const bigTable = ['| Part | Price | Stock | Notes |', '| --- | --- | --- | --- |', ...Array.from({ length: 1400 }, (_, index) => `| part-${index} | $${index}.00 | ${index % 7} | **spare** ${index} |`)].join('\n');
 
@@ -116,7 +119,7 @@ describe('web chat in Chromium', () => {
     const pageErrors: string[] = [];
     page.on('pageerror', (error) => pageErrors.push(error.message));
     await page.goto(baseUrl);
-    await expect.poll(() => page.locator('h1').textContent()).toBe('Customer service');
+    await poll(() => page.locator('h1').textContent()).toBe('Customer service');
 
     // Keyboard only: type and press Enter.
     await page.getByLabel('Your question').fill('How long does express shipping take?');
@@ -124,22 +127,22 @@ describe('web chat in Chromium', () => {
 
     const answer = page.locator('.message-assistant[aria-busy="false"]').last();
     await answer.locator('.feedback').waitFor({ timeout: 30_000 });
-    await expect.poll(() => answer.locator('.message-text').textContent()).toContain('1 to 2 business days');
+    await poll(() => answer.locator('.message-text').textContent()).toContain('1 to 2 business days');
     const source = answer.locator('a.source-link').first();
-    await expect.poll(() => source.textContent()).toContain('Shipping');
+    await poll(() => source.textContent()).toContain('Shipping');
     expect(await source.getAttribute('href')).toMatch(/^\/view\.html\?doc=shipping\.md&chunk=/);
     // The card shows the passage the answer quoted.
-    await expect.poll(() => answer.locator('.source-quote').first().textContent()).toContain('1 to 2 business days');
+    await poll(() => answer.locator('.source-quote').first().textContent()).toContain('1 to 2 business days');
     const document = await page.request.get(`${baseUrl}/api/documents/shipping.md`);
     expect(await document.text()).toContain('Express shipping');
 
     await answer.getByRole('button', { name: 'Helpful', exact: true }).click();
-    await expect.poll(() => answer.locator('.feedback-label').textContent()).toBe('Thanks for your feedback.');
-    await expect.poll(() => answer.getByRole('button', { name: 'Helpful', exact: true }).getAttribute('aria-pressed')).toBe('true');
+    await poll(() => answer.locator('.feedback-label').textContent()).toBe('Thanks for your feedback.');
+    await poll(() => answer.getByRole('button', { name: 'Helpful', exact: true }).getAttribute('aria-pressed')).toBe('true');
 
     await page.getByRole('button', { name: 'Talk to a person' }).first().click();
     const handoff = page.locator('.message-system').last();
-    await expect.poll(() => handoff.textContent()).toMatch(/ticket KF-\d{6}/);
+    await poll(() => handoff.textContent()).toMatch(/ticket KF-\d{6}/);
     await page.screenshot({ path: path.join(screenshots, 'chat-375.png'), fullPage: true });
 
     // What the browser did is what the records hold.
@@ -156,12 +159,12 @@ describe('web chat in Chromium', () => {
   it('shows document markup as text, never runs it, and switches to Chinese', async () => {
     const page = await browser.newPage({ viewport: { width: 1024, height: 800 }, locale: 'zh-CN' });
     await page.goto(baseUrl);
-    await expect.poll(() => page.locator('h1').textContent()).toBe('在线客服');
+    await poll(() => page.locator('h1').textContent()).toBe('在线客服');
     await page.getByLabel('您的问题').fill('What does the tracking page show?');
     await page.getByRole('button', { name: '发送' }).click();
     const answer = page.locator('.message-assistant[aria-busy="false"]').last();
     await answer.locator('.feedback').waitFor({ timeout: 30_000 });
-    await expect.poll(() => answer.locator('.message-text').textContent()).toContain('<script>');
+    await poll(() => answer.locator('.message-text').textContent()).toContain('<script>');
     expect(await page.evaluate(() => (window as unknown as { __kefuInjected?: boolean }).__kefuInjected)).toBeUndefined();
     expect(await page.locator('.messages script, .messages img').count()).toBe(0);
     await page.close();
@@ -175,7 +178,7 @@ describe('web chat in Chromium', () => {
     const answer = page.locator('.message-assistant[aria-busy="false"]').last();
     await answer.locator('.feedback').waitFor({ timeout: 30_000 });
     const table = answer.locator('.message-text table');
-    await expect.poll(() => table.locator('thead th').allTextContents()).toEqual(['Service', 'Delivery time', 'Price', 'Tracking', 'Insurance', 'Signature']);
+    await poll(() => table.locator('thead th').allTextContents()).toEqual(['Service', 'Delivery time', 'Price', 'Tracking', 'Insurance', 'Signature']);
     expect(await table.locator('tbody tr').count()).toBe(2);
     expect(await table.locator('tbody tr').first().locator('td').allTextContents()).toEqual(['Standard', '3 to 5 business days', '$5', 'Yes, by email', 'Up to $100', 'Not needed']);
     expect(await answer.locator('.message-text p').last().textContent()).toMatch(/^Prices include tax\./);
@@ -198,21 +201,28 @@ describe('web chat in Chromium', () => {
     const answer = page.locator('.message-assistant[aria-busy="false"]').last();
     await answer.locator('.feedback').waitFor({ timeout: 30_000 });
     const list = answer.locator('.message-text > ul');
-    await expect.poll(() => list.locator(':scope > li').count()).toBe(3);
+    await poll(() => list.locator(':scope > li').count()).toBe(3);
     expect(await list.locator(':scope > li').first().locator('ul > li').allTextContents()).toEqual(['Visa', 'Mastercard']);
 
+    // The longest main-thread task while the 50 KB answer arrives and renders (reported, not asserted).
+    await page.evaluate(() => {
+      const record = window as unknown as { __longestTask: number };
+      record.__longestTask = 0;
+      new PerformanceObserver((list) => {
+        for (const entry of list.getEntries()) record.__longestTask = Math.max(record.__longestTask, entry.duration);
+      }).observe({ type: 'longtask' });
+    });
     const started = Date.now();
     await page.getByLabel('Your question').fill('Can I see the complete spare parts price list?');
     await page.keyboard.press('Enter');
     const big = page.locator('.message-assistant[aria-busy="false"]').last();
     await big.locator('.feedback').waitFor({ timeout: 30_000 });
-    await expect.poll(() => big.locator('.message-text tbody tr').count()).toBe(1400);
-    // The page answers promptly right after: the render did not hold the main thread.
-    const response = await page.evaluate(() => new Promise<number>((resolve) => {
-      const asked = performance.now();
-      setTimeout(() => resolve(performance.now() - asked), 0);
-    }));
-    console.log(`50 KB table answer: shown ${Date.now() - started} ms after sending; a timer then fired after ${response.toFixed(0)} ms`);
+    await poll(() => big.locator('.message-text tbody tr').count()).toBe(1400);
+    const longestTask = await page.evaluate(() => (window as unknown as { __longestTask: number }).__longestTask);
+    console.log(`50 KB table answer: shown ${Date.now() - started} ms after sending; longest main-thread task ${longestTask.toFixed(0)} ms`);
+    // The page still takes input: the composer is usable right away.
+    await page.getByLabel('Your question').fill('thanks');
+    expect(await page.getByLabel('Your question').inputValue()).toBe('thanks');
     expect(await big.locator('.message-text strong').count()).toBe(1400);
     await page.close();
   });
@@ -236,13 +246,13 @@ describe('web chat in Chromium', () => {
     const view = await browser.newPage({ viewport: { width: 375, height: 740 }, locale: 'en-US' });
     view.on('pageerror', (error) => pageErrors.push(error.message));
     await view.goto(`${baseUrl}${href}`);
-    await expect.poll(() => view.locator('h1').textContent()).toBe('Store guide');
+    await poll(() => view.locator('h1').textContent()).toBe('Store guide');
     // Structure, not source code: headings and paragraphs as elements, no tags shown as text.
     expect(await view.locator('.view-body h2, .view-body h3').allTextContents()).toEqual(expect.arrayContaining(['Opening hours', 'Parking']));
     expect(await view.locator('.view-body').textContent()).not.toMatch(/<\/?(p|h2|main|html)>/);
     const focus = view.locator('.view-section-focus');
-    await expect.poll(() => focus.textContent()).toContain('Customers park free for two hours');
-    await expect.poll(() => view.locator('mark.passage').first().textContent()).toMatch(/park free for two hours/);
+    await poll(() => focus.textContent()).toContain('Customers park free for two hours');
+    await poll(() => view.locator('mark.passage').first().textContent()).toMatch(/park free for two hours/);
     expect(await view.locator('script:not([src])').count()).toBe(0);
     expect(await view.evaluate(() => (window as unknown as { __kefuInjected?: boolean }).__kefuInjected)).toBeUndefined();
     await view.screenshot({ path: path.join(screenshots, 'view-html-375.png'), fullPage: true });
@@ -271,7 +281,7 @@ describe('web chat in Chromium', () => {
     const faq = page.locator('.message-assistant[aria-busy="false"]').last();
     await faq.locator('.feedback').waitFor({ timeout: 30_000 });
     const text = faq.locator('.message-text');
-    await expect.poll(() => text.textContent()).toContain('<script>window.__kefuInjected = true</script>');
+    await poll(() => text.textContent()).toContain('<script>window.__kefuInjected = true</script>');
     expect(await text.textContent()).toContain('<img src=x onerror=');
     expect(await text.locator('strong').first().textContent()).toBe('balance page');
     expect(await text.locator('a', { hasText: 'Open the balance page' }).count()).toBe(0);
@@ -285,7 +295,7 @@ describe('web chat in Chromium', () => {
     await page.keyboard.press('Enter');
     const answer = page.locator('.message-assistant[aria-busy="false"]').last();
     await answer.locator('.feedback').waitFor({ timeout: 30_000 });
-    await expect.poll(() => answer.locator('.message-text').textContent()).toContain('sixteen digit code');
+    await poll(() => answer.locator('.message-text').textContent()).toContain('sixteen digit code');
     await inert(page);
     // Every link in the answer is an http(s) link, a citation marker or a cited document.
     for (const link of await answer.locator('.message-text a').all()) expect(await link.getAttribute('href')).toMatch(/^(https?:\/\/|#message-|\/view\.html\?|\/api\/documents\/)/);
@@ -293,12 +303,12 @@ describe('web chat in Chromium', () => {
     const href = (await answer.locator('a.source-link', { hasText: 'Gift cards' }).first().getAttribute('href')) ?? '';
     const view = await browser.newPage({ viewport: { width: 1024, height: 800 } });
     await view.goto(`${baseUrl}${href}`);
-    await expect.poll(() => view.locator('.view-body').textContent()).toContain('sixteen digit code');
+    await poll(() => view.locator('.view-body').textContent()).toContain('sixteen digit code');
     expect(await view.locator('.view-body a').count()).toBe(0);
     await inert(view);
     // A text document keeps its markup as written: the view shows it as characters.
     await view.goto(`${baseUrl}/view.html?doc=tracking.txt`);
-    await expect.poll(() => view.locator('.view-body').textContent()).toContain('<script>window.__kefuInjected = true</script>');
+    await poll(() => view.locator('.view-body').textContent()).toContain('<script>window.__kefuInjected = true</script>');
     expect(await view.locator('.view-body').textContent()).toContain('<img src=x onerror=');
     await inert(view);
     expect(dialogs).toEqual([]);
@@ -311,7 +321,7 @@ describe('web chat in Chromium', () => {
     const page = await browser.newPage({ viewport: { width: 375, height: 740 }, locale: 'en-US' });
     await page.goto(baseUrl);
     const banner = page.locator('#status-banner');
-    await expect.poll(() => banner.textContent()).toContain('indexing 3 of 10');
+    await poll(() => banner.textContent()).toContain('indexing 3 of 10');
     indexing = { state: 'idle', filesDone: 10, filesTotal: 10, lastSuccessAt: new Date().toISOString() };
     await expect.poll(() => banner.isHidden(), { timeout: 10_000 }).toBe(true);
     indexing = undefined;
@@ -321,9 +331,9 @@ describe('web chat in Chromium', () => {
   it('switches the chat to Chinese', async () => {
     const page = await browser.newPage({ viewport: { width: 1024, height: 800 }, locale: 'zh-CN' });
     await page.goto(baseUrl);
-    await expect.poll(() => page.locator('h1').textContent()).toBe('在线客服');
+    await poll(() => page.locator('h1').textContent()).toBe('在线客服');
     await page.getByRole('button', { name: '切换为英文' }).click();
-    await expect.poll(() => page.locator('h1').textContent()).toBe('Customer service');
+    await poll(() => page.locator('h1').textContent()).toBe('Customer service');
     await page.screenshot({ path: path.join(screenshots, 'chat-desktop.png') });
     await page.close();
   });
@@ -344,7 +354,7 @@ describe('web chat in Chromium', () => {
     const bubble = page.getByRole('button', { name: 'Open customer service chat' });
     await bubble.click();
     const frame = page.frameLocator('iframe[title="Customer service chat"]');
-    await expect.poll(() => frame.locator('h1').textContent()).toBe('Customer service');
+    await poll(() => frame.locator('h1').textContent()).toBe('Customer service');
     await page.screenshot({ path: path.join(screenshots, 'widget.png') });
     await page.close();
     host.close();

@@ -134,14 +134,17 @@ function addMessage(role, text) {
 
 const answers = new WeakMap();
 
-/** The answer text (Markdown) and citations of a bubble; rendered now or at the next frame while streaming. */
+/**
+ * The answer text (Markdown) and citations of a bubble. While streaming, pieces arrive faster than frames: the
+ * bubble is re-rendered at most once a frame (`deferred`), and never twice for the same text and citations, so
+ * a long answer costs one render per frame however many pieces it comes in.
+ */
 function setAnswer(bubble, markdown, citations, { deferred = false } = {}) {
-  const state = answers.get(bubble) ?? { markdown: '', citations: [], pending: false };
+  const state = answers.get(bubble) ?? { markdown: '', citations: [], pending: false, rendered: undefined };
   state.markdown = markdown;
   state.citations = citations ?? state.citations;
   answers.set(bubble, state);
   if (!deferred) return renderAnswer(bubble);
-  // Streamed pieces arrive faster than frames: re-render at most once a frame, however long the answer.
   if (!state.pending) {
     state.pending = true;
     requestAnimationFrame(() => renderAnswer(bubble));
@@ -152,6 +155,9 @@ function renderAnswer(bubble) {
   const state = answers.get(bubble);
   if (!state) return;
   state.pending = false;
+  const key = `${state.citations.map((citation) => citation.n).join(',')}\u0000${state.markdown}`;
+  if (key === state.rendered) return;
+  state.rendered = key;
   const cited = new Map(state.citations.map((citation) => [citation.n, citation]));
   const documents = new Set(state.citations.map((citation) => citation.docPath));
   const body = bubble.querySelector('.message-text');
@@ -406,7 +412,7 @@ async function ask(text) {
         scrollToEnd();
       } else if (event.name === 'citations') {
         citations = event.data.citations ?? [];
-        setAnswer(bubble, markdown, citations);
+        setAnswer(bubble, markdown, citations, { deferred: true });
         renderSources(bubble, citations);
       } else if (event.name === 'answer-end') {
         ended = true;
