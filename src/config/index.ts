@@ -8,6 +8,7 @@
  *   const config = loadConfig({ env: { KEFU_PORT: '8080' } }); // in tests
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { parseEnv } from 'node:util';
 import Type, { type Static } from 'typebox';
@@ -37,7 +38,14 @@ export const settingsSchema = Type.Object({
   KEFU_PORT: PositiveInteger(3000, 'Port the chat service listens on', 65535),
   KEFU_LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)), { default: 'info', description: 'Log level' }),
   KEFU_CORS_ORIGINS: Type.String({ default: '', description: 'Comma-separated origins allowed to call the API from a browser ("*" for any)' }),
-  KEFU_RATE_LIMIT_PER_MINUTE: PositiveInteger(120, 'Requests per minute per client'),
+  KEFU_RATE_LIMIT_PER_MINUTE: PositiveInteger(120, 'API requests (/api/*) per minute per client; page assets, /api/health and /metrics are not counted'),
+  KEFU_TRUST_PROXY: Type.String({ default: '', description: 'Behind a reverse proxy: "true" (trust X-Forwarded-For from any hop), a hop count, or comma-separated proxy addresses/CIDRs; empty = no proxy (the client is the socket address)' }),
+  KEFU_EVAL_TOKEN: Type.String({ default: '', description: 'Enables POST /api/eval/ask for `kefu eval --url` with Authorization: Bearer <token>; empty = the route does not exist' }),
+  KEFU_EVAL_RATE_LIMIT_PER_MINUTE: PositiveInteger(6000, 'Requests per minute per client to /api/eval/ask'),
+  KEFU_HEADERS_TIMEOUT_MS: PositiveInteger(10_000, 'A client must send the request headers within this time'),
+  KEFU_REQUEST_TIMEOUT_MS: PositiveInteger(30_000, 'A client must send the whole request (headers and body) within this time'),
+  KEFU_KEEP_ALIVE_TIMEOUT_MS: PositiveInteger(5_000, 'An idle keep-alive connection is closed after this time'),
+  KEFU_IDLE_TIMEOUT_MS: PositiveInteger(120_000, 'A connection on which nothing moves either way (no request bytes, no answer bytes) is closed after this time'),
   KEFU_MAX_QUESTION_CHARS: PositiveInteger(2000, 'Longest question accepted over HTTP', 100_000),
   KEFU_BODY_LIMIT_BYTES: PositiveInteger(64 * 1024, 'Largest request body accepted'),
   KEFU_RETRIEVAL_TOP_K: PositiveInteger(8, 'Passages retrieved per question', 100),
@@ -86,6 +94,15 @@ export interface Config {
     readonly rateLimitPerMinute: number;
     readonly maxQuestionChars: number;
     readonly bodyLimitBytes: number;
+    /** Fastify's trustProxy: false, true, a hop count, or proxy addresses/CIDRs. */
+    readonly trustProxy: boolean | number | readonly string[];
+    /** '' when POST /api/eval/ask is off. */
+    readonly evalToken: string;
+    readonly evalRateLimitPerMinute: number;
+    readonly headersTimeoutMs: number;
+    readonly requestTimeoutMs: number;
+    readonly keepAliveTimeoutMs: number;
+    readonly idleTimeoutMs: number;
   };
   readonly retrieval: {
     readonly topK: number;
@@ -160,6 +177,33 @@ function validate(raw: Record<string, string | undefined>): Settings {
   });
 }
 
+/** KEFU_TRUST_PROXY → Fastify's trustProxy. Throws CONFIG_INVALID for a value that is none of the accepted forms. */
+function parseTrustProxy(value: string): boolean | number | string[] {
+  const text = value.trim().toLowerCase();
+  if (text === '' || text === 'false' || text === '0') return false;
+  if (text === 'true') return true;
+  if (/^\d+$/.test(text)) return Number(text);
+  const entries = text.split(',').map((entry) => entry.trim()).filter(Boolean);
+  const bad = entries.find((entry) => !isAddressOrRange(entry));
+  if (bad !== undefined) {
+    throw new KefuError('CONFIG_INVALID', {
+      detail: `KEFU_TRUST_PROXY=${JSON.stringify(value)}: "${bad}" is not an IP address or CIDR range`,
+      hint: 'Set KEFU_TRUST_PROXY to true, a number of proxy hops, or the proxy addresses (e.g. 127.0.0.1,10.0.0.0/8); leave it empty when there is no proxy.',
+    });
+  }
+  return entries;
+}
+
+function isAddressOrRange(entry: string): boolean {
+  const [address = '', bits, extra] = entry.split('/');
+  if (extra !== undefined) return false;
+  const family = isIP(address);
+  if (family === 0) return false;
+  if (bits === undefined) return true;
+  const prefix = /^\d{1,3}$/.test(bits) ? Number(bits) : -1;
+  return prefix >= 0 && prefix <= (family === 4 ? 32 : 128);
+}
+
 /** Reads, validates and freezes the configuration. Throws `CONFIG_INVALID` naming the bad variable. */
 export function loadConfig(options: LoadConfigOptions = {}): Config {
   const cwd = options.cwd ?? process.cwd();
@@ -195,6 +239,14 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
       rateLimitPerMinute: settings.KEFU_RATE_LIMIT_PER_MINUTE,
       maxQuestionChars: settings.KEFU_MAX_QUESTION_CHARS,
       bodyLimitBytes: settings.KEFU_BODY_LIMIT_BYTES,
+      trustProxy: parseTrustProxy(settings.KEFU_TRUST_PROXY),
+      evalToken: settings.KEFU_EVAL_TOKEN,
+      evalRateLimitPerMinute: settings.KEFU_EVAL_RATE_LIMIT_PER_MINUTE,
+      headersTimeoutMs: settings.KEFU_HEADERS_TIMEOUT_MS,
+      // Node requires the whole-request deadline to be at least the headers deadline.
+      requestTimeoutMs: Math.max(settings.KEFU_REQUEST_TIMEOUT_MS, settings.KEFU_HEADERS_TIMEOUT_MS),
+      keepAliveTimeoutMs: settings.KEFU_KEEP_ALIVE_TIMEOUT_MS,
+      idleTimeoutMs: settings.KEFU_IDLE_TIMEOUT_MS,
     },
     retrieval: {
       topK: settings.KEFU_RETRIEVAL_TOP_K,
@@ -218,10 +270,88 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   } satisfies Config);
 }
 
-/** The settings table (name, default, description), for `kefu config` and the README. */
-export function describeSettings(): Array<{ name: string; default: unknown; description: string }> {
+/** Settings whose values are secrets: never printed. */
+const SECRET_SETTINGS: ReadonlySet<string> = new Set(['KEFU_LLM_API_KEY', 'KEFU_EVAL_TOKEN']);
+
+export interface SettingDescription {
+  name: string;
+  default: unknown;
+  description: string;
+  /** The value in force as written (from the environment or .env), '***' for a secret that is set; undefined when the default applies. */
+  current: string | undefined;
+  source: 'environment' | '.env' | 'default';
+}
+
+/**
+ * The settings table (name, default, current value and where it came from, description), for `kefu config`
+ * and the README. Secrets that are set show as '***'.
+ *
+ * @example
+ *   describeSettings({ env: { KEFU_PORT: '8080' }, dotenvDir: null }).find((s) => s.name === 'KEFU_PORT')
+ *   // { name: 'KEFU_PORT', default: 3000, current: '8080', source: 'environment', … }
+ */
+export function describeSettings(options: Omit<LoadConfigOptions, 'cwd'> = {}): SettingDescription[] {
+  const environment = options.env ?? process.env;
+  const dotenv = options.dotenvDir === null ? {} : readDotenv(options.dotenvDir ?? process.cwd());
   return Object.entries(settingsSchema.properties).map(([name, schema]) => {
     const described = schema as { default?: unknown; description?: string };
-    return { name, default: described.default, description: described.description ?? '' };
+    const fromEnvironment = environment[name]?.trim() ? environment[name] : undefined;
+    const fromDotenv = dotenv[name]?.trim() ? dotenv[name] : undefined;
+    const value = fromEnvironment ?? fromDotenv;
+    const source = fromEnvironment !== undefined ? 'environment' : fromDotenv !== undefined ? '.env' : 'default';
+    const current = value === undefined ? undefined : SECRET_SETTINGS.has(name) ? '***' : value.trim();
+    return { name, default: described.default, description: described.description ?? '', current, source };
   });
+}
+
+/** Edit distance between two names (insertions, deletions, substitutions, and swaps of neighbours). */
+function distance(a: string, b: string): number {
+  const rows = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i += 1) {
+    for (let j = 1; j <= b.length; j += 1) {
+      const row = rows[i] as number[];
+      const previous = rows[i - 1] as number[];
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      row[j] = Math.min((previous[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) row[j] = Math.min(row[j] ?? 0, ((rows[i - 2] as number[])[j - 2] ?? 0) + 1);
+    }
+  }
+  return (rows[a.length] as number[])[b.length] ?? 0;
+}
+
+export interface UnknownSetting {
+  name: string;
+  source: 'environment' | '.env';
+  /** The closest setting kefu knows, when one is close enough to be a likely misspelling. */
+  suggestion: string | undefined;
+}
+
+/**
+ * `KEFU_*` variables that are set (in the environment or .env) but that kefu does not read: usually a
+ * misspelling, which would otherwise be silently ignored.
+ *
+ * @example
+ *   unknownSettings({ env: { KEFU_PROT: '8080' }, dotenvDir: null }) // [{ name: 'KEFU_PROT', source: 'environment', suggestion: 'KEFU_PORT' }]
+ */
+export function unknownSettings(options: Omit<LoadConfigOptions, 'cwd'> = {}): UnknownSetting[] {
+  const environment = options.env ?? process.env;
+  let dotenv: Record<string, string> = {};
+  try {
+    dotenv = options.dotenvDir === null ? {} : readDotenv(options.dotenvDir ?? process.cwd());
+  } catch {
+    // An unreadable .env is reported by loadConfig itself.
+  }
+  const known = Object.keys(settingsSchema.properties);
+  const found = new Map<string, UnknownSetting['source']>();
+  for (const name of Object.keys(dotenv)) if (name.startsWith('KEFU_')) found.set(name, '.env');
+  for (const name of Object.keys(environment)) if (name.startsWith('KEFU_')) found.set(name, 'environment');
+  return [...found]
+    .filter(([name]) => !known.includes(name))
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([name, source]) => {
+      const [best] = known.map((candidate) => ({ candidate, cost: distance(name, candidate) })).sort((a, b) => a.cost - b.cost);
+      // Close enough to be a typo: a few edits, fewer for short names.
+      const allowed = Math.max(2, Math.floor((name.length - 'KEFU_'.length) / 3));
+      return { name, source, suggestion: best && best.cost <= allowed ? best.candidate : undefined };
+    });
 }
