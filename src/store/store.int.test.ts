@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as lancedb from '@lancedb/lancedb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { keywordQuery, keywordText } from '../text/index.ts';
+import { bigramText, keywordQuery, keywordText } from '../text/index.ts';
 import { openStore, type ChunkStore } from './index.ts';
 import type { ChunkRecord, DocumentRecord } from './types.ts';
 
@@ -26,7 +26,7 @@ function documentRecord(docPath: string, overrides: Partial<DocumentRecord> = {}
 function chunk(docPath: string, ordinal: number, text: string, vector: number[], overrides: Partial<ChunkRecord> = {}): ChunkRecord {
   return {
     id: `${docPath}-${ordinal}`, docPath, title: docPath, docType: 'markdown', kind: 'passage', ordinal, headingPath: '', page: 0, text,
-    language: 'en', questions: '', answer: '', category: '', faqId: '', keywords: keywordText(text), textHash: `text-${text}`, vector: unit(vector), ...overrides,
+    language: 'en', questions: '', answer: '', category: '', faqId: '', keywords: keywordText(text), bigrams: bigramText(text), textHash: `text-${text}`, vector: unit(vector), ...overrides,
   };
 }
 
