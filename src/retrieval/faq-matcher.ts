@@ -5,7 +5,7 @@
  */
 import type { Embedder } from '../embeddings/types.ts';
 import type { ChunkRecord } from '../store/types.ts';
-import { contentWords, hasHan } from '../text/index.ts';
+import { contentWords, foldText, hasHan } from '../text/index.ts';
 
 export interface FaqMatch {
   chunk: ChunkRecord;
@@ -33,8 +33,9 @@ interface Variant {
   vector: number[];
 }
 
+/** Pairs of adjacent Han characters of the folded text (traditional and simplified alike). */
 function characterBigrams(text: string): Set<string> {
-  const han = [...text.replace(/[^\p{Script=Han}]/gu, '')];
+  const han = [...foldText(text).replace(/[^\p{Script=Han}]/gu, '')];
   const pairs = new Set<string>();
   for (let index = 0; index + 1 < han.length; index++) pairs.add(`${han[index]}${han[index + 1]}`);
   return pairs;
