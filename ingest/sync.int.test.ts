@@ -133,7 +133,7 @@ describe('folder sync', () => {
     expect(changed?.reused).toBe(total - (changed?.embedded ?? 0));
     expect(counter.texts()).toBe(changed?.embedded);
 
-    expect((await store.keywordSearch({ query: 'zebra', limit: 3 })).map((hit) => hit.chunk.headingPath)).toEqual(['Store handbook > Price matching']);
+    expect((await store.keywordSearch({ query: keywordQuery('zebra'), limit: 3 })).map((hit) => hit.chunk.headingPath)).toEqual(['Store handbook > Price matching']);
     expect(await store.keywordSearch({ query: keywordQuery('Price matching are explained here'), limit: 20 })).not.toContainEqual(expect.objectContaining({ chunk: expect.objectContaining({ text: expect.stringContaining('Price matching are explained') }) }));
     expect(await store.countChunks()).toBe(total);
   });
@@ -205,8 +205,8 @@ describe('folder sync', () => {
       expect(records.get(file)?.reason, file).toMatch(new RegExp(`^${code}: `));
     }
     expect(records.get('good.md')?.status).toBe('indexed');
-    expect((await store.keywordSearch({ query: 'worldwide', limit: 3 }))[0]?.chunk.docPath).toBe('good.md');
-    expect(await store.keywordSearch({ query: 'outside inbox', limit: 3 })).toEqual([]);
+    expect((await store.keywordSearch({ query: keywordQuery('worldwide'), limit: 3 }))[0]?.chunk.docPath).toBe('good.md');
+    expect(await store.keywordSearch({ query: keywordQuery('outside inbox'), limit: 3 })).toEqual([]);
   });
 
   it('removes the stale chunks of a file whose new version fails, and records why', async () => {
@@ -258,8 +258,8 @@ describe('folder sync', () => {
     const summary = await sync({ onProgress: (event) => { if (event.type === 'reconciled') events.push(`${event.orphanChunks}/${event.staleDocuments}`); } });
     expect(events).toEqual(['1/1']);
     expect(summary.indexed.map((file) => file.path).sort()).toEqual(['a.md', 'b.md']);
-    expect((await store.keywordSearch({ query: 'december', limit: 3 }))[0]?.chunk.docPath).toBe('a.md');
-    expect((await store.keywordSearch({ query: 'pickup', limit: 3 }))[0]?.chunk.docPath).toBe('b.md');
+    expect((await store.keywordSearch({ query: keywordQuery('december'), limit: 3 }))[0]?.chunk.docPath).toBe('a.md');
+    expect((await store.keywordSearch({ query: keywordQuery('pickup'), limit: 3 }))[0]?.chunk.docPath).toBe('b.md');
     const again = await sync();
     expect(again.skipped.sort()).toEqual(['a.md', 'b.md']);
   });

@@ -27,7 +27,7 @@ export interface LatinToken {
   part?: boolean;
 }
 
-const TOKEN = /[\p{L}\p{M}\p{N}]+(?:(?:[-_./:+#&@']|\u00B7)[\p{L}\p{M}\p{N}]+)*(?:\([\p{L}\p{N}]{1,3}\))*/gu;
+const TOKEN = /\d{1,3}(?:,\d{3})+(?:\.\d+)?|[\p{L}\p{M}\p{N}]+(?:(?:[-_./:+#&@']|\u00B7)[\p{L}\p{M}\p{N}]+)*(?:\([\p{L}\p{N}]{1,3}\))*/gu;
 const NUMBER = /^\d+(?:[.,]\d+)*$/;
 const THOUSANDS = /^\d{1,3}(?:,\d{3})+(?:\.\d+)?$/;
 const ASCII_WORD = /^[a-z]+$/;

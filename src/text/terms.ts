@@ -32,6 +32,8 @@ export const MAX_TERM_LENGTH = 40;
 const SENTENCE_PUNCTUATION = /[。，、！？；：,;!?]|[.](?=\s|$)/u;
 const HAN = /\p{Script=Han}/u;
 const ENTRY = /^(?<term>.+?)(?:\s+(?<frequency>\S+?))?(?:\s+(?<tag>[a-z]+))?$/u;
+/** jieba's part-of-speech tags (the ICTCLAS set its dictionary uses). */
+const TAGS = new Set('a ad ag an b c d df dg e eng f g h i j k l m mg mq n ng nr nrfg nrt ns nt nz o p q r rg rr rz s t tg u ud ug uj ul uv uz v vd vg vi vn vq x y z zg'.split(' '));
 
 function termProblem(term: string): string | undefined {
   if (!term) return 'empty term';
@@ -55,9 +57,10 @@ function parseEntry(line: string): DictionaryWord | string {
     if (frequencyText !== undefined) {
       if (!/^\d+$/.test(frequencyText)) {
         // "花呗 nz": a tag without a frequency.
-        if (!tag && /^[a-z]+$/.test(frequencyText) && !/\s/.test(term)) return { word: term, tag: frequencyText };
+        if (!tag && TAGS.has(frequencyText) && !/\s/.test(term)) return { word: term, tag: frequencyText };
         return `the frequency must be a positive whole number, not "${frequencyText}"`;
       }
+      if (tag && !TAGS.has(tag)) return `"${tag}" is not a jieba part-of-speech tag (n, nz, v, …)`;
       const frequency = Number(frequencyText);
       if (frequency <= 0) return 'the frequency must be a positive whole number';
       const problem = termProblem(term);
