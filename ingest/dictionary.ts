@@ -48,7 +48,7 @@ export interface DictionaryReport {
  * - `maxCharacters`: Han characters read at most (evenly sampled texts beyond), which bounds time and memory;
  * - `maxWords`: words kept at most (the most frequent).
  */
-export const DISCOVERY = { minCount: 3, minCohesion: 3, minEntropy: 1, maxLength: 4, maxCharacters: 3_000_000, maxWords: 5000 } as const;
+export const DISCOVERY = { minCount: 3, minCohesion: 2, minEntropy: 0.5, maxLength: 4, maxCharacters: 3_000_000, maxWords: 5000 } as const;
 
 export type DiscoveryOptions = { [key in keyof typeof DISCOVERY]: number };
 

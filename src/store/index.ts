@@ -52,6 +52,8 @@ export interface KeywordSearchOptions {
   query: string;
   /** `bigramQuery(question)`: character pairs joined by spaces, searched in the `bigrams` column. */
   bigrams?: string;
+  /** Weight of a bigram match relative to a word match (default BIGRAM_WEIGHT). */
+  bigramWeight?: number;
   limit: number;
   filter?: ChunkFilter;
 }
@@ -291,10 +293,10 @@ export function keywordSource(chunk: Pick<ChunkRecord, 'kind' | 'questions' | 'a
 }
 
 /** A full-text query over both keyword columns: word matches plus weighted bigram matches. */
-function keywordFullTextQuery(words: string, bigrams: string): lancedb.FullTextQuery | undefined {
+function keywordFullTextQuery(words: string, bigrams: string, bigramWeight = BIGRAM_WEIGHT): lancedb.FullTextQuery | undefined {
   const clauses: Array<[lancedb.Occur, lancedb.FullTextQuery]> = [];
   if (words) clauses.push([lancedb.Occur.Should, new lancedb.MatchQuery(words, 'keywords')]);
-  if (bigrams && BIGRAM_WEIGHT > 0) clauses.push([lancedb.Occur.Should, new lancedb.MatchQuery(bigrams, 'bigrams', { boost: BIGRAM_WEIGHT })]);
+  if (bigrams && bigramWeight > 0) clauses.push([lancedb.Occur.Should, new lancedb.MatchQuery(bigrams, 'bigrams', { boost: bigramWeight })]);
   if (clauses.length === 0) return undefined;
   if (clauses.length === 1) return clauses[0]?.[1];
   return new lancedb.BooleanQuery(clauses);
@@ -420,7 +422,7 @@ function createStore(parts: StoreParts): ChunkStore {
 
   async function runKeywordSearch(options: KeywordSearchOptions & { columns: readonly string[] }): Promise<Row[]> {
     const table = getChunks();
-    const query = table ? keywordFullTextQuery(options.query.trim(), (options.bigrams ?? '').trim()) : undefined;
+    const query = table ? keywordFullTextQuery(options.query.trim(), (options.bigrams ?? '').trim(), options.bigramWeight) : undefined;
     if (!table || !query) return [];
     let search = table.query().fullTextSearch(query).select([...options.columns, '_score']).limit(options.limit);
     const where = filterToSql(options.filter);
