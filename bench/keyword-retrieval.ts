@@ -13,6 +13,9 @@
  *
  *   node bench/keyword-retrieval.ts lcqmc dev [limit]
  *   node bench/keyword-retrieval.ts cmrc dev|test [paragraphs]
+ *
+ * With KEFU_BENCH_BEFORE=<folder of an older kefu checkout>, that checkout's `keywordText`/`keywordQuery` (and
+ * FAQ lexical similarity) are measured first, on the same questions: the "before" figures.
  */
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -135,30 +138,80 @@ function lexicalTop1(documents: Array<{ id: string; text: string }>, questions: 
   return { hit: hits / Math.max(positives, 1), negativeFirst: negativeFirst / Math.max(negatives, 1) };
 }
 
+/** An older checkout's analysis, wrapped as an analyzer (words only: it had no bigrams). */
+async function beforeAnalyzer(folder: string): Promise<{ analyzer: Analyzer; lexical: (question: string, other: { words: Set<string>; bigrams: Set<string> }) => number; form: (text: string) => { words: Set<string>; bigrams: Set<string> } }> {
+  const text = (await import(path.join(folder, 'src/text/index.ts'))) as { keywordText(text: string): string; keywordQuery(text: string): string; contentWords(text: string): string[] };
+  const matcher = (await import(path.join(folder, 'src/retrieval/faq-matcher.ts'))) as { lexicalSimilarity(question: string, other: { words: Set<string>; bigrams: Set<string> }): number };
+  const base = createAnalyzer();
+  const analyzer: Analyzer = { ...base, keywordText: text.keywordText, keywordQuery: text.keywordQuery, bigramText: () => '', bigramQuery: () => '', contentWords: text.contentWords };
+  const bigrams = (value: string) => {
+    const han = [...value.replace(/[^\p{Script=Han}]/gu, '')];
+    return new Set(han.slice(1).map((character, index) => `${han[index]}${character}`));
+  };
+  return { analyzer, lexical: matcher.lexicalSimilarity, form: (value) => ({ words: new Set(text.contentWords(value)), bigrams: bigrams(value) }) };
+}
+
+async function buildStore(documents: Array<{ id: string; text: string; faq: boolean }>, analyzer: Analyzer): Promise<{ store: ChunkStore; directory: string }> {
+  const directory = await mkdtemp(path.join(tmpdir(), 'kefu-keyword-bench-'));
+  const store = await openStore({ directory });
+  await store.useModel({ modelId: 'keyword-only', dimension: 2 });
+  const chunks = documents.map((document) => chunkOf(document, analyzer));
+  for (let start = 0; start < chunks.length; start += 2000) {
+    const part = chunks.slice(start, start + 2000);
+    await store.replaceDocuments(part.map((chunk) => ({ document: { path: chunk.docPath, root: '/', title: chunk.title, type: 'text', contentHash: chunk.id, size: 0, status: 'indexed', reason: '', chunkCount: 1, pageCount: 0, modifiedAt: '', indexedAt: '' }, chunks: [chunk] })));
+  }
+  await store.optimize();
+  return { store, directory };
+}
+
 async function main(): Promise<void> {
   const { documents, questions } = source === 'cmrc' ? loadCmrc() : loadLcqmc();
   console.log(`${source} ${split}: ${documents.length} documents, ${questions.length} questions; load average ${loadavg().map((value) => value.toFixed(1)).join(' ')}`);
-  const discoverySettings: Array<[string, Partial<DiscoveryOptions> | undefined]> = [
-    ['no user dictionary', undefined],
-    ['discovered words (defaults)', {}],
-    ['discovery, cohesion 1, entropy 0.5', { minCohesion: 1, minEntropy: 0.5 }],
-    ['discovery, cohesion 3, entropy 1', { minCohesion: 3, minEntropy: 1 }],
-  ];
+  const beforeFolder = process.env.KEFU_BENCH_BEFORE;
+  if (beforeFolder) {
+    const before = await beforeAnalyzer(path.resolve(beforeFolder));
+    const { store, directory } = await buildStore(documents, before.analyzer);
+    try {
+      console.log(`\nbefore: ${beforeFolder} (words only)`);
+      await measure(store, before.analyzer, questions, [0]);
+      if (source === 'lcqmc') {
+        const variants = documents.map((document) => ({ id: document.id, ...before.form(document.text) }));
+        let hits = 0;
+        let negativeFirst = 0;
+        const sample = questions.slice(0, 1500);
+        for (const question of sample) {
+          let best = '';
+          let bestScore = -1;
+          for (const variant of variants) {
+            const score = before.lexical(question.text, variant);
+            if (score > bestScore) [best, bestScore] = [variant.id, score];
+          }
+          if (best === question.gold) (question.negative ? negativeFirst++ : hits++);
+        }
+        const positives = sample.filter((question) => !question.negative).length;
+        console.log(`  FAQ lexical similarity top-1: ${(hits / positives).toFixed(3)}; hard negatives first ${(negativeFirst / (sample.length - positives)).toFixed(3)} (first 1500 pairs)`);
+      }
+    } finally {
+      await store.close();
+      await rm(directory, { recursive: true, force: true });
+    }
+    if (process.env.KEFU_BENCH_BEFORE_ONLY) return;
+  }
+  const discoverySettings: Array<[string, Partial<DiscoveryOptions> | undefined]> = process.env.KEFU_BENCH_DEFAULTS_ONLY
+    ? [['discovered words (defaults)', {}]]
+    : [
+        ['no user dictionary', undefined],
+        ['discovered words (defaults)', {}],
+        ['discovery, cohesion 1, entropy 0.5', { minCohesion: 1, minEntropy: 0.5 }],
+        ['discovery, cohesion 3, entropy 1', { minCohesion: 3, minEntropy: 1 }],
+      ];
   for (const [name, discovery] of discoverySettings) {
     const { useAnalyzer } = await import('../src/text/index.ts');
     const dictionary = discovery ? buildDictionary({ texts: documents.map((document) => document.text), terms: { words: [], synonyms: [] }, discovery }) : undefined;
     const analyzer = createAnalyzer({ dictionary: dictionary?.dictionary });
     useAnalyzer(analyzer);
-    const directory = await mkdtemp(path.join(tmpdir(), 'kefu-keyword-bench-'));
-    const store = await openStore({ directory });
+    const { store, directory } = await buildStore(documents, analyzer);
     try {
-      await store.useModel({ modelId: 'keyword-only', dimension: 2 });
-      const chunks = documents.map((document) => chunkOf(document, analyzer));
-      for (let start = 0; start < chunks.length; start += 2000) {
-        const part = chunks.slice(start, start + 2000);
-        await store.replaceDocuments(part.map((chunk) => ({ document: { path: chunk.docPath, root: '/', title: chunk.title, type: 'text', contentHash: chunk.id, size: 0, status: 'indexed', reason: '', chunkCount: 1, pageCount: 0, modifiedAt: '', indexedAt: '' }, chunks: [chunk] })));
-      }
-      await store.optimize();
       console.log(`\n${name}${dictionary ? ` (${dictionary.discovered} words found)` : ''}`);
       await measure(store, analyzer, questions, [0, 0.25, 0.5, 1, 2]);
       if (source === 'lcqmc') {

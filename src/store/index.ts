@@ -157,7 +157,7 @@ const KEYWORD_COLUMNS = ['keywords', 'bigrams'] as const;
  * Weight of a bigram match relative to a word match in one keyword search (BM25 scores of the two columns
  * are added). Measured on seeded dev halves, see eval/README.md ("Keyword analysis").
  */
-export const BIGRAM_WEIGHT = 0.5;
+export const BIGRAM_WEIGHT = 0.25;
 
 const documentSchema = new Schema([
   new Field('path', new Utf8(), false),
