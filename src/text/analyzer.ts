@@ -74,7 +74,7 @@ export interface Analyzer {
 
 const HAN = /\p{Script=Han}/u;
 const HAN_ONLY = /^\p{Script=Han}+$/u;
-const HAN_RUN = /\p{Script=Han}+/gu;
+const HAN_CHARACTER = /^\p{Script=Han}$/u;
 
 /** The dictionary in the terms-file format, sorted: what the fingerprint hashes and the index stores. */
 export function serializeDictionary(dictionary: UserDictionary): string {
@@ -96,6 +96,51 @@ const EMPTY_DICTIONARY: UserDictionary = { words: [], synonyms: [] };
 function bigramsOf(run: string, into: string[]): void {
   const characters = [...run];
   for (let index = 0; index + 1 < characters.length; index++) into.push(`${characters[index]}${characters[index + 1]}`);
+}
+
+/** Longer texts are analysed in slices of about this many characters, so memory follows the output, not the tokens. */
+const SLICE = 1 << 16;
+const BREAK = /[\s\p{P}]/u;
+
+/**
+ * Cuts a long text into slices, each ending after a space or punctuation mark in its last quarter when there is
+ * one (so no word is split); a text without any is cut at the slice size (one word in 65,536 characters may be
+ * split there).
+ */
+function slices(text: string): string[] {
+  if (text.length <= SLICE) return [text];
+  const parts: string[] = [];
+  let start = 0;
+  while (start < text.length) {
+    let end = Math.min(text.length, start + SLICE);
+    if (end < text.length) {
+      let cut = -1;
+      for (let index = end - 1; index > start + (SLICE * 3) / 4; index--) {
+        if (BREAK.test(text[index] ?? '')) {
+          cut = index + 1;
+          break;
+        }
+      }
+      if (cut > 0) end = cut;
+      else if (text.charCodeAt(end - 1) >= 0xd800 && text.charCodeAt(end - 1) <= 0xdbff) end--;
+    }
+    parts.push(text.slice(start, end));
+    start = end;
+  }
+  return parts;
+}
+
+/** Pairs of adjacent Han characters of an already folded text, joined by spaces (streamed: no array of pairs). */
+function bigramString(folded: string): string {
+  let out = '';
+  let previous = '';
+  for (const character of folded) {
+    if (HAN_CHARACTER.test(character)) {
+      if (previous) out += out ? ` ${previous}${character}` : `${previous}${character}`;
+      previous = character;
+    } else previous = '';
+  }
+  return out;
 }
 
 interface SynonymRule {
@@ -204,12 +249,21 @@ export function createAnalyzer(options: { dictionary?: UserDictionary } = {}): A
     tokens,
     contentWords,
     keywordText(text) {
-      return tokens(text).map((token) => token.term).join(' ');
+      return slices(text)
+        .map((slice) => tokens(slice).map((token) => token.term).join(' '))
+        .filter(Boolean)
+        .join(' ');
     },
     bigramText(text) {
-      const bigrams: string[] = [];
-      for (const match of foldText(text).matchAll(HAN_RUN)) bigramsOf(match[0], bigrams);
-      return bigrams.join(' ');
+      // Slices overlap by one character so the pair across each cut is kept.
+      const parts = slices(text);
+      let out = '';
+      parts.forEach((slice, index) => {
+        const next = parts[index + 1];
+        const pairs = bigramString(foldText(next === undefined ? slice : `${slice}${String.fromCodePoint(next.codePointAt(0) ?? 32)}`));
+        if (pairs) out += out ? ` ${pairs}` : pairs;
+      });
+      return out;
     },
     keywordQuery(text) {
       return [...new Set(contentWords(text))].join(' ');
