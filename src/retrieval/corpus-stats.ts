@@ -66,10 +66,11 @@ const QUESTION_PHRASES = /\bhow\s+(long|much|many|soon|often|far|old)\b/gi;
 const SINGLE_HAN = /^\p{Script=Han}$/u;
 
 /**
- * Query words that matter: the question's keywords as the index analyses them (folded, stemmed, synonyms
- * read as their group's first member), without stop words or question phrases. jieba cuts names it does not
- * know into single characters (张世昌 → 张/世/昌): such runs are joined back into one term; a lone Han
- * character (上, 个, 颗) is nearly always a particle, not a topic.
+ * Query words that matter: the question's keywords exactly as the index analyses them (folded, stemmed,
+ * synonyms read as their group's first member, the index's user dictionary; no HMM: measured no different on
+ * the sample, Northwind and CMRC), without stop words or question phrases. jieba cuts names it does not know
+ * into single characters (张世昌 → 张/世/昌): such runs are joined back into one term; a lone Han character
+ * (上, 个, 颗) is nearly always a particle, not a topic.
  */
 export function queryTerms(query: string): string[] {
   const terms: string[] = [];
@@ -78,7 +79,7 @@ export function queryTerms(query: string): string[] {
     if (run.length > 1) terms.push(run);
     run = '';
   };
-  for (const token of activeAnalyzer().tokens(query.replace(QUESTION_PHRASES, ' '), { discoverWords: true })) {
+  for (const token of activeAnalyzer().tokens(query.replace(QUESTION_PHRASES, ' '))) {
     if (token.stop) {
       endRun();
       continue;
