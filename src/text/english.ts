@@ -6,13 +6,14 @@
  *   "refunding" are one keyword; possessives are dropped first ("Apple's" → "apple", "companies'" → "compani");
  * - numbers stay whole ("15.5", "1,000" → "1000");
  * - codes (anything joining letters and digits, or parts with - _ . / : + # & @, and a short part in
- *   parentheses such as 401(k)) are kept whole ("cn-standard-4", "a-10023", "v2.1", "401(k)") and are also
- *   findable by their parts ("standard", "10023") and, where the joiners are only hyphens, underscores or
- *   parentheses, by the parts written together ("401k", "email" for "e-mail").
+ *   parentheses such as 401(k)) are kept whole and are also findable by their parts ("standard", "10023");
+ *   where the joiners are only hyphens, underscores or parentheses the whole is written together, so the
+ *   code matches however it is typed ("cn-standard-4" → "cnstandard4", "A-10023" = "A10023", "401(k)" = "401k",
+ *   "e-mail" = "email"); with other joiners it stays as written ("v2.1", "support@lumen.com").
  *
  * @example
  *   latinTokens("Apple's 401(k) plan")
- *   // [{ term: 'appl' }, { term: '401(k)', code: true }, { term: '401k', code: true }, { term: '401', part: true }, { term: 'plan' }]
+ *   // terms: 'appl', '401k' (code), '401' (part), 'plan'
  */
 import { stem as porter2 } from 'porter2';
 
@@ -73,13 +74,11 @@ export function latinTokens(span: string): LatinToken[] {
       tokens.push({ term: stemWord(raw), surface: raw });
       continue;
     }
-    tokens.push({ term: raw, surface: raw, code: true });
-    const parts = partsOf(raw);
-    if (compound && JOINABLE.test(raw)) {
-      const joined = raw.replace(/[-_()]/g, '');
-      if (joined !== raw && joined.length >= 2) tokens.push({ term: joined, surface: joined, code: true });
-    }
-    for (const part of parts) tokens.push({ term: /\p{N}/u.test(part) ? part : stemWord(part), surface: part, part: true });
+    // One whole form per code: written together where the joiners carry no meaning (e-mail = email,
+    // 401(k) = 401k, A-10023 = A10023), as written otherwise (v2.1, 9:00, support@lumen.com).
+    const joined = compound && JOINABLE.test(raw) ? raw.replace(/[-_()]/g, '') : raw;
+    tokens.push({ term: joined.length >= 2 ? joined : raw, surface: raw, code: true });
+    for (const part of partsOf(raw)) tokens.push({ term: /\p{N}/u.test(part) ? part : stemWord(part), surface: part, part: true });
   }
   return tokens;
 }
