@@ -29,7 +29,7 @@ import { STOP_WORDS } from './stop-words.ts';
  * the index records the analyzer fingerprint it was built with and a sync rewrites the keyword columns
  * (without re-embedding) when it differs.
  */
-export const ANALYZER_VERSION = 2;
+export const ANALYZER_VERSION = 3;
 
 export interface UserDictionary {
   /** Words jieba keeps whole (product names, terms of the knowledge base). */
