@@ -63,4 +63,14 @@ describe('a payment FAQ whose product names jieba does not know', () => {
       expect(hybrid.faqMatches[0]?.chunk.faqId, question).toBe(expected);
     }
   });
+
+  it('answers bad questions with an empty keyword side instead of failing', async () => {
+    const retriever = createRetriever({ store, embedder, config });
+    for (const question of ['？？！！', '😀🎉', '   ', 'Ａ-１００２３', '我想return这个laptop']) {
+      const result = await retriever.retrieve({ query: question, mode: 'keyword' });
+      expect(Array.isArray(result.passages), question).toBe(true);
+      await expect(retriever.retrieve({ query: question }), question).resolves.toHaveProperty('passages');
+    }
+    expect((await retriever.retrieve({ query: '？？！！', mode: 'keyword' })).passages).toEqual([]);
+  });
 });

@@ -142,8 +142,6 @@ export interface ChunkStore {
    * the chunks that change), then records the analyzer. For a new dictionary or ANALYZER_VERSION.
    */
   rewriteKeywords(options: { analyzer: Analyzer }): Promise<KeywordRewrite>;
-  /** Records the analyzer without rewriting (for an index whose keyword columns were all written with it). */
-  recordAnalyzer(analyzer: Analyzer): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -640,10 +638,6 @@ function createStore(parts: StoreParts): ChunkStore {
 
     async analyzer() {
       return wrap('reading the analyzer', async () => analyzerOf(analyzerStateOf(await readMeta())));
-    },
-
-    async recordAnalyzer(analyzer) {
-      await wrap('recording the analyzer', async () => recordAnalyzerIn(analyzer));
     },
 
     async rewriteKeywords({ analyzer }) {
