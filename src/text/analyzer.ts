@@ -56,13 +56,13 @@ export interface Analyzer {
   readonly fingerprint: string;
   readonly dictionary: UserDictionary;
   /** Keyword tokens in order, stop words included (flagged). */
-  tokens(text: string, options?: { discoverWords?: boolean }): Token[];
+  tokens(text: string): Token[];
   /** The `keywords` column: every token's keyword, joined by spaces. */
   keywordText(text: string): string;
   /** The `bigrams` column: every pair of adjacent Han characters, joined by spaces. */
   bigramText(text: string): string;
   /** Keywords of a question: tokens without stop words, in order, with repeats. */
-  contentWords(text: string, options?: { discoverWords?: boolean }): string[];
+  contentWords(text: string): string[];
   /** The word query: content words, de-duplicated, joined by spaces. */
   keywordQuery(text: string): string;
   /**
@@ -170,7 +170,7 @@ export function createAnalyzer(options: { dictionary?: UserDictionary } = {}): A
   let segmenter: Segmenter | undefined;
   const segment = (): Segmenter => (segmenter ??= createSegmenter({ words: [...words.values()] }));
 
-  function rawTokens(text: string, discoverWords: boolean): Token[] {
+  function rawTokens(text: string): Token[] {
     const folded = foldText(text);
     const tokens: Token[] = [];
     const pushLatin = (span: string) => {
@@ -185,7 +185,7 @@ export function createAnalyzer(options: { dictionary?: UserDictionary } = {}): A
       return tokens;
     }
     let span = '';
-    for (const piece of segment().cut(folded, { discoverWords })) {
+    for (const piece of segment().cut(folded)) {
       if (!HAN.test(piece)) {
         span += piece;
         continue;
@@ -205,7 +205,7 @@ export function createAnalyzer(options: { dictionary?: UserDictionary } = {}): A
     if (rules) return rules;
     rules = new Map();
     for (const group of dictionary.synonyms) {
-      const sequences = group.map((member) => rawTokens(member, false).filter((token) => !token.part).map((token) => token.term)).filter((terms) => terms.length > 0);
+      const sequences = group.map((member) => rawTokens(member).filter((token) => !token.part).map((token) => token.term)).filter((terms) => terms.length > 0);
       const canonical = sequences[0];
       if (!canonical) continue;
       for (const from of sequences.slice(1)) {
@@ -220,8 +220,8 @@ export function createAnalyzer(options: { dictionary?: UserDictionary } = {}): A
     return rules;
   }
 
-  function tokens(text: string, tokenOptions: { discoverWords?: boolean } = {}): Token[] {
-    const raw = rawTokens(text, tokenOptions.discoverWords ?? false);
+  function tokens(text: string): Token[] {
+    const raw = rawTokens(text);
     if (dictionary.synonyms.length === 0) return raw;
     const table = synonymRules();
     const out: Token[] = [];
@@ -239,8 +239,8 @@ export function createAnalyzer(options: { dictionary?: UserDictionary } = {}): A
     return out;
   }
 
-  function contentWords(text: string, wordOptions: { discoverWords?: boolean } = {}): string[] {
-    return tokens(text, wordOptions).filter((token) => !token.stop).map((token) => token.term);
+  function contentWords(text: string): string[] {
+    return tokens(text).filter((token) => !token.stop).map((token) => token.term);
   }
 
   return {

@@ -29,7 +29,7 @@ export interface DictionaryWord {
 
 export interface Segmenter {
   /** Pieces of `text` in order; joined they give `text` back. */
-  cut(text: string, options?: { discoverWords?: boolean }): string[];
+  cut(text: string): string[];
 }
 
 /** Characters per jieba call: long runs are cut in windows of this size (at a break when there is one). */
@@ -156,8 +156,10 @@ export function createSegmenter(options: { words?: readonly DictionaryWord[] } =
     jieba.loadDict(Buffer.from(`${lines.join('\n')}\n`));
   }
   return {
-    cut(text, cutOptions = {}) {
-      return cutWindowed(jieba, text, cutOptions.discoverWords ?? false);
+    // Without jieba's HMM: it joins unknown characters differently in different sentences, so the index and a
+    // question could disagree; the knowledge base's own words come through the user dictionary instead.
+    cut(text) {
+      return cutWindowed(jieba, text, false);
     },
   };
 }

@@ -58,9 +58,9 @@ export function hasHan(text: string): boolean {
  * Splits text into words (folded: lower case, simplified Chinese; not stemmed): jieba for Han runs, words,
  * numbers and codes otherwise ("sku-1234", "15.5" stay whole).
  */
-export function segmentWords(text: string, options: { discoverWords?: boolean } = {}): string[] {
+export function segmentWords(text: string): string[] {
   return activeAnalyzer()
-    .tokens(text, options)
+    .tokens(text)
     .filter((token) => !token.part)
     .map((token) => token.surface);
 }
