@@ -14,7 +14,8 @@
  *   node bench/keyword-retrieval.ts lcqmc dev [limit]
  *   node bench/keyword-retrieval.ts cmrc dev|test [paragraphs]
  *
- * With KEFU_BENCH_BEFORE=<folder of an older kefu checkout>, that checkout's `keywordText`/`keywordQuery` (and
+ * With KEFU_BENCH_UNIGRAMS=1 single Han characters are added to the bigram column and query (the "single
+ * characters too" variant). With KEFU_BENCH_BEFORE=<folder of an older kefu checkout>, that checkout's `keywordText`/`keywordQuery` (and
  * FAQ lexical similarity) are measured first, on the same questions: the "before" figures.
  */
 import { readFileSync } from 'node:fs';
@@ -25,7 +26,7 @@ import { buildDictionary, type DiscoveryOptions } from '../ingest/dictionary.ts'
 import { lexicalForm, lexicalSimilarity } from '../src/retrieval/faq-matcher.ts';
 import { keywordSource, openStore, type ChunkStore } from '../src/store/index.ts';
 import type { ChunkRecord } from '../src/store/types.ts';
-import { createAnalyzer, type Analyzer } from '../src/text/index.ts';
+import { createAnalyzer, foldText, type Analyzer } from '../src/text/index.ts';
 
 const [source = 'lcqmc', split = 'dev', limitText] = process.argv.slice(2);
 const evalData = path.resolve(import.meta.dirname, '../../shared/eval-data');
@@ -65,12 +66,18 @@ function loadCmrc(): { documents: Array<{ id: string; text: string; faq: boolean
   };
 }
 
+const unigrams = Boolean(process.env.KEFU_BENCH_UNIGRAMS);
+const hanCharacters = (text: string) => [...foldText(text).replace(/[^\p{Script=Han}]/gu, '')].join(' ');
+/** The bigram field, with single characters added in the unigram variant. */
+const pairField = (analyzer: Analyzer, text: string) => (unigrams ? `${analyzer.bigramText(text)} ${hanCharacters(text)}`.trim() : analyzer.bigramText(text));
+const pairQuery = (analyzer: Analyzer, text: string) => (unigrams ? `${analyzer.bigramQuery(text)} ${[...new Set(analyzer.contentWords(text).filter((word) => /\p{Script=Han}/u.test(word)).join('').split(''))].join(' ')}`.trim() : analyzer.bigramQuery(text));
+
 function chunkOf(document: { id: string; text: string; faq: boolean }, analyzer: Analyzer): ChunkRecord {
   const base = { kind: document.faq ? ('faq' as const) : ('passage' as const), questions: document.faq ? document.text : '', answer: '', headingPath: '', text: document.text };
   const keywordText = keywordSource(base);
   return {
     id: document.id, docPath: `${document.id}.txt`, title: document.id, docType: document.faq ? 'faq' : 'text', ordinal: 0, page: 0, language: 'zh', category: '', faqId: document.faq ? document.id : '',
-    textHash: document.id, vector: [0, 1], keywords: analyzer.keywordText(keywordText), bigrams: analyzer.bigramText(keywordText), ...base,
+    textHash: document.id, vector: [0, 1], keywords: analyzer.keywordText(keywordText), bigrams: pairField(analyzer, keywordText), ...base,
   };
 }
 
@@ -101,7 +108,7 @@ async function measure(store: ChunkStore, analyzer: Analyzer, questions: Questio
   const results = variants.map((variant) => ({ variant, row: record(variant.name) }));
   for (const question of questions) {
     const words = analyzer.keywordQuery(question.text);
-    const bigrams = analyzer.bigramQuery(question.text);
+    const bigrams = pairQuery(analyzer, question.text);
     const separate = await Promise.all([store.keywordSearchIds({ query: words, limit: 20 }), store.keywordSearchIds({ query: '', bigrams, bigramWeight: 1, limit: 20 })]);
     for (const { variant, row } of results) {
       const ids = 'fused' in variant && variant.fused ? fuse(separate, variant.fused) : (await store.keywordSearchIds({ query: words, bigrams, bigramWeight: variant.weight ?? 0, limit: 20 })).map((hit) => hit.id);
