@@ -80,6 +80,8 @@ export function queryTerms(query: string): string[] {
     run = '';
   };
   for (const token of activeAnalyzer().tokens(query.replace(QUESTION_PHRASES, ' '))) {
+    // A code's parts make it findable in the index; as terms of the question the code counts once.
+    if (token.part) continue;
     if (token.stop) {
       endRun();
       continue;

@@ -6,7 +6,7 @@ import { queryTerms } from './corpus-stats.ts';
 function chunk(id: string, overrides: Partial<ChunkRecord> = {}): ChunkRecord {
   return {
     id, docPath: 'policy.md', title: 'Policy', docType: 'markdown', kind: 'passage', ordinal: Number(id.replace(/\D/g, '')) || 0, headingPath: '', page: 0,
-    text: id, language: 'en', questions: '', answer: '', category: '', faqId: '', keywords: id, bigrams: '', textHash: id, vector: [], ...overrides,
+    text: id, language: 'en', questions: '', answer: '', category: '', faqId: '', keywords: id, textHash: id, vector: [], ...overrides,
   };
 }
 

@@ -279,7 +279,7 @@ function documentToRow(document: DocumentRecord): Row {
 }
 
 function chunkToRow(chunk: ChunkRecord): Row {
-  return { ...chunk };
+  return { ...chunk, bigrams: chunk.bigrams ?? '' };
 }
 
 /**

@@ -52,8 +52,11 @@ export interface ChunkRecord {
   faqId: string;
   /** Analysed keywords joined by spaces (`keywordText`: folded, jieba-segmented, stemmed): full-text indexed. */
   keywords: string;
-  /** Pairs of adjacent Han characters joined by spaces (`bigramText`): full-text indexed beside `keywords`. */
-  bigrams: string;
+  /**
+   * Pairs of adjacent Han characters joined by spaces (`bigramText`): full-text indexed beside `keywords`.
+   * Optional for records built by hand (stored as ''); ingestion always sets it, and reads always return it.
+   */
+  bigrams?: string;
   /** sha256 of the embedded text: lets unchanged chunk texts reuse their vectors. */
   textHash: string;
   vector: number[];
