@@ -45,6 +45,10 @@ export const errorCatalogue = {
   STORE_FAILED: { status: 500, message: 'The index could not be read or written: {detail}', hint: 'Check that KEFU_DATA_DIR is writable and has free space.' },
   RECORDS_FAILED: { status: 500, message: 'The conversation records could not be read or written: {detail}', hint: 'Check that KEFU_DATA_DIR is writable and has free space; if kefu.db is damaged, move it aside and start again.' },
 
+  // intents
+  INTENTS_INVALID: { status: 422, message: 'Intents file has problems: {detail}', hint: 'Fix the lines named above (see src/intents/README.md for the format); `npx kefu intents check <file>` lists every problem.' },
+  INTENTS_MODEL_MISMATCH: { status: 409, message: 'The intent model does not fit: {detail}', hint: 'Train it again from the intents file (a sync does this when the examples or the embedding model change).' },
+
   // questions and conversations
   QUESTION_EMPTY: { status: 400, message: 'The question is empty', hint: 'Type a question.' },
   QUESTION_TOO_LONG: { status: 400, message: 'The question is too long: {detail}', hint: 'Shorten the question to its essentials.' },
