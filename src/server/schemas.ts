@@ -55,7 +55,7 @@ export function evalAskRequestSchema(maxQuestionChars: number) {
   );
 }
 
-export const TicketReason = Type.Union([Type.Literal('customer-request'), Type.Literal('no-answer'), Type.Literal('negative-feedback')]);
+export const TicketReason = Type.Union([Type.Literal('customer-request'), Type.Literal('no-answer'), Type.Literal('negative-feedback'), Type.Literal('intent')]);
 
 export const Citation = Type.Object({
   n: Type.Integer({ description: 'The [n] used in the answer text' }),
