@@ -141,6 +141,7 @@ type ConversationMethods = Pick<
   | 'conversationTokenHash'
   | 'setConversationLanguage'
   | 'appendMessages'
+  | 'recordMessages'
   | 'addCustomerMessage'
   | 'listMessages'
   | 'getMessage'
@@ -275,6 +276,13 @@ export function createSqlConversations(options: { database: SqlDatabase; now: ()
     return message;
   }
 
+  /** A system message for the customer (an announcement of the change just made), with its event. */
+  async function addNotice(tx: SqlExecutor, conversationId: string, notice: string | undefined, at: string): Promise<ConversationEvent[]> {
+    if (!notice) return [];
+    const message = await insertMessage(tx, { conversationId, role: 'system', text: notice, at });
+    return [await recordEvent(tx, { conversationId, type: 'message-added', at, actorType: 'system', data: messageEventData(message) })];
+  }
+
   const openTicketRow = (tx: SqlExecutor, conversationId: string) =>
     tx.get(`SELECT ${TICKET_COLUMNS} FROM tickets WHERE conversation_id = ? AND status = 'open' ORDER BY id LIMIT 1`, [conversationId]);
 
@@ -298,10 +306,11 @@ export function createSqlConversations(options: { database: SqlDatabase; now: ()
   /** Assigns a locked conversation's open ticket; a waiting conversation moves to agent. */
   async function assignLocked(
     tx: SqlExecutor,
-    input: { conversation: ConversationRecord; ticket: TicketSummary; agent: AgentActor; by: AgentActor; at: string },
+    input: { conversation: ConversationRecord; ticket: TicketSummary; agent: AgentActor; by: AgentActor; at: string; notice?: string },
   ): Promise<ConversationEvent[]> {
     const events: ConversationEvent[] = [];
     const { conversation, ticket, agent, by, at } = input;
+    const changed = ticket.assigneeId !== agent.id || conversation.state !== 'agent';
     if (ticket.assigneeId !== agent.id) {
       await tx.run('UPDATE tickets SET assignee_id = ? WHERE id = ?', [agent.id, ticket.id]);
       const data: Record<string, unknown> = { ticketId: ticket.id, agentId: agent.id, agentName: agent.displayName, byId: by.id, byName: by.displayName };
@@ -319,6 +328,7 @@ export function createSqlConversations(options: { database: SqlDatabase; now: ()
       extra: { ticketId: ticket.id, agentId: agent.id, agentName: agent.displayName },
     });
     if (joined) events.push(joined);
+    if (changed) events.push(...(await addNotice(tx, conversation.id, input.notice, at)));
     return events;
   }
 
@@ -335,6 +345,20 @@ export function createSqlConversations(options: { database: SqlDatabase; now: ()
     if (last) item.lastMessage = { role: text(last.role) as MessageRole, text: text(last.text).slice(0, 300), createdAt: text(last.created_at) };
     return item;
   }
+
+  const recordMessages = (messages: Parameters<RecordsStore['appendMessages']>[0]) =>
+    database.transaction(async (tx) => {
+      const stored: MessageRecord[] = [];
+      const events: ConversationEvent[] = [];
+      for (const input of messages) {
+        const at = timestamp();
+        await lockConversation(tx, input.conversationId, at);
+        const message = await insertMessage(tx, { ...input, at });
+        events.push(await recordEvent(tx, { conversationId: input.conversationId, type: 'message-added', at, actorType: ACTOR_OF_ROLE[input.role], data: messageEventData(message) }));
+        stored.push(message);
+      }
+      return { messages: stored, events };
+    });
 
   const QUEUE_WHERE: Record<QueueView, string> = {
     waiting: "t.status = 'open' AND c.state = 'waiting'",
@@ -374,18 +398,9 @@ export function createSqlConversations(options: { database: SqlDatabase; now: ()
       await database.run('UPDATE conversations SET language = ? WHERE id = ? AND (language IS NULL OR language <> ?)', [language, id, language]);
     },
 
-    appendMessages: (messages) =>
-      database.transaction(async (tx) => {
-        const stored: MessageRecord[] = [];
-        for (const input of messages) {
-          const at = timestamp();
-          await lockConversation(tx, input.conversationId, at);
-          const message = await insertMessage(tx, { ...input, at });
-          await recordEvent(tx, { conversationId: input.conversationId, type: 'message-added', at, actorType: ACTOR_OF_ROLE[input.role], data: messageEventData(message) });
-          stored.push(message);
-        }
-        return stored;
-      }),
+    appendMessages: async (messages) => (await recordMessages(messages)).messages,
+
+    recordMessages: (messages) => recordMessages(messages),
 
     addCustomerMessage: (input) =>
       database.transaction(async (tx) => {
@@ -513,7 +528,7 @@ export function createSqlConversations(options: { database: SqlDatabase; now: ()
         const at = timestamp();
         const conversation = await lockConversation(tx, input.conversationId, at);
         const ticket = await requireOpenTicket(tx, conversation);
-        const events = await assignLocked(tx, { conversation, ticket, agent: input.agent, by: input.by, at });
+        const events = await assignLocked(tx, { conversation, ticket, agent: input.agent, by: input.by, at, ...(input.notice ? { notice: input.notice } : {}) });
         return { ticket: await ticketById(tx, ticket.id), events };
       }),
 
@@ -534,7 +549,7 @@ export function createSqlConversations(options: { database: SqlDatabase; now: ()
             const assignee = await tx.get('SELECT display_name FROM users WHERE id = ?', [ticket.assigneeId]);
             throw new KefuError('CONVERSATION_ASSIGNED', { detail: `${text(assignee?.display_name) || 'another agent'} has it` });
           }
-          events.push(...(await assignLocked(tx, { conversation, ticket, agent: input.author, by: input.author, at })));
+          events.push(...(await assignLocked(tx, { conversation, ticket, agent: input.author, by: input.author, at, ...(input.notice ? { notice: input.notice } : {}) })));
         }
         const message = await insertMessage(tx, { conversationId: conversation.id, role: input.note ? 'note' : 'agent', text: input.text, at, author: input.author });
         events.push(await recordEvent(tx, { conversationId: conversation.id, type: 'message-added', at, actorType: 'agent', actorId: input.author.id, data: messageEventData(message, { ticketId: ticket.id }) }));
@@ -592,6 +607,7 @@ export function createSqlConversations(options: { database: SqlDatabase; now: ()
           extra: { ticketId: ticket.id, agentName: input.by.displayName },
         });
         if (changed) events.push(changed);
+        events.push(...(await addNotice(tx, conversation.id, input.notice, at)));
         return { ticket: await ticketById(tx, ticket.id), events };
       }),
 

@@ -265,6 +265,8 @@ export interface RecordsStore {
    * (they survive the process being killed). Returns them with their ids. Records a message-added event each.
    */
   appendMessages(messages: NewMessage[]): Promise<MessageRecord[]>;
+  /** `appendMessages`, also returning the events recorded (for live updates). */
+  recordMessages(messages: NewMessage[]): Promise<{ messages: MessageRecord[]; events: ConversationEvent[] }>;
   /**
    * A customer message, routed by the conversation's state: to people while it is waiting or with an agent, else
    * to kefu. A resolved conversation goes back to kefu (state-changed, cause customer-returned) first.
@@ -294,16 +296,18 @@ export interface RecordsStore {
    * Assigns the open ticket (last assignment wins); a waiting conversation moves to agent. `by` is who did it.
    * Throws CONVERSATION_NOT_WITH_PEOPLE when there is no open ticket.
    */
-  assign(input: { conversationId: string; agent: AgentActor; by: AgentActor }): Promise<{ ticket: TicketSummary; events: ConversationEvent[] }>;
+  assign(input: { conversationId: string; agent: AgentActor; by: AgentActor; notice?: string }): Promise<{ ticket: TicketSummary; events: ConversationEvent[] }>;
   /**
    * An agent's reply (or internal note, role 'note'), in one transaction: an unassigned ticket is assigned to the
    * author (the conversation moves to agent); a ticket assigned to someone else is refused (CONVERSATION_ASSIGNED)
-   * for replies, never for notes. The first reply sets the ticket's first response time.
+   * for replies, never for notes. The first reply sets the ticket's first response time. `notice` (a system message
+   * for the customer, e.g. "You are now chatting with Alice") is added when the reply assigns the conversation;
+   * `notice` of assign and closeTicket likewise, in the same transaction as the change it announces.
    */
-  addAgentMessage(input: { conversationId: string; author: AgentActor; text: string; note?: boolean }): Promise<{ message: MessageRecord; ticket: TicketSummary; events: ConversationEvent[] }>;
+  addAgentMessage(input: { conversationId: string; author: AgentActor; text: string; note?: boolean; notice?: string }): Promise<{ message: MessageRecord; ticket: TicketSummary; events: ConversationEvent[] }>;
   updateTicket(input: { conversationId: string; by: AgentActor; priority?: Priority; tags?: string[] }): Promise<{ ticket: TicketSummary; events: ConversationEvent[] }>;
   /** Closes the open ticket: `resolved` (state resolved) or `handed-back` (state bot). */
-  closeTicket(input: { conversationId: string; by: AgentActor; resolution: 'resolved' | 'handed-back' }): Promise<{ ticket: TicketSummary; events: ConversationEvent[] }>;
+  closeTicket(input: { conversationId: string; by: AgentActor; resolution: 'resolved' | 'handed-back'; notice?: string }): Promise<{ ticket: TicketSummary; events: ConversationEvent[] }>;
   /** The customer's 1–5 rating of the latest ticket an agent resolved (once). */
   rateTicket(input: { conversationId: string; score: number }): Promise<{ ticket: TicketSummary; events: ConversationEvent[] }>;
   /** The event log after `afterSeq` (all conversations, or one), oldest first. */
