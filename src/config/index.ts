@@ -141,6 +141,8 @@ export interface Config {
     readonly afterRefusals: number;
     /** Empty = always open. */
     readonly businessHours: readonly OpenRange[];
+    /** KEFU_BUSINESS_HOURS as written (shown to admins). */
+    readonly businessHoursText: string;
     readonly timeZone: string;
     readonly firstResponseTargetMinutes: number;
     readonly maxAgentMessageChars: number;
@@ -330,6 +332,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     handover: {
       afterRefusals: settings.KEFU_HANDOVER_AFTER_REFUSALS,
       businessHours: parseBusinessHours(settings.KEFU_BUSINESS_HOURS),
+      businessHoursText: settings.KEFU_BUSINESS_HOURS,
       timeZone: checkTimeZone(settings.KEFU_TIME_ZONE || Intl.DateTimeFormat().resolvedOptions().timeZone),
       firstResponseTargetMinutes: settings.KEFU_FIRST_RESPONSE_TARGET_MINUTES,
       maxAgentMessageChars: settings.KEFU_MAX_AGENT_MESSAGE_CHARS,

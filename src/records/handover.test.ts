@@ -116,6 +116,7 @@ describe('conversation states and tickets', () => {
     await records.openTicket({ conversationId: first.id, reason: 'customer-request' });
     clock += 60_000;
     await records.openTicket({ conversationId: second.id, reason: 'no-answer' });
+    clock += 1000;
     await records.addCustomerMessage({ conversationId: second.id, text: 'anyone?' });
     await records.addCustomerMessage({ conversationId: second.id, text: 'hello??' });
     await records.setTicketContact({ conversationId: second.id, email: 'sam@example.com', phone: '+1 555 0100' });

@@ -337,9 +337,10 @@ export function createSqlConversations(options: { database: SqlDatabase; now: ()
     const conversationRow = await database.get('SELECT * FROM conversations WHERE id = ?', [ticket.conversationId]);
     if (!conversationRow) return undefined;
     const last = await database.get("SELECT role, text, created_at FROM messages WHERE conversation_id = ? AND role <> 'note' ORDER BY seq DESC LIMIT 1", [ticket.conversationId]);
+    // Customer messages since the hand-over and since the last agent reply.
     const unanswered = await database.get(
-      "SELECT COUNT(*) AS count FROM messages WHERE conversation_id = ? AND role = 'user' AND seq > COALESCE((SELECT MAX(seq) FROM messages WHERE conversation_id = ? AND role = 'agent'), 0)",
-      [ticket.conversationId, ticket.conversationId],
+      "SELECT COUNT(*) AS count FROM messages WHERE conversation_id = ? AND role = 'user' AND created_at > ? AND seq > COALESCE((SELECT MAX(seq) FROM messages WHERE conversation_id = ? AND role = 'agent'), 0)",
+      [ticket.conversationId, ticket.createdAt, ticket.conversationId],
     );
     const item: QueueItem = { conversation: toConversation(conversationRow), ticket, unanswered: Number(unanswered?.count ?? 0) };
     if (last) item.lastMessage = { role: text(last.role) as MessageRole, text: text(last.text).slice(0, 300), createdAt: text(last.created_at) };

@@ -18,7 +18,7 @@ export const Citation = Type.Object(
     headingPath: Type.String(),
     quote: Type.String({ description: 'The passage sentence(s) the answer took from this source' }),
   },
-  { $id: 'Citation', description: 'A source of an answer' },
+  { description: 'A source of an answer' },
 );
 
 export type Citation = Static<typeof Citation>;

@@ -19,7 +19,7 @@ export const StoredPassage = Type.Object(
     score: Type.Number({ description: 'Fused retrieval score' }),
     text: Type.String({ description: `The passage text, cut at ${STORED_PASSAGE_CHARS} characters` }),
   },
-  { $id: 'StoredPassage', description: 'A passage retrieved for an answer' },
+  { description: 'A passage retrieved for an answer' },
 );
 
 export type StoredPassage = Static<typeof StoredPassage>;
@@ -31,7 +31,7 @@ export type StoredPassage = Static<typeof StoredPassage>;
  * @example
  *   toStoredPassages(result.retrieved) // [{ chunkId, docPath, title, headingPath, kind, score, text }]
  */
-export function toStoredPassages(passages: ReadonlyArray<StoredPassage & Record<string, unknown>>): StoredPassage[] {
+export function toStoredPassages(passages: ReadonlyArray<StoredPassage>): StoredPassage[] {
   return passages.map((passage) => {
     const stored: StoredPassage = {
       chunkId: passage.chunkId,
