@@ -41,6 +41,8 @@ export interface HandoverResult {
   outsideHours?: { backAt: string; backAtText: string };
   /** Agents with the workspace open now. */
   agentsOnline: number;
+  /** The id of the notice stored in the transcript (new tickets only). */
+  noticeId?: string;
 }
 
 export interface HandoverService {
@@ -150,13 +152,15 @@ export function createHandoverService(options: {
       availability: backAtText ? { kind: 'closed', backAt: backAtText } : online === 0 ? { kind: 'nobody-online' } : { kind: 'online' },
     });
     const events = [...opened.events];
+    let noticeId: string | undefined;
     if (opened.created) {
       const stored = await records.recordMessages([{ conversationId: input.conversationId, role: 'system', text: message }]);
       events.push(...stored.events);
+      noticeId = stored.messages[0]?.id;
       options.onTicketOpened?.(opened.ticket.reason);
     }
     publish(events);
-    const result: HandoverResult = { ticket: opened.ticket, message, created: opened.created, agentsOnline: online };
+    const result: HandoverResult = { ticket: opened.ticket, message, created: opened.created, agentsOnline: online, ...(noticeId ? { noticeId } : {}) };
     if (hours.backAt && backAtText && opened.ticket.outsideHours) result.outsideHours = { backAt: hours.backAt, backAtText };
     return result;
   }

@@ -12,6 +12,7 @@ export function handoffView(result: HandoverResult) {
     ticket: { id: ticket.id, number: ticket.number, status: ticket.status, reason: ticket.reason, createdAt: ticket.createdAt },
     message: result.message,
     agentsOnline: result.agentsOnline,
+    ...(result.noticeId ? { messageId: result.noticeId } : {}),
     ...(result.outsideHours ? { outsideHours: result.outsideHours } : {}),
   };
 }

@@ -104,6 +104,7 @@ export const HandoffResponse = Type.Object({
     }, { description: 'Present outside business hours: ask for an email or phone (POST /api/conversations/:id/contact)' }),
   ),
   agentsOnline: Type.Optional(Type.Integer({ description: 'Agents with the workspace open now' })),
+  messageId: Type.Optional(Type.String({ description: 'Id of the notice stored in the transcript (when the ticket is new)' })),
 });
 
 export const ChatResponse = Type.Object({
