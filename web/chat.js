@@ -130,9 +130,26 @@ let agentName = null;
 const embedded = params.get('embed') === '1';
 
 function saveConversation(id, token) {
+  const changed = id !== conversationId || token !== conversationToken;
   conversationId = id;
   conversationToken = token;
   storage.set('localStorage', 'kefu-conversation', id && token ? JSON.stringify({ id, token }) : null);
+  if (changed) tellParentConversation();
+}
+
+/**
+ * In the widget, the chat is a third-party frame, and browsers increasingly refuse such frames any storage. The
+ * widget on the host page keeps the conversation in the site's own storage instead (as Chatwoot and Intercom keep
+ * theirs in a first-party cookie): it says hello with what it kept, and hears about every change. Messages go only
+ * to the origin that said hello.
+ */
+let parentOrigin = null;
+let helloReceived;
+const hello = new Promise((resolve) => (helloReceived = resolve));
+
+function tellParentConversation() {
+  if (!embedded || !parentOrigin) return;
+  window.parent.postMessage({ type: 'kefu:conversation', conversation: conversationId && conversationToken ? { id: conversationId, token: conversationToken } : null }, parentOrigin);
 }
 
 function forgetConversation() {
@@ -645,15 +662,26 @@ function hideTyping() {
 
 /** The widget's bubble shows how many agent messages arrived while it was closed. */
 function tellWidget() {
-  if (embedded && window.parent !== window) window.parent.postMessage({ type: 'kefu:unread', count: unread }, '*');
+  if (embedded && parentOrigin) window.parent.postMessage({ type: 'kefu:unread', count: unread }, parentOrigin);
 }
 
 window.addEventListener('message', (event) => {
-  if (event.source !== window.parent || !event.data || event.data.type !== 'kefu:visibility') return;
-  visible = Boolean(event.data.open);
-  if (visible) {
-    unread = 0;
-    tellWidget();
+  if (!embedded || event.source !== window.parent || !event.data) return;
+  if (event.data.type === 'kefu:hello') {
+    parentOrigin = event.origin;
+    visible = Boolean(event.data.open);
+    const kept = event.data.conversation;
+    if (!conversationId && kept && typeof kept.id === 'string' && typeof kept.token === 'string') {
+      conversationId = kept.id;
+      conversationToken = kept.token;
+    } else tellParentConversation();
+    helloReceived();
+  } else if (event.data.type === 'kefu:visibility') {
+    visible = Boolean(event.data.open);
+    if (visible) {
+      unread = 0;
+      tellWidget();
+    }
   }
 });
 
@@ -836,5 +864,6 @@ async function watchIndexing() {
 if (embedded) document.body.classList.add('embedded');
 
 applyLanguage();
-restore();
+// In the widget without storage of its own, wait (briefly) for the widget's hello with the kept conversation.
+(embedded && !conversationId ? Promise.race([hello, new Promise((resolve) => setTimeout(resolve, 1500))]) : Promise.resolve()).then(restore);
 watchIndexing();

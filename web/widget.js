@@ -41,6 +41,19 @@
   });
   button.appendChild(badge);
 
+  // The conversation (id and token) is kept in this site's own storage: browsers may refuse the chat's frame any
+  // storage of its own, and then a reload would lose the conversation.
+  var storageKey = 'kefu-widget:' + origin;
+  function kept() {
+    try { return JSON.parse(localStorage.getItem(storageKey) || 'null'); } catch { return null; }
+  }
+  function keep(conversation) {
+    try {
+      if (conversation && typeof conversation.id === 'string' && typeof conversation.token === 'string') localStorage.setItem(storageKey, JSON.stringify({ id: conversation.id, token: conversation.token }));
+      else localStorage.removeItem(storageKey);
+    } catch { /* storage refused: the conversation lasts as long as the page */ }
+  }
+
   var frame = null;
   function ensureFrame() {
     if (frame) return frame;
@@ -52,7 +65,9 @@
       height: 'min(600px, calc(100vh - 110px))', border: '1px solid #d0d7de', 'border-radius': '14px',
       'box-shadow': '0 8px 30px rgba(0,0,0,.2)', background: '#fff', 'z-index': '2147483000', display: 'none',
     });
-    frame.addEventListener('load', tellFrame);
+    frame.addEventListener('load', function () {
+      frame.contentWindow.postMessage({ type: 'kefu:hello', open: isOpen(), conversation: kept() }, origin);
+    });
     document.body.appendChild(frame);
     return frame;
   }
@@ -91,6 +106,7 @@
   window.addEventListener('message', function (event) {
     if (event.origin !== origin || !frame || event.source !== frame.contentWindow) return;
     if (event.data && event.data.type === 'kefu:unread' && typeof event.data.count === 'number') showUnread(event.data.count);
+    if (event.data && event.data.type === 'kefu:conversation') keep(event.data.conversation);
   });
 
   function start() {
