@@ -12,7 +12,9 @@ import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 import { KefuError } from '../errors/index.ts';
 import type { EventBus, LiveSignal } from '../events/bus.ts';
 import type { Presence } from '../events/presence.ts';
+import type { Static } from 'typebox';
 import type { ConversationEvent, MessageRecord, RecordsStore, UserRecord } from '../records/types.ts';
+import type { Message } from './schemas.ts';
 
 /** Bytes a stream may hold unread before the client is dropped (it reconnects and replays what it missed). */
 const MAX_BUFFERED_BYTES = 1_000_000;
@@ -25,9 +27,9 @@ export interface LiveSettings {
 }
 
 /** A message as the customer sees it: no internal notes, no retrieved passages, no author ids. */
-export function customerMessageView(message: MessageRecord): Record<string, unknown> | undefined {
+export function customerMessageView(message: MessageRecord): Static<typeof Message> | undefined {
   if (message.role === 'note') return undefined;
-  const view: Record<string, unknown> = {
+  const view: Static<typeof Message> = {
     id: message.id,
     role: message.role,
     text: message.text,

@@ -11,7 +11,7 @@ import { KefuError } from '../../errors/index.ts';
 import type { EventBus } from '../../events/bus.ts';
 import type { Presence } from '../../events/presence.ts';
 import type { HandoverService } from '../../handover/index.ts';
-import type { MessageRecord, QueueView, RecordsStore } from '../../records/types.ts';
+import type { QueueView, RecordsStore } from '../../records/types.ts';
 import {
   AgentConversation,
   AgentReplyResponse,
@@ -62,10 +62,6 @@ const errors = {
 const security: Array<Record<string, string[]>> = [{ staffToken: [] }, { session: [] }];
 /** How long "viewing" lasts unless the workspace renews it (it does every 20 s while a conversation is open). */
 const VIEWING_TTL_MS = 45_000;
-
-function agentMessage(message: MessageRecord) {
-  return { ...message };
-}
 
 export function registerAgentRoutes(dependencies: AgentRouteDependencies): void {
   const { app, config, records, accounts, handover, bus, presence, live, documents, metrics } = dependencies;
@@ -138,7 +134,7 @@ export function registerAgentRoutes(dependencies: AgentRouteDependencies): void 
         ticket: ticket ? ticketView(ticket, names) : null,
         sla: ticket ? slaView({ ticket, targetMinutes: target, now: new Date() }) : null,
         viewers: presence.viewers(conversation.id),
-        messages: messages.map(agentMessage),
+        messages,
         lastEventSeq,
       };
     },
@@ -164,7 +160,7 @@ export function registerAgentRoutes(dependencies: AgentRouteDependencies): void 
       const { user } = staffOf(request);
       const { message, ticket } = await handover.reply({ conversationId: request.params.id, author: user, text: checkText(request.body.text) });
       metrics.agentMessages.inc({ kind: 'reply' });
-      return reply.status(201).send({ message: agentMessage(message), ticket: ticketView(ticket, await userNames(records)) });
+      return reply.status(201).send({ message, ticket: ticketView(ticket, await userNames(records)) });
     },
   );
 
@@ -185,7 +181,7 @@ export function registerAgentRoutes(dependencies: AgentRouteDependencies): void 
       const { user } = staffOf(request);
       const { message, ticket } = await handover.reply({ conversationId: request.params.id, author: user, text: checkText(request.body.text), note: true });
       metrics.agentMessages.inc({ kind: 'note' });
-      return reply.status(201).send({ message: agentMessage(message), ticket: ticketView(ticket, await userNames(records)) });
+      return reply.status(201).send({ message, ticket: ticketView(ticket, await userNames(records)) });
     },
   );
 

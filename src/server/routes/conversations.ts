@@ -80,7 +80,7 @@ export function registerConversationRoutes({ app, records, handover, live }: Con
             }
           : null,
         lastEventSeq,
-        messages: messages as never[],
+        messages,
       };
     },
   );
