@@ -111,6 +111,8 @@ describe('live hand-over in Chromium', () => {
     // The agent replies (with markup that must stay text); the customer sees it live, styled apart, with the name.
     const reply = agent.getByLabel('Message to the customer');
     await reply.fill(`Hello, Alice here. ${HOSTILE}`);
+    // The customer sees the agent typing.
+    await poll(() => chat.locator('#typing').textContent()).toBe('Alice is typing…');
     await reply.press('Enter');
     const agentMessage = chat.locator('.message-agent').last();
     await poll(() => agentMessage.locator('.message-text').textContent()).toBe(`Hello, Alice here. ${HOSTILE}`);
@@ -192,6 +194,25 @@ describe('live hand-over in Chromium', () => {
     await poll(() => phone.locator('.queue-item', { hasText: ticket }).isVisible()).toBe(true);
     await phone.screenshot({ path: path.join(screenshots, 'agent-375-queue.png') });
     await phone.close();
+  });
+
+  it('shows two agents who else is viewing a conversation', async () => {
+    const bobToken = (await createAccounts({ records, settings: fixture.config.accounts }).addUser({ name: 'bob', role: 'owner', displayName: 'Bob' })).token;
+    const started = await app.inject({ method: 'POST', url: '/api/chat', payload: { question: 'I want to speak to a human', channel: 'web' } });
+    const ticket = started.json().handoff.ticket.number as string;
+    const alice = await browser.newPage({ viewport: { width: 1280, height: 800 }, locale: 'en-US' });
+    const bob = await browser.newPage({ viewport: { width: 1280, height: 800 }, locale: 'en-US' });
+    await signIn(alice, 'alice', aliceToken);
+    await signIn(bob, 'bob', bobToken);
+    await alice.locator('.queue-item', { hasText: ticket }).click();
+    await bob.locator('.queue-item', { hasText: ticket }).click();
+    await poll(() => alice.locator('#viewers').textContent()).toBe('Also viewing: Bob');
+    await poll(() => bob.locator('#viewers').textContent()).toBe('Also viewing: Alice');
+    // Bob takes it; Alice's details say so without a reload.
+    await bob.getByRole('button', { name: 'Assign to me' }).click();
+    await poll(() => alice.locator('#details-body').textContent()).toContain('Assigned to Bob');
+    await alice.close();
+    await bob.close();
   });
 
   it('inserts a quick reply with /shortcut and fills in its variables', async () => {
