@@ -146,7 +146,7 @@ describe('web chat in Chromium', () => {
     await page.screenshot({ path: path.join(screenshots, 'chat-375.png'), fullPage: true });
 
     // What the browser did is what the records hold.
-    const conversationId = await page.evaluate(() => sessionStorage.getItem('kefu-conversation'));
+    const conversationId = await page.evaluate(() => (JSON.parse(localStorage.getItem('kefu-conversation') ?? '{}') as { id?: string }).id);
     const messages = await records.listMessages(conversationId ?? '');
     const stored = messages.find((message) => message.role === 'assistant');
     expect(await records.listFeedback(stored?.id ?? '')).toMatchObject([{ rating: 'up' }]);

@@ -16,6 +16,7 @@ export const commands: ReadonlyArray<{ name: string; load: () => Promise<Command
   { name: 'ask', load: () => import('./ask.ts') },
   { name: 'tickets', load: () => import('./tickets.ts') },
   { name: 'intents', load: () => import('./intents.ts') },
+  { name: 'users', load: () => import('./users.ts') },
   { name: 'eval', load: () => import('./eval.ts') },
   { name: 'config', load: () => import('./config.ts') },
   { name: 'model', load: () => import('./model.ts') },
