@@ -86,9 +86,9 @@ describe('chunkDocument', () => {
     expect(drafts.map((draft) => draft.text).join('')).toBe(wall);
   });
 
-  it('keeps paragraph and list line breaks inside a chunk', () => {
+  it('keeps paragraphs and lists as Markdown blocks inside a chunk', () => {
     const drafts = chunkDocument({ document: passages([{ text: 'You can pay with:\n- Visa\n- Alipay\n\nInvoices are emailed.', headingPath: [] }]), countTokens: estimateTokens });
-    expect(drafts[0]?.text).toBe('You can pay with:\n- Visa\n- Alipay\nInvoices are emailed.');
+    expect(drafts[0]?.text).toBe('You can pay with:\n\n- Visa\n- Alipay\n\nInvoices are emailed.');
   });
 
   it('makes exactly one unsplit chunk per FAQ entry, however long the answer', () => {
