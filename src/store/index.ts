@@ -4,7 +4,8 @@
  * - `documents`: one row per file (path, root, title, type, content hash, size, status, reason, counts, times).
  * - `chunks`: one row per chunk (text, heading path, page, vector, and `keywords`, the jieba-segmented text
  *   carrying a whitespace-tokenised full-text index so that 退款 matches 如何申请退款).
- * - `meta`: key/value pairs; holds the embedding model id and vector dimension the chunks were made with.
+ * - `meta`: key/value pairs; holds the embedding model id and vector dimension the chunks were made with, the
+ *   ingest pipeline version the documents were indexed with, and small values kept for sync (`setMeta`).
  *
  * Writes of one document are one LanceDB commit for its chunks (a merge-insert that also deletes the
  * document's rows that are no longer in the new version), followed by one commit for its record, so a reader
@@ -48,6 +49,12 @@ export interface ModelChange {
   previousModelId: string | undefined;
 }
 
+export interface PipelineChange {
+  /** True when documents indexed by another pipeline version (or by one that recorded none) were marked for re-indexing. */
+  changed: boolean;
+  previousVersion: string | undefined;
+}
+
 export interface ChunkStore {
   /** Embedding model id the stored vectors were made with (undefined for an empty index). */
   modelId(): Promise<string | undefined>;
@@ -57,6 +64,16 @@ export interface ChunkStore {
    * re-indexing (content hash cleared, status failed with a MODEL_MISMATCH reason) until it is re-embedded.
    */
   useModel(options: { modelId: string; dimension: number }): Promise<ModelChange>;
+  /**
+   * Declares the ingest pipeline version (loaders, chunking, keyword analysis) the next writes use. When it differs
+   * from the recorded one, every indexed document is marked for re-indexing: its content hash is cleared, while
+   * its status, chunks and vectors stay, so search goes on working and the re-index reuses the vectors of
+   * unchanged texts. Unlike a model change, nothing is dropped.
+   */
+  usePipeline(options: { version: string }): Promise<PipelineChange>;
+  /** A small value kept with the index (e.g. per-folder data sync needs across runs); undefined when never set. */
+  getMeta(key: string): Promise<string | undefined>;
+  setMeta(key: string, value: string): Promise<void>;
   listDocuments(): Promise<DocumentRecord[]>;
   getDocument(path: string): Promise<DocumentRecord | undefined>;
   /** Atomically replaces all chunks of one document (one commit), then writes its record. */
@@ -343,6 +360,26 @@ function createStore(parts: StoreParts): ChunkStore {
         await writeMeta({ modelId, dimension: String(dimension), generation: String(generation) });
         return { changed: previousModelId !== undefined && previousModelId !== modelId, previousModelId };
       });
+    },
+
+    async usePipeline({ version }) {
+      return wrap('recording the ingest pipeline version', async () => {
+        const previousVersion = (await readMeta()).get('pipelineVersion') || undefined;
+        if (previousVersion === version) return { changed: false, previousVersion };
+        const indexed = await documents.countRows("`status` = 'indexed'");
+        // A cleared hash makes the next sync of each document's folder read, chunk and write it again.
+        if (indexed > 0) await documents.update({ valuesSql: { contentHash: "''" }, where: "`status` = 'indexed'" });
+        await writeMeta({ pipelineVersion: version });
+        return { changed: indexed > 0, previousVersion };
+      });
+    },
+
+    async getMeta(key) {
+      return wrap(`reading ${key}`, async () => (await readMeta()).get(key));
+    },
+
+    async setMeta(key, value) {
+      await wrap(`writing ${key}`, async () => writeMeta({ [key]: value }));
     },
 
     async listDocuments() {
