@@ -146,11 +146,9 @@ function emitTokens(tokens: readonly Token[], builder: SectionBuilder, depth = 0
       case 'list':
         emitList(token as Tokens.List, builder, depth);
         break;
-      case 'html': {
-        const html = String(token.text);
-        if (hasWords(html.replace(/<[^>]*>/g, ''))) emitHtml({ root: parseHtmlDom(html), builder });
+      case 'html':
+        emitHtml({ root: parseHtmlDom(String(token.text)), builder });
         break;
-      }
       default:
         // space, hr, def (link definitions are already applied to the links): nothing to show.
         break;

@@ -122,6 +122,8 @@ function buildLine(page: number, items: readonly PdfTextItem[]): PdfLine | undef
   let text = '';
   let segment: Segment | undefined;
   let previous: PdfTextItem | undefined;
+  /** pdf.js reports the gap between two runs of a line as a space item as wide as the gap. */
+  let pendingSpace = false;
   const charactersByFont = new Map<string, number>();
   const charactersBySize = new Map<number, number>();
   for (const item of items) {
@@ -130,22 +132,21 @@ function buildLine(page: number, items: readonly PdfTextItem[]): PdfLine | undef
       charactersByFont.set(item.font, (charactersByFont.get(item.font) ?? 0) + visible);
       charactersBySize.set(round(item.size), (charactersBySize.get(round(item.size)) ?? 0) + visible);
     }
-    const gap = previous ? item.x - (previous.x + previous.width) : 0;
-    const size = Math.max(item.size, previous?.size ?? 0, 1);
     if (!item.text.trim()) {
-      text += ' ';
-      if (segment) segment.text += ' ';
-      previous = { ...item, width: Math.max(0, item.width) };
+      pendingSpace = true;
       continue;
     }
+    const gap = previous ? item.x - (previous.x + previous.width) : 0;
+    const size = Math.max(item.size, previous?.size ?? 0, 1);
     if (!segment || gap > CELL_GAP * size) {
       if (segment) text += ' ';
       segment = { text: '', x: item.x, right: item.x + item.width };
       segments.push(segment);
-    } else if (gap > 0.15 * size && !/\s$/.test(segment.text) && !/^\s/.test(item.text)) {
+    } else if ((pendingSpace || gap > 0.15 * size) && !/\s$/.test(segment.text) && !/^\s/.test(item.text)) {
       segment.text += ' ';
       text += ' ';
     }
+    pendingSpace = false;
     segment.text += item.text;
     segment.right = Math.max(segment.right, item.x + item.width);
     text += item.text;
@@ -196,8 +197,20 @@ export function pageNumberOf(text: string): number | 'roman' | undefined {
   return undefined;
 }
 
-function furnitureKey(text: string): string {
-  return text.toLowerCase().replace(/\d+/g, '#').replace(/\s+/g, ' ').trim();
+/**
+ * The form a running header or footer keeps from page to page: lower case, spaces collapsed, and a number
+ * that could be the page's own (at most 10 below the page's position) replaced by '#'. Other numbers stay,
+ * so "Section 3" heading one page is not the same line as "Section 4" on another.
+ */
+function furnitureKey(text: string, page: number): string {
+  return text
+    .toLowerCase()
+    .replace(/\d+/g, (digits) => {
+      const value = Number.parseInt(digits, 10);
+      return value <= page && page - value <= 10 ? '#' : digits;
+    })
+    .replace(/\s+/g, ' ')
+    .trim();
 }
 
 /** The lines at the top and bottom edges of a page (highest and lowest baselines). */
@@ -214,12 +227,30 @@ function edgeLines(lines: readonly PdfLine[]): Set<PdfLine> {
  */
 export function removeFurniture(pages: readonly PdfLine[][]): { pages: PdfLine[][]; counts: Pick<CleanupCounts, 'repeatedLines' | 'pageNumbers'> } {
   const withText = pages.filter((lines) => lines.length > 0);
+  // Rough styles, furniture included: it is a small share of any real document's text.
+  const styles = measureStyles(pages);
+  /**
+   * Headers and footers stand apart from the text block: set smaller than body text, or separated from the
+   * nearest line towards the page's middle by more than a paragraph gap. A repeated sentence inside the text
+   * (the last bullet of every page of a form) runs on at normal line spacing.
+   */
+  const standsApart = (line: PdfLine, lines: readonly PdfLine[]): boolean => {
+    if (line.size < styles.bodySize - 0.5) return true;
+    const byHeight = [...lines].sort((a, b) => b.y - a.y);
+    const position = byHeight.indexOf(line);
+    const inner = position < byHeight.length / 2 ? byHeight[position + 1] : byHeight[position - 1];
+    return !inner || Math.abs(inner.y - line.y) > PARAGRAPH_GAP * styles.lineSpacing;
+  };
   const edges = pages.map(edgeLines);
   const occurrences = new Map<string, { pageIndex: number; line: PdfLine }[]>();
-  pages.forEach((_, pageIndex) => {
+  pages.forEach((lines, pageIndex) => {
     const seenHere = new Set<string>();
     for (const line of edges[pageIndex] ?? []) {
-      const key = furnitureKey(line.text);
+      // Table rows (a header row repeated on each page a table continues on, a template's last rows) are content.
+      const position = lines.indexOf(line);
+      const neighbours = [lines[position - 1], lines[position + 1]];
+      if (line.segments.length >= 2 && neighbours.some((neighbour) => (neighbour?.segments.length ?? 0) >= 2)) continue;
+      const key = furnitureKey(line.text, line.page);
       if (!hasWords(key) && !/#/.test(key)) continue;
       if (seenHere.has(key)) continue;
       seenHere.add(key);
@@ -247,6 +278,7 @@ export function removeFurniture(pages: readonly PdfLine[][]): { pages: PdfLine[]
       }
     }
     if (!repeated) continue;
+    if (list.filter(({ pageIndex, line }) => standsApart(line, pages[pageIndex] ?? [])).length * 2 < list.length) continue;
     const sizes = list.map((entry) => entry.line.size).sort((a, b) => a - b);
     const usual = sizes[Math.floor(sizes.length / 2)] ?? 0;
     for (const { line } of list) {
@@ -314,7 +346,9 @@ function measureStyles(pages: readonly PdfLine[][]): Styles {
     }
   }
   gaps.sort((a, b) => a - b);
-  const lineSpacing = gaps[Math.floor(gaps.length / 2)] ?? bodySize * 1.3;
+  // The lower quartile: lines of one paragraph are the closest pairs (few-line documents have as many
+  // paragraph gaps as line gaps). Clamped to what type is set at: 1 to 1.6 times its size.
+  const lineSpacing = Math.min(Math.max(gaps[Math.floor(gaps.length / 4)] ?? bodySize * 1.25, bodySize), bodySize * 1.6);
   return {
     bodySize,
     bodyFont: (page) => {

@@ -183,7 +183,8 @@ export interface TableCell {
   header?: boolean;
 }
 
-const NUMERIC_CELL = /^[\s\d.,:%+\-–—/()$€£¥￥*x×~]*\d[\s\d.,:%+\-–—/()$€£¥￥*x×~kKmMgGbB]*$/u;
+/** A number, an amount or a quantity with a short unit: "12", "$0.096", "4 vCPUs", "2-year", "5–7 days". */
+const NUMERIC_CELL = /^[\s$€£¥￥~≈<>+\-–(]*\d[\d\s.,:%/×x\-–)]*(?:\s*\p{L}{1,8}\.?)?$/u;
 const MAX_HEADER_CELL_CHARACTERS = 60;
 
 function isNumericCell(text: string): boolean {
