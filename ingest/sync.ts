@@ -25,10 +25,9 @@ import { detectLanguage, keywordText } from '../src/text/index.ts';
 import { toPlainText } from '../src/text/markdown.ts';
 import { chunkDocument } from './chunker.ts';
 import { loadFile } from './loaders/index.ts';
-import { titleFromPath } from './loaders/shared.ts';
 import { pipelineVersion } from './pipeline-version.ts';
-import { bookEntry, chooseTitle, parseBook, serializeBook, type TitleBook } from './titles.ts';
-import type { ChunkDraft, ParsedDocument, TitleCandidate } from './types.ts';
+import { openTitles, type FolderTitles } from './titles.ts';
+import type { ChunkDraft, ParsedDocument } from './types.ts';
 
 export interface IndexedFile {
   path: string;
@@ -413,62 +412,6 @@ export async function syncFolder(options: SyncFolderOptions): Promise<SyncSummar
   if (changedIndex || orphanChunks > 0) await store.optimize();
   summary.milliseconds = Math.round(performance.now() - started);
   return summary;
-}
-
-/** The title candidates of one folder's documents, kept in the index between runs, and the titles chosen from them. */
-interface FolderTitles {
-  /** Records a parsed document's candidates and returns its title. */
-  choose(key: string, parsed: ParsedDocument): string;
-  forget(key: string): void;
-  /** Indexed documents whose title, decided with every document of the folder known, is not the one they carry. */
-  outdated(options: { records: ReadonlyMap<string, DocumentRecord>; removed: ReadonlySet<string> }): string[];
-  save(): Promise<void>;
-}
-
-async function openTitles({ store, root }: { store: ChunkStore; root: string }): Promise<FolderTitles> {
-  const key = `title-candidates:${root}`;
-  const stored = await store.getMeta(key);
-  const book: TitleBook = parseBook(stored);
-  /** Titles written in this run. */
-  const chosen = new Map<string, string>();
-  const candidatesOf = (path: string): TitleCandidate[] => [
-    ...(book.get(path) ?? []).map((text): TitleCandidate => ({ text, source: 'heading' })),
-    { text: titleFromPath(path), source: 'file-name' },
-  ];
-  return {
-    choose(path, parsed) {
-      if (!parsed.titleCandidates) {
-        book.delete(path);
-        chosen.set(path, parsed.title);
-        return parsed.title;
-      }
-      book.set(path, bookEntry(parsed.titleCandidates));
-      const title = chooseTitle({ path, candidates: parsed.titleCandidates, book });
-      chosen.set(path, title);
-      return title;
-    },
-    forget(path) {
-      book.delete(path);
-      chosen.delete(path);
-    },
-    outdated({ records, removed }) {
-      const result: string[] = [];
-      for (const path of [...book.keys()]) {
-        const record = records.get(path);
-        if (removed.has(path) || (!record && !chosen.has(path))) {
-          book.delete(path);
-          continue;
-        }
-        const current = chosen.get(path) ?? (record?.status === 'indexed' ? record.title : undefined);
-        if (current !== undefined && chooseTitle({ path, candidates: candidatesOf(path), book }) !== current) result.push(path);
-      }
-      return result;
-    },
-    async save() {
-      const serialized = serializeBook(book);
-      if (serialized !== (stored ?? serializeBook(new Map()))) await store.setMeta(key, serialized);
-    },
-  };
 }
 
 function failure(key: string, error: KefuError): FailedFile {

@@ -11,7 +11,10 @@
  *   chooseTitle({ path: 'a.pdf', candidates: [{ text: 'Contoso', source: 'heading' }, { text: 'Standard Plan', source: 'heading' }, { text: 'a', source: 'file-name' }], book })
  *   // 'Standard Plan'
  */
-import type { TitleCandidate } from './types.ts';
+import type { ChunkStore } from '../src/store/index.ts';
+import type { DocumentRecord } from '../src/store/types.ts';
+import { titleFromPath } from './loaders/shared.ts';
+import type { ParsedDocument, TitleCandidate } from './types.ts';
 
 /** Candidate texts per document path (file names left out), for one folder. */
 export type TitleBook = Map<string, string[]>;
@@ -60,4 +63,68 @@ export function parseBook(json: string | undefined): TitleBook {
 
 export function serializeBook(book: TitleBook): string {
   return JSON.stringify(Object.fromEntries([...book.entries()].sort(([a], [b]) => a.localeCompare(b))));
+}
+
+/** The title candidates of one folder's documents, kept in the index between runs, and the titles chosen from them. */
+export interface FolderTitles {
+  /** Records a parsed document's candidates and returns its title. */
+  choose(key: string, parsed: ParsedDocument): string;
+  forget(key: string): void;
+  /** Indexed documents whose title, decided with every document of the folder known, is not the one they carry. */
+  outdated(options: { records: ReadonlyMap<string, DocumentRecord>; removed: ReadonlySet<string> }): string[];
+  save(): Promise<void>;
+}
+
+/**
+ * Opens the title book of one folder (meta key `title-candidates:<folder>`).
+ *
+ * @example
+ *   const titles = await openTitles({ store, root: '/srv/inbox' });
+ *   const title = titles.choose('plans/standard.pdf', parsed);
+ *   await titles.save();
+ */
+export async function openTitles({ store, root }: { store: ChunkStore; root: string }): Promise<FolderTitles> {
+  const key = `title-candidates:${root}`;
+  const stored = await store.getMeta(key);
+  const book: TitleBook = parseBook(stored);
+  /** Titles written in this run. */
+  const chosen = new Map<string, string>();
+  const candidatesOf = (path: string): TitleCandidate[] => [
+    ...(book.get(path) ?? []).map((text): TitleCandidate => ({ text, source: 'heading' })),
+    { text: titleFromPath(path), source: 'file-name' },
+  ];
+  return {
+    choose(path, parsed) {
+      if (!parsed.titleCandidates) {
+        book.delete(path);
+        chosen.set(path, parsed.title);
+        return parsed.title;
+      }
+      book.set(path, bookEntry(parsed.titleCandidates));
+      const title = chooseTitle({ path, candidates: parsed.titleCandidates, book });
+      chosen.set(path, title);
+      return title;
+    },
+    forget(path) {
+      book.delete(path);
+      chosen.delete(path);
+    },
+    outdated({ records, removed }) {
+      const result: string[] = [];
+      for (const path of [...book.keys()]) {
+        const record = records.get(path);
+        if (removed.has(path) || (!record && !chosen.has(path))) {
+          book.delete(path);
+          continue;
+        }
+        const current = chosen.get(path) ?? (record?.status === 'indexed' ? record.title : undefined);
+        if (current !== undefined && chooseTitle({ path, candidates: candidatesOf(path), book }) !== current) result.push(path);
+      }
+      return result;
+    },
+    async save() {
+      const serialized = serializeBook(book);
+      if (serialized !== (stored ?? serializeBook(new Map()))) await store.setMeta(key, serialized);
+    },
+  };
 }

@@ -509,6 +509,24 @@ function tableAt(lines: readonly PdfLine[], start: number, styles: Styles): Tabl
 // ---------------------------------------------------------------------------------------------------------
 // The whole document
 
+const MAX_LABEL_WORDS = 8;
+
+/**
+ * A label: a short line standing alone in body type that heads the text below it ("Premiums", "Tips for
+ * Managing Your Costs", "Company Values:", "How do I return an item?"). It starts with a capital, a digit or a
+ * Chinese character, ends without sentence punctuation (a closing colon or question mark is fine), holds no
+ * "key: value" pair, and most of its longer words are capitalised (a sentence cut short is not a label).
+ */
+export function isLabel(text: string): boolean {
+  const line = text.trim();
+  const words = line.split(/\s+/);
+  if (!line || words.length > MAX_LABEL_WORDS || line.length > 80) return false;
+  if (!/^[\p{Lu}\p{N}\p{Script=Han}]/u.test(line) || /[.,;!。，；！]$/u.test(line) || /[:：]\s*\S/u.test(line)) return false;
+  if (/\p{Script=Han}/u.test(line)) return true;
+  const long = words.filter((word) => /^\p{L}{4,}/u.test(word));
+  return long.length === 0 || long.filter((word) => /^\p{Lu}/u.test(word)).length * 2 >= long.length;
+}
+
 function normalised(text: string): string {
   return text.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
 }
@@ -560,6 +578,8 @@ export function layoutPdf(pagesText: readonly PdfPageText[]): PdfLayout {
   }
   const levels = new Map([...headingStyles.entries()].sort((a, b) => b[1] - a[1]).map(([key], index) => [key, index + 1]));
 
+  // Labels (short lines standing alone in body type) head the text below them, under every styled heading.
+  const labelLevel = levels.size + 1;
   const opening: TitleCandidate[] = [];
   const headings: PdfLayout['headings'] = [];
   let bodySeen = false;
@@ -576,16 +596,29 @@ export function layoutPdf(pagesText: readonly PdfPageText[]): PdfLayout {
     let item: { depth: number; ordered: boolean; number?: number; lines: string[] } | undefined;
     const bulletIndents: number[] = [];
 
-    const endParagraph = (): void => {
+    /** `label`: a one-line paragraph here may be a label heading (more text follows it). */
+    const endParagraph = (label = false): void => {
       if (paragraph.length > 0) {
         const text = joinWrappedLines(paragraph.map((line) => line.text), vocabulary);
-        builder.paragraph(escapeLineStart(escapeInline(text)));
-        if (!firstLine && text.length <= 80 && !/[.。!！?？;；:：,，]$/u.test(text)) firstLine = { text, source: 'first-line' };
+        if (label && paragraph.length === 1 && isLabel(text)) {
+          const heading = text.replace(/\s*[:：]$/u, '');
+          if (!bodySeen) opening.push({ text: heading, source: 'heading' });
+          builder.heading({ level: labelLevel, text: heading });
+          headings.push({ text: heading, level: labelLevel, page: pageNumber });
+          afterHeading = true;
+        } else {
+          builder.paragraph(escapeLineStart(escapeInline(text)));
+          if (!firstLine && text.length <= 80 && !/[.。!！?？;；:：,，]$/u.test(text)) firstLine = { text, source: 'first-line' };
+          bodySeen = true;
+        }
       }
       paragraph = [];
     };
     const endItem = (): void => {
-      if (item) builder.listItem({ text: escapeInline(joinWrappedLines(item.lines, vocabulary)), depth: item.depth, ordered: item.ordered, ...(item.number === undefined ? {} : { number: item.number }) });
+      if (item) {
+        builder.listItem({ text: escapeInline(joinWrappedLines(item.lines, vocabulary)), depth: item.depth, ordered: item.ordered, ...(item.number === undefined ? {} : { number: item.number }) });
+        bodySeen = true;
+      }
       item = undefined;
     };
 
@@ -625,7 +658,7 @@ export function layoutPdf(pagesText: readonly PdfPageText[]): PdfLayout {
       for (const line of entry.lines) {
         const run = tableStarts.get(line);
         if (run) {
-          endParagraph();
+          endParagraph(true);
           endItem();
           const block = tableBlock(run.rows);
           if (block) {
@@ -653,11 +686,10 @@ export function layoutPdf(pagesText: readonly PdfPageText[]): PdfLayout {
           }
         }
         afterHeading = false;
-        bodySeen = true;
         const bullet = BULLET.exec(line.text);
         const numbered = NUMBERED.exec(line.text);
         if ((bullet || numbered) && (newBlock || paragraph.length === 0 || item)) {
-          endParagraph();
+          endParagraph(true);
           endItem();
           while (bulletIndents.length > 0 && (bulletIndents.at(-1) ?? 0) > line.x + ALIGN_TOLERANCE) bulletIndents.pop();
           if (bulletIndents.length === 0 || (bulletIndents.at(-1) ?? 0) < line.x - ALIGN_TOLERANCE) bulletIndents.push(line.x);
@@ -668,14 +700,15 @@ export function layoutPdf(pagesText: readonly PdfPageText[]): PdfLayout {
           item.lines.push(line.text);
         } else {
           endItem();
-          if (newBlock) endParagraph();
+          if (newBlock) endParagraph(true);
           if (newBlock && paragraph.length === 0) bulletIndents.length = 0;
           paragraph.push(line);
         }
         previous = line;
       }
     }
-    endParagraph();
+    // A label on the last line of a page heads the next page's text; on the last page it is text.
+    endParagraph(pageIndex < entries.length - 1);
     endItem();
   });
 
