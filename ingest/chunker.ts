@@ -159,7 +159,7 @@ function sectionUnits(section: Section, countTokens: (text: string) => number, m
       case 'code': {
         // The sentence introducing a list or table ("You can pay with:") stays with it.
         const last = units.at(-1);
-        const id = last && last.kind === 'sentence' && /[:：]$/.test(last.text) && last.block === blockIndex - 1 ? last.group : ++group;
+        const id = last && last.kind === 'sentence' && /[:：](\*\*)?$/.test(last.text) && last.block === blockIndex - 1 ? last.group : ++group;
         if (block.kind === 'list') {
           for (const item of block.items) add({ kind: 'item', block: blockIndex, text: item.text, joiner: ' ', item: itemId++, depth: item.depth, ...(item.number === undefined ? {} : { number: item.number }) }, block, id);
         } else if (block.kind === 'table') {

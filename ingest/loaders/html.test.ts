@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parseBlocks, toPlainText } from '../../src/text/markdown.ts';
 import { loadDocx } from './docx.ts';
 import { loadHtmlText } from './html.ts';
+import { loadPlainText } from './text.ts';
 
 const load = (html: string, path = '/site/page.html') => loadHtmlText({ path, text: html });
 const allText = (html: string): string => load(html).sections.map((section) => section.text).join('\n\n');
@@ -48,6 +49,11 @@ describe('HTML loader keeps structure', () => {
     const text = allText('<p>- not a list</p><p>1. not a step</p><p>**not bold** and [x](https://a.b)</p>');
     expect(parseBlocks(text).every((block) => block.kind === 'paragraph')).toBe(true);
     expect(toPlainText(text)).toBe('- not a list\n\n1. not a step\n\n**not bold** and [x](https://a.b)');
+  });
+
+  it('refuses a page of headings only (INGEST_NO_TEXT), like every loader', () => {
+    expect(() => load('<html><body><h1>Help</h1><h2>Orders</h2><h2>Returns</h2></body></html>', '/site/outline.html')).toThrow(/No text found: outline\.html \(only headings \(3\), no text under them\)/);
+    expect(() => loadPlainText({ path: '/docs/outline.txt', text: 'Orders\n======\n\nReturns\n-------\n' })).toThrow(/only headings \(2\)/);
   });
 
   it('keeps scripts, images and javascript: links inert: script content dropped, alt text only, link text only', () => {

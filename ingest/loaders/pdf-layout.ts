@@ -513,7 +513,7 @@ const MAX_LABEL_WORDS = 8;
 
 /**
  * A label: a short line standing alone in body type that heads the text below it ("Premiums", "Tips for
- * Managing Your Costs", "Company Values:", "How do I return an item?"). It starts with a capital, a digit or a
+ * Managing Your Costs", "Company Values:", "How do I return an item?"); it is kept in bold. It starts with a capital, a digit or a
  * Chinese character, ends without sentence punctuation (a closing colon or question mark is fine), holds no
  * "key: value" pair, and most of its longer words are capitalised (a sentence cut short is not a label).
  */
@@ -578,8 +578,6 @@ export function layoutPdf(pagesText: readonly PdfPageText[]): PdfLayout {
   }
   const levels = new Map([...headingStyles.entries()].sort((a, b) => b[1] - a[1]).map(([key], index) => [key, index + 1]));
 
-  // Labels (short lines standing alone in body type) head the text below them, under every styled heading.
-  const labelLevel = levels.size + 1;
   const opening: TitleCandidate[] = [];
   const headings: PdfLayout['headings'] = [];
   let bodySeen = false;
@@ -596,21 +594,15 @@ export function layoutPdf(pagesText: readonly PdfPageText[]): PdfLayout {
     let item: { depth: number; ordered: boolean; number?: number; lines: string[] } | undefined;
     const bulletIndents: number[] = [];
 
-    /** `label`: a one-line paragraph here may be a label heading (more text follows it). */
+    /** `label`: more text follows, so a one-line paragraph here may be a label. */
     const endParagraph = (label = false): void => {
       if (paragraph.length > 0) {
         const text = joinWrappedLines(paragraph.map((line) => line.text), vocabulary);
-        if (label && paragraph.length === 1 && isLabel(text)) {
-          const heading = text.replace(/\s*[:：]$/u, '');
-          if (!bodySeen) opening.push({ text: heading, source: 'heading' });
-          builder.heading({ level: labelLevel, text: heading });
-          headings.push({ text: heading, level: labelLevel, page: pageNumber });
-          afterHeading = true;
-        } else {
-          builder.paragraph(escapeLineStart(escapeInline(text)));
-          if (!firstLine && text.length <= 80 && !/[.。!！?？;；:：,，]$/u.test(text)) firstLine = { text, source: 'first-line' };
-          bodySeen = true;
-        }
+        // A label stays in the text, marked bold: it reads as the label it is, never as a sentence, and the
+        // passage it heads stays one chunk (a heading would cut it into many small ones).
+        builder.paragraph(label && paragraph.length === 1 && isLabel(text) ? `**${escapeInline(text)}**` : escapeLineStart(escapeInline(text)));
+        if (!firstLine && text.length <= 80 && !/[.。!！?？;；:：,，]$/u.test(text)) firstLine = { text, source: 'first-line' };
+        bodySeen = true;
       }
       paragraph = [];
     };

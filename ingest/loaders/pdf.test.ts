@@ -146,14 +146,11 @@ describe('PDF layout rules', () => {
     expect(layout.sections[0]?.text).toBe('To file a claim:\n\n1. Sign in to the portal\n  - Use your member number\n2. Upload the receipt');
   });
 
-  it('makes a short body-type line standing alone above text a label heading, not a sentence', () => {
+  it('marks a short body-type line standing alone above text as a bold label, not a sentence', () => {
     for (const text of ['Premiums', 'Tips for Managing Your Costs', 'Company Values:', 'How Do I Return an Item?', '退货政策']) expect(isLabel(text), text).toBe(true);
     for (const text of ['Company: Contoso Electronics', 'the first of many', 'Refunds take five days.', 'This line is a sentence that runs on for more than eight words']) expect(isLabel(text), text).toBe(false);
     const item = (text: string, y: number): PdfTextItem => ({ text, x: 72, y, width: text.length * 5, size: 10, font: 'f1' });
     const layout = layoutPdf([{ page: 1, items: [item('Deductibles', 700), item('The deductible is $2,000 per person and', 680), item('per year.', 668), item('Company Values:', 640), item('1. Quality first', 620), item('2. Integrity always', 608)] }]);
-    expect(layout.sections.map((section) => [section.headingPath, section.text])).toEqual([
-      [['Deductibles'], 'The deductible is $2,000 per person and per year.'],
-      [['Company Values'], '1. Quality first\n2. Integrity always'],
-    ]);
+    expect(layout.sections.map((section) => section.text)).toEqual(['**Deductibles**\n\nThe deductible is $2,000 per person and per year.\n\n**Company Values:**\n\n1. Quality first\n2. Integrity always']);
   });
 });
