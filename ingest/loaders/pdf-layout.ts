@@ -22,7 +22,6 @@
  *   gap of 1.5 × the type size) whose cells line up in the same columns (left, right or centre within 4 pt);
  *   a line with fewer cells just below a row continues that row's cells.
  */
-import { renderBlocks } from '../../src/text/markdown.ts';
 import type { CleanupCounts, Section, TitleCandidate } from '../types.ts';
 import { hasWords } from './shared.ts';
 import { createSectionBuilder, escapeInline, escapeLineStart, tableBlock, type TableCell } from './structure.ts';
@@ -614,7 +613,7 @@ export function layoutPdf(pagesText: readonly PdfPageText[]): PdfLayout {
       item = undefined;
     };
 
-    const bodyLines = pageEntries.flatMap((entry, index) => (entry.kind === 'body' ? entry.lines.map((line) => ({ line, entryIndex: index })) : []));
+    const bodyLines = pageEntries.flatMap((entry) => (entry.kind === 'body' ? entry.lines.map((line) => ({ line })) : []));
     // Position of the body line after each body line.
     const bodyIndex = new Map(bodyLines.map((entry, index) => [entry.line, index + 1]));
     const skip = new Set<PdfLine>();
@@ -706,9 +705,4 @@ export function layoutPdf(pagesText: readonly PdfPageText[]): PdfLayout {
 
   const headingCandidates = opening.length > 0 ? opening.slice(0, 3) : headings.slice(0, 1).map((heading) => ({ text: heading.text, source: 'heading' as const }));
   return { sections: builder.sections(), headingCandidates, ...(firstLine && headings.length === 0 ? { firstLine } : {}), cleanup, headings, tables };
-}
-
-/** The text of a layout's sections, for tests: sections joined by blank lines. */
-export function layoutText(layout: PdfLayout): string {
-  return renderBlocks(layout.sections.map((section) => ({ kind: 'paragraph', text: section.text })));
 }
