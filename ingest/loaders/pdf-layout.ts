@@ -92,6 +92,7 @@ const ALIGN_TOLERANCE = 4;
 const EDGE_LINES = 3;
 const MAX_HEADING_CHARACTERS = 150;
 const MAX_HEADING_WORDS = 20;
+const MAX_BODY_SIZE_HEADING_WORDS = 10;
 
 const round = (value: number): number => Math.round(value * 2) / 2;
 
@@ -380,7 +381,9 @@ function classify(line: PdfLine, previous: PdfLine | undefined, previousKind: Ki
   if (line.size >= styles.bodySize * HEADING_SIZE_RATIO) return 'heading';
   if (Math.abs(line.size - styles.bodySize) > 0.5) return 'body';
   const otherFont = line.font !== styles.bodyFont(line.page) && line.fontShare >= 0.9 && styles.fontShare(line.font) < 0.2;
-  if (!otherFont) return 'body';
+  // In body size the font alone is weak evidence (a subset of the body face can carry a whole line): the line
+  // must also be short and hold no sentence end, as headings do.
+  if (!otherFont || line.text.split(/\s+/).length > MAX_BODY_SIZE_HEADING_WORDS || /[.!?。！？]\s+\S/u.test(line.text)) return 'body';
   const apart = !previous || previous.page !== line.page || previousKind === 'heading' || previous.y - line.y > PARAGRAPH_GAP * styles.lineSpacing;
   return apart ? 'heading' : 'body';
 }
