@@ -534,6 +534,22 @@ function normalised(text: string): string {
 }
 
 /**
+ * True when a line only repeats headings of the current path: one of them, or several in a row
+ * ("IMPORTANT PLAN INFORMATION: Out-of-Pocket Maximum" under "IMPORTANT PLAN INFORMATION > Out-Of-Pocket Maximum").
+ */
+export function echoesHeadings(text: string, path: readonly string[]): boolean {
+  const line = normalised(text);
+  if (!line) return false;
+  const parts = path.map(normalised);
+  for (let start = 0; start < parts.length; start++) {
+    for (let end = start + 1; end <= parts.length; end++) {
+      if (parts.slice(start, end).join(' ') === line) return true;
+    }
+  }
+  return false;
+}
+
+/**
  * Turns the text items of a PDF's pages into sections of the Markdown subset, without page furniture.
  *
  * @example
@@ -670,10 +686,10 @@ export function layoutPdf(pagesText: readonly PdfPageText[]): PdfLayout {
         }
         const gap = previous && previous.page === line.page ? previous.y - line.y : Number.POSITIVE_INFINITY;
         const newBlock = gap > PARAGRAPH_GAP * styles.lineSpacing || gap < 0;
-        if (afterHeading && normalised(line.text) && builder.headingPath().some((heading) => normalised(heading) === normalised(line.text))) {
+        if (afterHeading && echoesHeadings(line.text, builder.headingPath())) {
           const next = bodyLines[bodyIndex.get(line) ?? -1]?.line;
           // Only a line standing alone: a sentence that merely starts with the heading's words stays.
-          if (!next || line.y - next.y > PARAGRAPH_GAP * styles.lineSpacing || normalised(next.text) === normalised(line.text) || builder.headingPath().some((heading) => normalised(heading) === normalised(next.text))) {
+          if (!next || line.y - next.y > PARAGRAPH_GAP * styles.lineSpacing || normalised(next.text) === normalised(line.text) || echoesHeadings(next.text, builder.headingPath())) {
             cleanup.headingEchoes++;
             previous = line;
             continue;

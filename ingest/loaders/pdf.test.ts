@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { makePdf } from '../../test/support/pdf.ts';
 import { loadPdf } from './pdf.ts';
-import { isLabel, joinWrappedLines, layoutPdf, pageNumberOf, type PdfPageText, type PdfTextItem } from './pdf-layout.ts';
+import { echoesHeadings, isLabel, joinWrappedLines, layoutPdf, pageNumberOf, type PdfPageText, type PdfTextItem } from './pdf-layout.ts';
 
 const topics = ['Batteries', 'Screens', 'Chargers', 'Speakers', 'Cables', 'Remotes'];
 
@@ -103,6 +103,14 @@ describe('PDF furniture', () => {
 });
 
 describe('PDF layout rules', () => {
+  it('knows a line that only repeats headings of its path, alone or several in a row', () => {
+    const path = ['Summary of Benefits', 'IMPORTANT PLAN INFORMATION', 'Out-Of-Pocket Maximum'];
+    expect(echoesHeadings('IMPORTANT PLAN INFORMATION: Out-of-Pocket Maximum', path)).toBe(true);
+    expect(echoesHeadings('Out-of-pocket maximum', path)).toBe(true);
+    expect(echoesHeadings('Out-of-pocket maximum for families', path)).toBe(false);
+    expect(echoesHeadings('Summary of Benefits Out-Of-Pocket Maximum', path)).toBe(false);
+  });
+
   it('recognises page numbers in the usual forms and nothing else', () => {
     for (const [text, number] of [['3', 3], ['- 3 -', 3], ['Page 3 of 40', 3], ['page 12', 12], ['第3页', 3], ['第 3 页 共 40 页', 3], ['3 / 40', 3], ['iv', 'roman']] as const) {
       expect(pageNumberOf(text), text).toBe(number);
