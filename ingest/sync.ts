@@ -19,11 +19,12 @@ import type { Config } from '../src/config/index.ts';
 import type { Embedder } from '../src/embeddings/types.ts';
 import { KefuError, type ErrorCode } from '../src/errors/index.ts';
 import { formatOf } from '../src/formats/index.ts';
-import type { ChunkStore } from '../src/store/index.ts';
+import { keywordSource, type ChunkStore } from '../src/store/index.ts';
 import type { ChunkRecord, DocumentRecord } from '../src/store/types.ts';
-import { detectLanguage, keywordText } from '../src/text/index.ts';
+import { bigramText, detectLanguage, keywordText, useAnalyzer } from '../src/text/index.ts';
 import { toPlainText } from '../src/text/markdown.ts';
 import { chunkDocument } from './chunker.ts';
+import { dictionaryNeedsSync, syncDictionary, TERMS_FILE, type DictionaryReport } from './dictionary.ts';
 import { loadFile } from './loaders/index.ts';
 import { pipelineVersion } from './pipeline-version.ts';
 import { openTitles, type FolderTitles } from './titles.ts';
@@ -65,6 +66,8 @@ export interface SyncSummary {
   pipelineChanged?: { previousVersion?: string; version: string };
   /** True when the signal stopped the run early (the rest is done by the next run). */
   aborted: boolean;
+  /** The user dictionary (knowledge-base words, the inbox's terms.txt), when this run rebuilt it. */
+  dictionary?: DictionaryReport;
   milliseconds: number;
 }
 
@@ -150,6 +153,7 @@ function toChunkRecord(docPath: string, title: string, parsed: ParsedDocument, d
   const faq = draft.faq;
   const questions = faq ? [faq.question, ...faq.alternates].join('\n') : '';
   const embedText = embeddingText(title, draft);
+  const keywords = keywordSource({ kind: draft.kind, questions, answer: faq?.answer ?? '', headingPath, text: draft.text });
   return {
     id: chunkId(docPath, draft.ordinal),
     docPath,
@@ -165,7 +169,8 @@ function toChunkRecord(docPath: string, title: string, parsed: ParsedDocument, d
     answer: faq?.answer ?? '',
     category: faq?.category ?? '',
     faqId: faq?.id ?? '',
-    keywords: faq ? keywordText(`${questions}\n${faq.answer}`) : keywordText(`${headingPath} ${toPlainText(draft.text, { tables: 'records' })}`),
+    keywords: keywordText(keywords),
+    bigrams: bigramText(keywords),
     textHash: sha256(embedText),
     embedText,
   };
@@ -264,6 +269,8 @@ export async function syncFolder(options: SyncFolderOptions): Promise<SyncSummar
   } catch (error) {
     throw new KefuError('INGEST_NOT_FOUND', { detail: root, cause: error });
   }
+  const inboxRoot = await realpath(path.resolve(config.inboxDir)).catch(() => path.resolve(config.inboxDir));
+  const termsPath = path.join(config.inboxDir, TERMS_FILE);
   const summary: SyncSummary = { root: realRoot, indexed: [], skipped: [], failed: [], removed: [], chunksEmbedded: 0, chunksReused: 0, aborted: false, milliseconds: 0 };
 
   // 1. The model: vectors of another model are never mixed with this one's.
@@ -280,6 +287,8 @@ export async function syncFolder(options: SyncFolderOptions): Promise<SyncSummar
     emit({ type: 'pipeline-changed', ...(pipeline.previousVersion ? { previousVersion: pipeline.previousVersion } : {}), version });
   }
   const titles = await openTitles({ store, root: realRoot });
+  // New chunks are analysed as the index's keyword columns were (its recorded user dictionary).
+  useAnalyzer(await store.analyzer());
 
   // 2. Reconcile what a crash may have left: chunks without a record, records whose chunks do not match.
   const orphanChunks = await store.removeOrphanChunks();
@@ -299,7 +308,9 @@ export async function syncFolder(options: SyncFolderOptions): Promise<SyncSummar
     scopeKeys.push(scopeKey);
     const known = [...records.values()].some((record) => record.path === scopeKey || record.path.startsWith(`${scopeKey}/`));
     if (listed.missing && !known) summary.failed.push(failure(scopeKey, new KefuError('INGEST_NOT_FOUND', { detail: scope })));
-    for (const file of listed.files) files.set(file.key, file);
+    // The owner's terms file is configuration (the user dictionary), not a document.
+    const isTermsFile = (key: string) => key === TERMS_FILE && realRoot === inboxRoot;
+    for (const file of listed.files) if (!isTermsFile(file.key)) files.set(file.key, file);
   }
   const fileList = [...files.values()].sort((left, right) => left.key.localeCompare(right.key));
   const filesTotal = fileList.length;
@@ -408,8 +419,16 @@ export async function syncFolder(options: SyncFolderOptions): Promise<SyncSummar
   await titles.save();
   summary.aborted = signal?.aborted ?? false;
 
-  // 6. Fold new rows into the full-text index and compact the small per-document commits.
-  if (changedIndex || orphanChunks > 0) await store.optimize();
+  // 6. The user dictionary: rebuilt from the knowledge base and terms.txt when either changed; a new one
+  //    rewrites the keyword columns (no re-embedding).
+  let rewritten = false;
+  if (!summary.aborted && (changedIndex || orphanChunks > 0 || (await dictionaryNeedsSync({ store, termsPath })))) {
+    summary.dictionary = await syncDictionary({ store, termsPath });
+    rewritten = (summary.dictionary.rewritten?.changed ?? 0) > 0;
+  }
+
+  // 7. Fold new rows into the full-text index and compact the small per-document commits.
+  if (changedIndex || orphanChunks > 0 || rewritten) await store.optimize();
   summary.milliseconds = Math.round(performance.now() - started);
   return summary;
 }
