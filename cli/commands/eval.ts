@@ -12,6 +12,7 @@ import { asRunReport, compareReports, renderComparison } from '../../eval/compar
 import { BUILT_IN_DATASETS, DEFAULT_SHARED_DATA_DIR } from '../../eval/datasets.ts';
 import { checkThresholds, readThresholds, renderGate, THRESHOLDS_FILE } from '../../eval/gate.ts';
 import { headingMatcher } from '../../eval/headings.ts';
+import { isIntentDataset } from '../../eval/intents.ts';
 import { renderConsoleTable, renderRunErrors } from '../../eval/report-text.ts';
 import { DEFAULT_CONFIGURATIONS, runEvaluation } from '../../eval/runner.ts';
 import { selectQuestions } from '../../eval/selection.ts';
@@ -84,6 +85,12 @@ async function compareFiles(files: string[], json: boolean | undefined): Promise
 async function evaluate(options: EvalOptions): Promise<void> {
   if (!options.dataset) throw new InvalidArgumentError(`--dataset is required (${BUILT_IN_DATASETS.join(', ')} or a path)`);
   const config = loadConfig();
+  if (isIntentDataset(options.dataset)) {
+    // Intent datasets score the intent classifier (eval/intents.ts), not retrieval and answers.
+    const { runIntentEvalCommand } = await import('../../eval/intents-command.ts');
+    await runIntentEvalCommand({ config, dataset: options.dataset, sharedDataDir: options.evalData, json: options.json ?? false, reportsDir: options.reports, writeReports: options.writeReports, seed: options.seed });
+    return;
+  }
   const log = (message: string) => console.error(message);
   const runStarted = performance.now();
   const cpuStarted = process.cpuUsage();
@@ -200,7 +207,7 @@ export function register(program: Command): void {
   program
     .command('eval')
     .description('measure answer quality on a labeled dataset: retrieval ablation (keyword, vector, hybrid variants), answers, refusals, latency')
-    .addOption(new Option('-d, --dataset <name|path>', `${BUILT_IN_DATASETS.join(', ')} (read from --eval-data), or a dataset folder / .jsonl file (see eval/README.md)`))
+    .addOption(new Option('-d, --dataset <name|path>', `${BUILT_IN_DATASETS.join(', ')} (read from --eval-data), or a dataset folder / .jsonl file (see eval/README.md); banking77 or clinc150 evaluate the intent classifier instead`))
     .addOption(new Option('--split <half>', 'which questions: the seeded dev half (tune on it), the test half (report it), or all').choices(SPLITS).default('all'))
     .option('-n, --limit <n>', 'score a deterministic subset of n questions (lcqmc: n pairs) of the chosen split (seeded sample)', positiveInteger)
     .option('--corpus-limit <n>', 'cmrc2018 only: index just the first n paragraphs and ask only their questions (quick gates)', positiveInteger)

@@ -6,6 +6,7 @@ import { listen } from '../../src/server/listen.ts';
 import { watchFolder, type FolderWatcher } from '../../ingest/watch.ts';
 import { syncFolder } from '../../ingest/sync.ts';
 import { openKnowledgeBase, seedInbox } from '../knowledge-base.ts';
+import { createDocumentServices } from '../document-services.ts';
 
 interface ServeOptions {
   watch: boolean;
@@ -45,6 +46,7 @@ export function register(program: Command): void {
         config,
         answerService: knowledgeBase.answerService,
         records,
+        ...createDocumentServices({ config, store: knowledgeBase.store }),
         health: async () => ({ checks: { model: true, index: indexReady && (await knowledgeBase.store.version().then(() => true, () => false)) } }),
       });
       const seeded = await seedInbox(config);
@@ -75,6 +77,6 @@ export function register(program: Command): void {
           await knowledgeBase.close();
         },
       });
-      app.log.info(`kefu chat is ready: ${address}/  (API docs: ${address}/docs)`);
+      app.log.info(`kefu chat is ready: ${address}/  (agent workspace: ${address}/agent, API docs: ${address}/docs)`);
     });
 }

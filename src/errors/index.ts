@@ -43,17 +43,45 @@ export const errorCatalogue = {
   INGEST_NOT_FOUND: { status: 404, message: 'No such file or folder: {detail}', hint: 'Check the path.' },
   DOCUMENT_NOT_FOUND: { status: 404, message: 'No indexed document at {detail}', hint: 'Run `npx kefu docs list` to see what is indexed.' },
   STORE_FAILED: { status: 500, message: 'The index could not be read or written: {detail}', hint: 'Check that KEFU_DATA_DIR is writable and has free space.' },
+  RECORDS_FAILED: { status: 500, message: 'The conversation records could not be read or written: {detail}', hint: 'Check that KEFU_DATA_DIR is writable and has free space; if kefu.db is damaged, move it aside and start again.' },
+
+  // intents
+  INTENTS_INVALID: { status: 422, message: 'Intents file has problems: {detail}', hint: 'Fix the lines named above (see src/intents/README.md for the format); `npx kefu intents check <file>` lists every problem.' },
+  INTENTS_MODEL_MISMATCH: { status: 409, message: 'The intent model does not fit: {detail}', hint: 'Train it again from the intents file (a sync does this when the examples or the embedding model change).' },
 
   // questions and conversations
   QUESTION_EMPTY: { status: 400, message: 'The question is empty', hint: 'Type a question.' },
   QUESTION_TOO_LONG: { status: 400, message: 'The question is too long: {detail}', hint: 'Shorten the question to its essentials.' },
   CONVERSATION_NOT_FOUND: { status: 404, message: 'No conversation with id {detail}', hint: 'Start a new conversation by asking without a conversationId.' },
   MESSAGE_NOT_FOUND: { status: 404, message: 'No answer with id {detail}', hint: 'Feedback must name the messageId of an answer kefu gave.' },
+  CONVERSATION_TOKEN_REQUIRED: { status: 401, message: 'This conversation needs its token: {detail}', hint: 'Send the conversationToken you received when the conversation started, in the header X-Conversation-Token.' },
+  CONVERSATION_TOKEN_INVALID: { status: 403, message: 'The conversation token does not open this conversation', hint: 'Use the conversationToken returned when this conversation was created, or start a new conversation by asking without a conversationId.' },
+  CONVERSATION_NOT_WITH_PEOPLE: { status: 409, message: 'The conversation is not with people: {detail}', hint: 'kefu answers it until the customer asks for a person (or is handed over); there is nothing for an agent to do yet.' },
+  CONVERSATION_RESOLVED: { status: 409, message: 'The conversation is already resolved: {detail}', hint: 'It reopens with kefu when the customer writes again, or hands over again when they ask for a person.' },
+  CONVERSATION_ASSIGNED: { status: 409, message: 'Another agent is answering this conversation: {detail}', hint: 'Assign it to yourself first ("Assign to me") if you mean to take it over; the other agent will see that you did.' },
+  RATING_NOT_EXPECTED: { status: 409, message: 'There is nothing to rate: {detail}', hint: 'A rating (1 to 5) is asked once, after an agent resolves the conversation.' },
+  CONTACT_INVALID: { status: 400, message: 'The contact detail is not valid: {detail}', hint: 'Give an email address like name@example.com and/or a phone number of 6 to 20 digits (spaces, dashes, brackets and a leading + are fine).' },
+  MESSAGE_TOO_LONG: { status: 400, message: 'The message is too long: {detail}', hint: 'Split it into shorter messages.' },
+  MESSAGE_EMPTY: { status: 400, message: 'The message is empty', hint: 'Type a message.' },
   LLM_FAILED: { status: 502, message: 'The language model did not answer: {detail}', hint: 'Check KEFU_LLM_BASE_URL and that the model server is running; kefu falls back to extractive answers meanwhile.' },
+
+  // accounts and the agent workspace
+  AUTH_REQUIRED: { status: 401, message: 'Sign in first: {detail}', hint: 'Sign in at /agent with your name and token, or send Authorization: Bearer <token> (`npx kefu users add` makes a token).' },
+  AUTH_INVALID: { status: 401, message: 'The name or sign-in token is wrong, or the account is disabled', hint: 'Check the token (`npx kefu users reset <name>` issues a new one); an administrator can re-enable a disabled account.' },
+  AUTH_LOCKED: { status: 429, message: 'Too many failed sign-ins for this name: {detail}', hint: 'Wait until the lock-out ends, then sign in with the right token; an administrator can issue a new one with `npx kefu users reset <name>`.' },
+  AUTH_FORBIDDEN: { status: 403, message: 'Your role may not do this: {detail}', hint: 'Ask an administrator for an account with the needed role (agent, owner or admin).' },
+  CSRF_INVALID: { status: 403, message: 'The request is missing its CSRF token', hint: 'Reload the workspace (it sends X-CSRF-Token with every change), or call the API with Authorization: Bearer <token>.' },
+  USER_NOT_FOUND: { status: 404, message: 'No user named {detail}', hint: 'Run `npx kefu users list` to see the accounts.' },
+  USER_EXISTS: { status: 409, message: 'A user with this name already exists: {detail}', hint: 'Choose another name, or `npx kefu users reset <name>` to give the existing user a new token.' },
+  USER_INVALID: { status: 400, message: 'Invalid user: {detail}', hint: 'Names are 2 to 40 letters, digits, dots, dashes or underscores; roles are agent, owner or admin.' },
+  QUICK_REPLY_NOT_FOUND: { status: 404, message: 'No quick reply with id {detail}', hint: 'Reload the list of quick replies.' },
+  QUICK_REPLY_EXISTS: { status: 409, message: 'The shortcut is already used: {detail}', hint: 'Choose another shortcut, or edit the existing quick reply.' },
+  DELIVERY_NOT_FOUND: { status: 404, message: 'No webhook delivery with id {detail}', hint: 'Reload the delivery log.' },
+  STREAMS_EXHAUSTED: { status: 503, message: 'Too many live connections are open', hint: 'Try again in a moment; the administrator can raise KEFU_MAX_LIVE_STREAMS.' },
 
   // evaluation
   DATASET_INVALID: { status: 400, message: 'Dataset problem: {detail}', hint: 'See eval/README.md for the dataset format.' },
-  DATASET_UNKNOWN: { status: 400, message: 'Unknown dataset: {detail}', hint: 'Use northwind, stackfaq, cmrc2018, lcqmc, or a path to a dataset folder or .jsonl file (see eval/README.md).' },
+  DATASET_UNKNOWN: { status: 400, message: 'Unknown dataset: {detail}', hint: 'Use northwind, stackfaq, cmrc2018, lcqmc (banking77 or clinc150 for the intent classifier), or a path to a dataset folder or .jsonl file (see eval/README.md).' },
   EVAL_SERVER: { status: 502, message: 'The evaluated server failed: {detail}', hint: 'Check --url, that `kefu serve` runs there with KEFU_EVAL_TOKEN set, and that --token (or KEFU_EVAL_TOKEN here) is the same value.' },
 
   // HTTP
@@ -63,6 +91,10 @@ export const errorCatalogue = {
   ROUTE_NOT_FOUND: { status: 404, message: 'Nothing here: {detail}', hint: 'See the API documentation at /docs.' },
   RATE_LIMITED: { status: 429, message: 'Too many requests', hint: 'Wait a moment and try again.' },
   NOT_READY: { status: 503, message: 'The service is starting: {detail}', hint: 'Try again in a few seconds.' },
+  REQUEST_TIMEOUT: { status: 408, message: 'The request took too long to arrive: {detail}', hint: 'Send the whole request at once; check the network between you and the service.' },
+  REQUEST_HEADERS_TOO_LARGE: { status: 431, message: 'The request headers are too large', hint: 'Send fewer or smaller headers (cookies are the usual cause).' },
+  EVAL_TOKEN_INVALID: { status: 401, message: 'The evaluation token is missing or wrong', hint: 'Send the header Authorization: Bearer <token>, with the token the server has in KEFU_EVAL_TOKEN.' },
+  LISTEN_FAILED: { status: 500, message: 'Cannot listen on {detail}', hint: 'Stop the program using that port (perhaps another kefu), or choose another port with KEFU_PORT or --port.' },
   INTERNAL: { status: 500, message: 'Something went wrong on our side', hint: 'Try again; if it keeps happening, tell the administrator.' },
 } as const satisfies Record<string, CatalogueEntry>;
 
@@ -102,6 +134,27 @@ export class KefuError extends Error {
 
 export function isKefuError(error: unknown): error is KefuError {
   return error instanceof KefuError;
+}
+
+/** What a client is told about an error of status >= 500: the code, and nothing from inside (no path, no detail). */
+const serverSide = {
+  unavailable: { message: 'The service is not available right now', hint: 'Try again in a few seconds; if it keeps happening, tell the administrator.' },
+  failed: { message: errorCatalogue.INTERNAL.message, hint: errorCatalogue.INTERNAL.hint },
+};
+
+/**
+ * The error body a client may see. Below 500 it is the error as it is (it is about the request); from 500 up
+ * the code stays (operators can look it up in the log) but the message and hint are generic, so server paths,
+ * file names and library messages never leave the process.
+ *
+ * @example
+ *   publicError(new KefuError('STORE_FAILED', { detail: '/srv/kefu/index' }))
+ *   // { code: 'STORE_FAILED', message: 'Something went wrong on our side', hint: 'Try again; …' }
+ */
+export function publicError(error: KefuError): { code: ErrorCode; message: string; hint: string } {
+  if (error.status < 500) return error.toJSON();
+  const generic = error.status === 503 ? serverSide.unavailable : serverSide.failed;
+  return { code: error.code, ...generic };
 }
 
 /** A one-line, human explanation for the CLI: message, then what to do. */

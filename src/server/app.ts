@@ -11,17 +11,27 @@ import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyServerOptions } from 'fastify';
+import type { Server } from 'node:http';
+import Fastify, { type FastifyHttpOptions, type FastifyServerOptions } from 'fastify';
+import { createAccounts } from '../accounts/index.ts';
 import type { AnswerService } from '../answer/types.ts';
 import type { Config } from '../config/index.ts';
 import { KefuError } from '../errors/index.ts';
+import { createMemoryBus, createWebhookWorker, trackPresence, type EventBus } from '../events/index.ts';
+import { createHandoverService, type IntentRoute } from '../handover/index.ts';
 import type { RecordsStore } from '../records/types.ts';
-import { errorHandler } from './errors.ts';
+import type { DocumentAccess, DocumentReader } from './document-access.ts';
+import { clientErrorHandler, errorHandler, frameworkErrorHandler } from './errors.ts';
+import { createLiveStreams } from './live.ts';
 import { createServiceMetrics } from './metrics.ts';
+import { registerAdminRoutes } from './routes/admin.ts';
+import { registerAgentRoutes } from './routes/agent.ts';
 import { registerChatRoutes } from './routes/chat.ts';
 import { registerConversationRoutes } from './routes/conversations.ts';
 import { registerDocumentRoutes } from './routes/documents.ts';
+import { registerEvalRoutes } from './routes/eval.ts';
 import { registerOperationRoutes } from './routes/operations.ts';
+import { registerSessionRoutes } from './routes/session.ts';
 import { ErrorBody } from './schemas.ts';
 
 /** Where the index stands with the ingest folder (shown by /api/health and the chat page). */
@@ -55,11 +65,23 @@ export interface BuildAppOptions {
   logger?: FastifyServerOptions['logger'];
   /** Folder of the web chat; defaults to the repository's web/. */
   webRoot?: string;
-  /** Folder documents are served from (sources link there); defaults to config.inboxDir. */
-  documentsDir?: string;
+  /**
+   * Which documents customers may open (indexed ones only). Without it no document is served: the
+   * composition root wires it from the index (`cli/document-services.ts`).
+   */
+  documents?: DocumentAccess;
+  /** Reads a document's sections for the readable view; without it the view answers 404. */
+  documentReader?: DocumentReader;
+  /**
+   * Where committed changes are published for live streams and webhooks; defaults to an in-process bus. Several
+   * replicas pass a bus shared through their database (PostgreSQL LISTEN/NOTIFY).
+   */
+  bus?: EventBus;
+  /** Routes an answered question to people by intent (a later intent layer); none by default. */
+  routeToPeople?: IntentRoute;
 }
 
-function createFastify(options: FastifyServerOptions) {
+function createFastify(options: FastifyHttpOptions<Server>) {
   return Fastify(options).withTypeProvider<TypeBoxTypeProvider>();
 }
 
@@ -67,6 +89,44 @@ function createFastify(options: FastifyServerOptions) {
 export type KefuApp = ReturnType<typeof createFastify>;
 
 const defaultWebRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'web');
+
+/** KEFU_TRUST_PROXY as Fastify takes it (a hop count becomes the function Fastify builds for one). */
+function trustProxyOption(setting: Config['server']['trustProxy']): FastifyServerOptions['trustProxy'] {
+  if (typeof setting === 'number') return (_address: string, hop: number) => hop < setting;
+  return typeof setting === 'boolean' ? setting : [...setting];
+}
+
+/** Keys that could reach an object's prototype when a body is merged into another object. */
+function findForbiddenKey(value: unknown): string | undefined {
+  if (!value || typeof value !== 'object') return undefined;
+  for (const [key, inner] of Object.entries(value)) {
+    if (key === '__proto__') return key;
+    if (key === 'constructor' && inner && typeof inner === 'object' && Object.hasOwn(inner, 'prototype')) return 'constructor.prototype';
+    const found = findForbiddenKey(inner);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/**
+ * The JSON body parser: Fastify's refuses `__proto__` keys too, but reports them as "not valid JSON";
+ * this one names the key. JSON.parse makes `__proto__` an own property (no pollution), which is then refused.
+ */
+function parseJsonBody(body: string): unknown {
+  if (body.length === 0) throw new KefuError('REQUEST_INVALID', { detail: 'the body is empty' });
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch (error) {
+    throw new KefuError('REQUEST_INVALID', { detail: 'the body is not valid JSON', cause: error });
+  }
+  const forbidden = /__proto__|constructor/.test(body) ? findForbiddenKey(value) : undefined;
+  if (forbidden) throw new KefuError('REQUEST_INVALID', { detail: `the body contains a "${forbidden}" key, which is not allowed` });
+  return value;
+}
+
+/** No document is open to customers until the composition root says which are. */
+const noDocuments: DocumentAccess = { lookup: async () => undefined, passage: async () => undefined };
 
 /**
  * Builds the configured app without listening.
@@ -77,11 +137,29 @@ const defaultWebRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url))
  */
 export async function buildApp(options: BuildAppOptions): Promise<KefuApp> {
   const { config } = options;
+  const { server } = config;
   const app = createFastify({
-    logger: options.logger ?? { level: config.server.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie'] },
-    bodyLimit: config.server.bodyLimitBytes,
+    logger: options.logger ?? { level: server.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie'] },
+    bodyLimit: server.bodyLimitBytes,
+    trustProxy: trustProxyOption(server.trustProxy),
     // In-flight requests (and streams) finish on close; idle keep-alive sockets are closed at once.
     forceCloseConnections: 'idle',
+    // Slow clients cannot hold connections: headers and the whole request (body included) have deadlines,
+    // idle keep-alive and idle sockets are closed. Node checks the deadlines every connectionsCheckingInterval.
+    requestTimeout: server.requestTimeoutMs,
+    keepAliveTimeout: server.keepAliveTimeoutMs,
+    connectionTimeout: server.idleTimeoutMs,
+    http: {
+      headersTimeout: server.headersTimeoutMs,
+      requestTimeout: server.requestTimeoutMs,
+      connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(server.headersTimeoutMs / 4))),
+    },
+    // Longer path parameters reach validation, which names the limit (the router would answer 404).
+    routerOptions: { maxParamLength: 2000 },
+    // A JSON number is not a question: no type coercion of bodies (routes take no numeric query parameters).
+    ajv: { customOptions: { coerceTypes: false } },
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
   });
 
   app.setErrorHandler(errorHandler);
@@ -90,8 +168,17 @@ export async function buildApp(options: BuildAppOptions): Promise<KefuApp> {
     void reply.status(404).send({ error: error.toJSON() });
   });
   app.addSchema(ErrorBody);
+  // Only JSON bodies: a text/plain body is refused (415) rather than read as a string.
+  app.removeContentTypeParser(['text/plain', 'application/json']);
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    try {
+      done(null, parseJsonBody(body as string));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
 
-  const corsOrigins = config.server.corsOrigins;
+  const corsOrigins = server.corsOrigins;
   const anyOrigin = corsOrigins.length === 0 || corsOrigins.includes('*');
   await app.register(helmet, {
     contentSecurityPolicy: {
@@ -113,8 +200,19 @@ export async function buildApp(options: BuildAppOptions): Promise<KefuApp> {
     crossOriginResourcePolicy: { policy: 'cross-origin' },
   });
   await app.register(cors, { origin: corsOrigins.includes('*') ? true : corsOrigins.length > 0 ? [...corsOrigins] : false });
+
+  // The rate limit is for the API: page assets, docs and /metrics are not counted (a page load fetches
+  // several files); a route may still set its own limit (/api/eval/ask) or none (/api/health). The workspace
+  // (an agent typing, opening conversations, several agents behind one office address) gets four times the
+  // customers' limit; its routes need credentials before they do any work.
+  app.addHook('onRoute', (route) => {
+    if (!route.url.startsWith('/api/') && route.config?.rateLimit === undefined) route.config = { ...route.config, rateLimit: false };
+    else if (/^\/api\/(agent|admin)\//.test(route.url) && route.config?.rateLimit === undefined) {
+      route.config = { ...route.config, rateLimit: { max: server.rateLimitPerMinute * 4, timeWindow: 60_000 } };
+    }
+  });
   await app.register(rateLimit, {
-    max: config.server.rateLimitPerMinute,
+    max: server.rateLimitPerMinute,
     timeWindow: 60_000,
     errorResponseBuilder: () => new KefuError('RATE_LIMITED'),
   });
@@ -129,10 +227,22 @@ export async function buildApp(options: BuildAppOptions): Promise<KefuApp> {
         description: 'Ask questions answered from the knowledge base with citations, rate answers, and hand a conversation to a person.',
       },
       tags: [
-        { name: 'chat', description: 'Questions, conversations, feedback, hand-over' },
+        { name: 'chat', description: 'Questions, conversations, feedback, hand-over (a conversation needs its X-Conversation-Token)' },
+        { name: 'staff', description: 'Signing in to the agent workspace' },
+        { name: 'agent', description: 'The agent workspace: queue, conversations, replies, notes, assignment, quick replies, live updates (agents and owners)' },
+        { name: 'admin', description: 'Accounts, settings, the webhook delivery log (admins)' },
         { name: 'documents', description: 'Cited source documents' },
         { name: 'operations', description: 'Health and metrics' },
+        { name: 'evaluation', description: 'For `kefu eval --url` (only when KEFU_EVAL_TOKEN is set)' },
       ],
+      components: {
+        securitySchemes: {
+          evalToken: { type: 'http', scheme: 'bearer', description: 'KEFU_EVAL_TOKEN' },
+          staffToken: { type: 'http', scheme: 'bearer', description: 'A sign-in token from `npx kefu users add`' },
+          session: { type: 'apiKey', in: 'cookie', name: 'kefu_session', description: 'The workspace session (POST /api/session); changes also need X-CSRF-Token' },
+          conversationToken: { type: 'apiKey', in: 'header', name: 'X-Conversation-Token', description: 'The conversationToken returned when the conversation started' },
+        },
+      },
     },
   });
   await app.register(swaggerUi, {
@@ -144,22 +254,59 @@ export async function buildApp(options: BuildAppOptions): Promise<KefuApp> {
   const metrics = createServiceMetrics();
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
-    if (route === '/metrics') return;
+    // Live streams last minutes; as latencies they would drown every request that matters.
+    if (route === '/metrics' || route.endsWith('/events')) return;
     metrics.requestDuration.observe(reply.elapsedTime / 1000, { method: request.method, route, status: String(reply.statusCode) });
   });
 
-  const dependencies = { app, config, answerService: options.answerService, records: options.records, metrics };
+  const { records } = options;
+  const bus = options.bus ?? createMemoryBus({ onError: (error) => app.log.warn({ err: error }, 'a live event listener failed') });
+  const presence = trackPresence({ bus });
+  const accounts = createAccounts({ records, settings: config.accounts });
+  const handover = createHandoverService({
+    records,
+    bus,
+    presence,
+    settings: config.handover,
+    onTicketOpened: (reason) => metrics.tickets.inc({ reason }),
+    ...(options.routeToPeople ? { routeToPeople: options.routeToPeople } : {}),
+  });
+  const live = createLiveStreams({ bus, records, presence, settings: config.live, log: app.log });
+  const webhooks = createWebhookWorker({ records, bus, settings: config.webhooks, log: app.log });
+  metrics.metrics.gauge('kefu_live_streams', 'Live update streams (SSE) open now, customers and agents', () => live.count());
+  app.addHook('onReady', async () => {
+    await webhooks.start();
+  });
+  // Live streams never finish on their own: end them first, so closing waits only for real requests.
+  app.addHook('preClose', async () => {
+    live.closeAll();
+  });
+  app.addHook('onClose', async () => {
+    await webhooks.stop();
+    presence.stop();
+    if (!options.bus) await bus.close();
+  });
+
+  const documents = options.documents ?? noDocuments;
+  const dependencies = { app, config, answerService: options.answerService, records, metrics, handover };
   registerChatRoutes(dependencies);
-  registerConversationRoutes(dependencies);
-  registerDocumentRoutes({ app, documentsDir: options.documentsDir ?? config.inboxDir });
+  registerEvalRoutes(dependencies);
+  registerConversationRoutes({ app, records, handover, live });
+  registerSessionRoutes({ app, config, accounts });
+  registerAgentRoutes({ app, config, records, accounts, handover, bus, presence, live, documents, metrics });
+  registerAdminRoutes({ app, config, records, accounts, handover, live });
+  registerDocumentRoutes({ app, documents, reader: options.documentReader });
   registerOperationRoutes({ ...dependencies, health: options.health });
+  // The workspace lives at /agent/ (its assets are relative to that folder).
+  app.get('/agent', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/agent/', 302));
 
   await app.register(fastifyStatic, {
     root: options.webRoot ?? defaultWebRoot,
     prefix: '/',
     index: 'index.html',
-    // Only the page's own assets: never the tests, READMEs or anything else in the folder.
-    allowedPath: (pathName) => pathName === '/' || /^\/[\w-]+\.(?:html|css|js|svg|png|ico|webmanifest)$/.test(pathName),
+    // Only the pages' own assets (the chat, and the agent workspace under /agent/): never the tests, READMEs or
+    // anything else in the folder.
+    allowedPath: (pathName) => pathName === '/' || pathName === '/agent/' || /^\/(?:agent\/)?[\w-]+\.(?:html|css|js|svg|png|ico|webmanifest)$/.test(pathName),
     cacheControl: true,
     maxAge: '5m',
   });
