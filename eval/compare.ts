@@ -49,8 +49,8 @@ export function asRunReport(value: unknown, file: string): RunReport {
 
 function correct(expected: ExpectedOutcome, outcome: string | undefined): boolean | undefined {
   if (outcome === undefined) return undefined;
-  const declined = outcome === 'refused' || outcome === 'handoff';
-  return expected === 'answer' ? !declined : declined;
+  const answered = outcome === 'answered' || outcome === 'faq';
+  return expected === 'answer' ? answered : !answered;
 }
 
 function rankOf(result: ConfigurationAnswer, level: string): number | undefined {

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -184,6 +184,41 @@ describe('kefu eval --url against a running server', () => {
       expect(main?.evidence).toMatchObject({ coverage: expect.any(Number) });
     } finally {
       await server.close();
+    }
+  });
+
+  it('asks a real `kefu serve` through POST /api/eval/ask and scores it the same way', async () => {
+    const port = 38_000 + Math.floor(Math.random() * 2000);
+    const server = spawn(path.join(repositoryRoot, 'node_modules', '.bin', 'node'), [path.join(repositoryRoot, 'bin', 'kefu.js'), 'serve', '--no-watch', '--port', String(port)], {
+      env: {
+        ...process.env,
+        KEFU_DATA_DIR: path.join(temp, 'server-data'),
+        KEFU_INBOX: path.join(datasetDir, 'corpus'),
+        KEFU_EMBEDDING_MODEL: path.join(repositoryRoot, 'data', 'models', 'bundled'),
+        KEFU_EVAL_TOKEN: 'serve-s3cret',
+        KEFU_LOG_LEVEL: 'warn',
+      },
+      stdio: 'ignore',
+    });
+    try {
+      const url = `http://127.0.0.1:${port}`;
+      const deadline = Date.now() + 120_000;
+      let ready = false;
+      while (!ready && Date.now() < deadline) {
+        ready = await fetch(`${url}/api/health`).then((response) => response.ok, () => false);
+        if (!ready) await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+      expect(ready).toBe(true);
+      const dataset = await loadDataset({ dataset: datasetDir, evalDir: path.join(temp, 'eval') });
+      const checked = checkGold(dataset.questions, await readCatalog(dataset.corpusDir));
+      const remote = await runEvaluation({ dataset: { ...dataset, questions: checked.questions }, target: createRemoteTarget({ url, token: 'serve-s3cret' }) });
+      expect(remote.summary.keyword).toMatchObject({ errors: 0, 'hit@1': 1 });
+      expect(remote.summary['hybrid-adaptive']).toMatchObject({ errors: 0, 'hit@1': 1, refusalRecall: 1, falseRefusalRate: 0 });
+      expect(remote.questions.find((record) => record.id === 'express-cost')?.results['hybrid-adaptive']?.evidence).toBeDefined();
+      await expect(createRemoteTarget({ url, token: 'wrong' }).ask({ question: 'How much does express shipping cost?' }))
+        .rejects.toMatchObject({ code: 'EVAL_SERVER', fatal: true, httpStatus: 401 });
+    } finally {
+      server.kill('SIGTERM');
     }
   });
 

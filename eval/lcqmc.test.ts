@@ -44,11 +44,11 @@ describe('LCQMC question pairs as an FAQ test', () => {
     const byId = new Map(questions.map((item) => [item.id, item]));
     expect(byId.get('dev-2')).toMatchObject({ question: '花呗如何还款', gold: [{ faq: 'dev-2' }], expected: 'answer' });
     // a label-0 pair: gold none, expected refused, must not get 花呗怎么还钱 verbatim
-    expect(byId.get('dev-3')).toMatchObject({ gold: [], expected: 'refuse', hardNegatives: ['dev-2'] });
+    expect(byId.get('dev-3')).toMatchObject({ gold: [], expected: 'refuse', hardNegativeOf: 'dev-2' });
     // the same text_a in a label-1 pair: answerable, and still must not get its label-0 partner
-    expect(byId.get('dev-5')).toMatchObject({ gold: [{ faq: 'dev-4' }], expected: 'answer', hardNegatives: ['dev-5'] });
+    expect(byId.get('dev-5')).toMatchObject({ gold: [{ faq: 'dev-4' }], expected: 'answer', hardNegativeOf: 'dev-5' });
     // 借呗如何开通 is itself in the bank (as 借呗如何开通？): that entry is gold, so it is answerable
-    expect(byId.get('dev-7')).toMatchObject({ gold: [{ faq: 'dev-4' }], expected: 'answer', hardNegatives: ['dev-7'] });
+    expect(byId.get('dev-7')).toMatchObject({ gold: [{ faq: 'dev-4' }], expected: 'answer', hardNegativeOf: 'dev-7' });
   });
 
   it('samples pairs with --limit and keeps the whole bank; each half has its own file and index folder', async () => {

@@ -86,7 +86,7 @@ export function convertLcqmc(options: { pairs: LcqmcPair[]; limit?: number; seed
     const gold = new Set(matchesOf.get(key));
     const same = entryByText.get(key);
     if (same) gold.add(same.id);
-    const negatives = pair.label === 0 ? [entryByText.get(looseText(pair.textB))?.id].filter((id): id is string => id !== undefined && !gold.has(id)) : [];
+    const negative = pair.label === 0 ? entryByText.get(looseText(pair.textB))?.id : undefined;
     return {
       id: pair.id,
       question: pair.textA,
@@ -95,7 +95,7 @@ export function convertLcqmc(options: { pairs: LcqmcPair[]; limit?: number; seed
       references: [],
       keyPhrases: [],
       expected: gold.size > 0 ? 'answer' : 'refuse',
-      ...(negatives.length > 0 ? { hardNegatives: negatives } : {}),
+      ...(negative !== undefined && !gold.has(negative) ? { hardNegativeOf: negative } : {}),
     };
   });
   return { faq: [...entryByText.values()], questions };

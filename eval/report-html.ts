@@ -153,7 +153,7 @@ function drillDown(report: RunReport, main: string | undefined): string {
       <p><b>Gold:</b> ${escapeHtml(goldText(record))}</p>
       ${record.references.length > 0 ? `<p><b>Expected answer:</b> ${escapeHtml(record.references.join(' | '))}</p>` : ''}
       ${record.keyPhrases.length > 0 ? `<p><b>Key phrases:</b> ${escapeHtml(record.keyPhrases.join(', '))}</p>` : ''}
-      ${record.hardNegatives && record.hardNegatives.length > 0 ? `<p><b>Must not be answered with FAQ:</b> ${escapeHtml(record.hardNegatives.join(', '))}</p>` : ''}
+      ${record.hardNegativeOf === undefined ? '' : `<p><b>Must not be answered with FAQ:</b> ${escapeHtml(record.hardNegativeOf)}</p>`}
       ${result?.answer !== undefined ? `<p><b>Answer</b> (${escapeHtml(result.outcome ?? '')}${result.faqId === undefined ? '' : escapeHtml(` FAQ ${result.faqId}`)}, confidence ${escapeHtml((result.confidence ?? 0).toFixed(3))}):</p><div class="answer">${escapeHtml(result.answer)}</div>` : ''}
       ${result?.query !== undefined && result.query !== record.question ? `<p class="meta">searched as: ${escapeHtml(result.query)}</p>` : ''}
       ${result?.answerScores?.headingText ? `<p class="meta">heading in the answer: ${escapeHtml(result.answerScores.headingText)}</p>` : ''}

@@ -113,8 +113,8 @@ describe('off-topic questions, hard negatives and the FAQ fast path', () => {
     questions: [
       { id: 'a1', question: 'how do i repay', language: 'zh', gold: [{ faq: '1' }], references: [], keyPhrases: [], expected: 'answer' },
       { id: 'a2', question: 'how do i open it', language: 'zh', gold: [{ faq: '2' }], references: [], keyPhrases: [], expected: 'answer' },
-      { id: 'n1', question: 'how do i repay early', language: 'zh', gold: [], references: [], keyPhrases: [], expected: 'refuse', hardNegatives: ['1'] },
-      { id: 'n2', question: 'how do i close it', language: 'zh', gold: [], references: [], keyPhrases: [], expected: 'refuse', hardNegatives: ['2'] },
+      { id: 'n1', question: 'how do i repay early', language: 'zh', gold: [], references: [], keyPhrases: [], expected: 'refuse', hardNegativeOf: '1' },
+      { id: 'n2', question: 'how do i close it', language: 'zh', gold: [], references: [], keyPhrases: [], expected: 'refuse', hardNegativeOf: '2' },
       { id: 'o1', question: 'lifespan of a border collie', language: 'en', gold: [], references: [], keyPhrases: [], expected: 'refuse', offTopic: true, source: 'clinc150' },
       { id: 'o2', question: '豚鹿的性格特点', language: 'zh', gold: [], references: [], keyPhrases: [], expected: 'refuse', offTopic: true, source: 'lcqmc' },
     ],
@@ -131,7 +131,7 @@ describe('off-topic questions, hard negatives and the FAQ fast path', () => {
   beforeAll(async () => {
     report = await runEvaluation({
       dataset: mixed,
-      target: scriptedTarget(script, { 'how do i repay': 'faq', 'how do i open it': 'faq', 'how do i repay early': 'faq', 'how do i close it': 'faq', 'lifespan of a border collie': 'refused', '豚鹿的性格特点': 'faq' }),
+      target: scriptedTarget(script, { 'how do i repay': 'faq', 'how do i open it': 'faq', 'how do i repay early': 'faq', 'how do i close it': 'clarify', 'lifespan of a border collie': 'refused', '豚鹿的性格特点': 'faq' }),
       split: 'test',
       seed: 42,
     });
@@ -140,8 +140,8 @@ describe('off-topic questions, hard negatives and the FAQ fast path', () => {
   it('scores off-topic questions apart from the dataset\'s own refusals, per language too', () => {
     const main = report.summary['hybrid-adaptive'] ?? {};
     expect(main).toMatchObject({ offTopicQuestions: 2, offTopicRefusal: 0.5, 'offTopicRefusal.en': 1, 'offTopicRefusal.zh': 0, offTopicFaqAnswers: 1 });
-    // the dataset's own unanswerable questions (the hard negatives) were both answered verbatim
-    expect(main.refusalRecall).toBe(0);
+    // the dataset's own unanswerable questions (the hard negatives): one answered verbatim, one "did you mean…?"
+    expect(main.refusalRecall).toBe(0.5);
     expect(report).toMatchObject({ split: 'test', seed: 42, offTopic: 2 });
   });
 
@@ -149,8 +149,8 @@ describe('off-topic questions, hard negatives and the FAQ fast path', () => {
     const main = report.summary['hybrid-adaptive'] ?? {};
     // a1 answered with its gold entry 1; a2 with entry 1 instead of 2
     expect(main).toMatchObject({ faqAnswers: 2, faqPrecision: 0.5, hardNegatives: 2, hardNegativeVerbatim: 0.5 });
-    // five verbatim answers in all, one of them right
-    expect(main.faqPrecisionAll).toBeCloseTo(0.2, 6);
+    // four verbatim answers in all, one of them right
+    expect(main.faqPrecisionAll).toBeCloseTo(0.25, 6);
     expect(report.questions.find((record) => record.id === 'n1')?.results['hybrid-adaptive']?.faqId).toBe('1');
   });
 

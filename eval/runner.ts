@@ -27,7 +27,9 @@ export const DEFAULT_CONFIGURATIONS: EvalConfiguration[] = [
   { name: 'vector', request: { retrievalMode: 'vector', retrieveOnly: true }, main: false },
   { name: 'hybrid-rrf', request: { retrievalMode: 'hybrid', fusion: 'rrf', retrieveOnly: true }, main: false },
   { name: 'hybrid-weighted', request: { retrievalMode: 'hybrid', fusion: 'weighted', retrieveOnly: true }, main: false },
-  { name: 'hybrid-adaptive', request: { retrievalMode: 'hybrid', fusion: 'adaptive' }, main: true },
+  // evaluate: every decision's evidence is computed and returned (the outcome is unchanged), so the
+  // answerability and FAQ-gate models can be trained from --json runs (src/answer/training-rows.ts)
+  { name: 'hybrid-adaptive', request: { retrievalMode: 'hybrid', fusion: 'adaptive', evaluate: true }, main: true },
 ];
 
 export interface EvalProgress {
@@ -108,7 +110,7 @@ function recordOf(question: EvalQuestion): QuestionRecord {
     expected: question.expected,
     ...(question.offTopic ? { offTopic: true } : {}),
     ...(question.source === undefined ? {} : { source: question.source }),
-    ...(question.hardNegatives === undefined ? {} : { hardNegatives: question.hardNegatives }),
+    ...(question.hardNegativeOf === undefined ? {} : { hardNegativeOf: question.hardNegativeOf }),
     ...(question.group === undefined ? {} : { group: question.group }),
     gold: question.gold,
     references: question.references,

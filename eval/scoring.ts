@@ -103,13 +103,14 @@ export function answeredButWrong(record: Pick<QuestionRecord, 'references'>, sco
 }
 
 /** Why a question is worth a look: the kinds the filter offers, in the order badges show them. */
-export type Flag = 'error' | 'retrieval-miss' | 'answered-wrong' | 'false-refusal' | 'not-refused' | 'hard-negative' | 'heading' | 'repeated';
+export type Flag = 'error' | 'retrieval-miss' | 'answered-wrong' | 'false-refusal' | 'clarified' | 'not-refused' | 'hard-negative' | 'heading' | 'repeated';
 
 export const FLAG_LABELS: Record<Flag, string> = {
   error: 'error',
   'retrieval-miss': 'retrieval miss',
   'answered-wrong': 'answered, wrong',
   'false-refusal': 'refused, answerable',
+  clarified: '"did you mean…?", answerable',
   'not-refused': 'answered, should refuse',
   'hard-negative': 'hard negative answered verbatim',
   heading: 'heading in answer',
@@ -122,10 +123,11 @@ export function flagsOf(record: QuestionRecord, result: ConfigurationAnswer | un
   const flags: Flag[] = [];
   if (record.gold.length > 0 && result.levels.strict?.firstRank === null) flags.push('retrieval-miss');
   if (record.expected === 'answer') {
-    if (!answered(result.outcome)) flags.push('false-refusal');
+    if (result.outcome === 'clarify') flags.push('clarified');
+    else if (!answered(result.outcome)) flags.push('false-refusal');
     else if (answeredButWrong(record, result.answerScores)) flags.push('answered-wrong');
   } else if (answered(result.outcome)) flags.push('not-refused');
-  if (result.outcome === 'faq' && result.faqId !== undefined && record.hardNegatives?.includes(result.faqId)) flags.push('hard-negative');
+  if (result.outcome === 'faq' && result.faqId !== undefined && result.faqId === record.hardNegativeOf) flags.push('hard-negative');
   if (result.answerScores?.heading === 1) flags.push('heading');
   if (result.answerScores?.repeatedSentence === 1) flags.push('repeated');
   return flags;

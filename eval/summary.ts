@@ -31,6 +31,14 @@ function declined(outcome: string | undefined): boolean {
   return outcome === 'refused' || outcome === 'handoff';
 }
 
+/**
+ * For a question the documents do not answer, anything but an answer is right: a refusal, a hand-over,
+ * or "did you mean…?" (clarify), which shows FAQ questions instead of a wrong answer.
+ */
+function notAnswered(outcome: string | undefined): boolean {
+  return outcome !== undefined && !answered(outcome);
+}
+
 interface Entry {
   record: QuestionRecord;
   result: ConfigurationAnswer;
@@ -51,19 +59,20 @@ function behaviour(summary: Record<string, number>, entries: Entry[]): void {
   const own = entries.filter(({ record, result }) => !record.offTopic && !result.error);
   const answerable = own.filter(({ record }) => record.expected === 'answer');
   const unanswerable = own.filter(({ record }) => record.expected !== 'answer');
-  if (unanswerable.length > 0) summary.refusalRecall = mean(unanswerable.map(({ result }) => (declined(result.outcome) ? 1 : 0)));
+  if (unanswerable.length > 0) summary.refusalRecall = mean(unanswerable.map(({ result }) => (notAnswered(result.outcome) ? 1 : 0)));
   if (answerable.length > 0) {
     summary.falseRefusalRate = mean(answerable.map(({ result }) => (declined(result.outcome) ? 1 : 0)));
-    summary.answeredRate = mean(answerable.map(({ result }) => (declined(result.outcome) ? 0 : 1)));
+    summary.clarifyRate = mean(answerable.map(({ result }) => (result.outcome === 'clarify' ? 1 : 0)));
+    summary.answeredRate = mean(answerable.map(({ result }) => (answered(result.outcome) ? 1 : 0)));
   }
 
   const offTopic = entries.filter(({ record, result }) => record.offTopic && !result.error);
   if (offTopic.length > 0) {
     summary.offTopicQuestions = offTopic.length;
-    summary.offTopicRefusal = mean(offTopic.map(({ result }) => (declined(result.outcome) ? 1 : 0)));
+    summary.offTopicRefusal = mean(offTopic.map(({ result }) => (notAnswered(result.outcome) ? 1 : 0)));
     for (const language of ['en', 'zh']) {
       const group = offTopic.filter(({ record }) => record.language === language);
-      if (group.length > 0) summary[`offTopicRefusal.${language}`] = mean(group.map(({ result }) => (declined(result.outcome) ? 1 : 0)));
+      if (group.length > 0) summary[`offTopicRefusal.${language}`] = mean(group.map(({ result }) => (notAnswered(result.outcome) ? 1 : 0)));
     }
     summary.offTopicFaqAnswers = offTopic.filter(({ result }) => result.outcome === 'faq').length;
   }
@@ -76,12 +85,12 @@ function behaviour(summary: Record<string, number>, entries: Entry[]): void {
   const everyFaq = entries.filter(({ result }) => !result.error && result.outcome === 'faq');
   if (everyFaq.length > 0) summary.faqPrecisionAll = mean(everyFaq.map(faqAnswerIsGold));
 
-  const hardNegatives = own.filter(({ record }) => (record.hardNegatives?.length ?? 0) > 0);
+  const hardNegatives = own.filter(({ record }) => record.hardNegativeOf !== undefined);
   if (hardNegatives.length > 0) {
     summary.hardNegatives = hardNegatives.length;
     summary.hardNegativeVerbatim = mean(hardNegatives.map(({ record, result }) => {
       const faqId = result.outcome === 'faq' ? (result.faqId ?? faqPassageOf(result)?.faqId) : undefined;
-      return faqId !== undefined && record.hardNegatives?.includes(faqId) ? 1 : 0;
+      return faqId !== undefined && faqId === record.hardNegativeOf ? 1 : 0;
     }));
   }
 

@@ -42,10 +42,10 @@ export interface EvalQuestion {
   /** Where an off-topic question came from (e.g. "clinc150", "lcqmc"). */
   source?: string;
   /**
-   * FAQ entries this question must NOT be answered with verbatim: the other side of a label-0 pair
-   * (similar wording, different meaning), e.g. LCQMC.
+   * The FAQ entry this question must NOT be answered with verbatim: the other side of a label-0 pair
+   * (similar wording, different meaning), e.g. LCQMC. The name src/answer/training-rows.ts reads.
    */
-  hardNegatives?: string[];
+  hardNegativeOf?: string;
 }
 
 /** A problem with the dataset itself (not with kefu): reported, and the question is not scored. */
@@ -89,7 +89,7 @@ export interface EvalTarget {
 /** One configuration of an ablation run. */
 export interface EvalConfiguration {
   name: string;
-  request: Pick<AnswerRequest, 'retrievalMode' | 'fusion' | 'retrieveOnly'>;
+  request: Pick<AnswerRequest, 'retrievalMode' | 'fusion' | 'retrieveOnly' | 'evaluate'>;
   /** The full answer path (answers, behaviour metrics) runs only for the main configuration. */
   main: boolean;
 }
@@ -172,7 +172,7 @@ export interface QuestionRecord {
   expected: ExpectedOutcome;
   offTopic?: boolean;
   source?: string;
-  hardNegatives?: string[];
+  hardNegativeOf?: string;
   group?: string;
   gold: GoldSource[];
   references: string[];
