@@ -81,7 +81,8 @@ export const errorCatalogue = {
 
   // evaluation
   DATASET_INVALID: { status: 400, message: 'Dataset problem: {detail}', hint: 'See eval/README.md for the dataset format.' },
-  DATASET_UNKNOWN: { status: 400, message: 'Unknown dataset: {detail}', hint: 'Use northwind, stackfaq, cmrc2018, or a path to a dataset folder or .jsonl file (see eval/README.md).' },
+  DATASET_UNKNOWN: { status: 400, message: 'Unknown dataset: {detail}', hint: 'Use northwind, stackfaq, cmrc2018, lcqmc (banking77 or clinc150 for the intent classifier), or a path to a dataset folder or .jsonl file (see eval/README.md).' },
+  EVAL_SERVER: { status: 502, message: 'The evaluated server failed: {detail}', hint: 'Check --url, that `kefu serve` runs there with KEFU_EVAL_TOKEN set, and that --token (or KEFU_EVAL_TOKEN here) is the same value.' },
 
   // HTTP
   REQUEST_INVALID: { status: 400, message: 'Invalid request: {detail}', hint: 'See the API documentation at /docs.' },
