@@ -13,7 +13,7 @@ import { loadHtmlText } from './html.ts';
 import { loadMarkdownText } from './markdown.ts';
 import { loadPdf } from './pdf.ts';
 import { loaderError } from './shared.ts';
-import { decodeText, looksBinary } from './text-decoding.ts';
+import { bomEncoding, decodeText, looksBinary } from './text-decoding.ts';
 import { loadPlainText } from './text.ts';
 
 type Format = FormatId;
@@ -61,8 +61,11 @@ function sniff(bytes: Buffer, declared: Format): Sniffed {
     // A password-protected .docx/.xlsx is an OLE container holding an "EncryptedPackage" stream.
     return bytes.includes(Buffer.from('EncryptedPackage', 'utf16le')) ? 'encrypted-office' : 'ole';
   }
-  if (looksBinary(bytes)) return 'binary';
-  const start = bytes.subarray(0, 512).toString('utf8').trimStart().toLowerCase();
+  // A UTF-16 byte-order mark first: UTF-16 text has NUL bytes, which would otherwise read as binary.
+  const bom = bomEncoding(bytes);
+  const utf16 = bom === 'utf-16le' || bom === 'utf-16be';
+  if (!utf16 && looksBinary(bytes)) return 'binary';
+  const start = (utf16 ? new TextDecoder(bom).decode(bytes.subarray(2, 1026)) : bytes.subarray(0, 512).toString('utf8')).replace(/^\ufeff/, '').trimStart().toLowerCase();
   if (start.startsWith('<!doctype html') || start.startsWith('<html')) return 'html';
   return 'text';
 }
