@@ -19,7 +19,7 @@ import type { Config } from '../src/config/index.ts';
 import type { Embedder } from '../src/embeddings/types.ts';
 import { KefuError, type ErrorCode } from '../src/errors/index.ts';
 import { formatOf } from '../src/formats/index.ts';
-import type { ChunkStore } from '../src/store/index.ts';
+import { describeHolder, type ChunkStore } from '../src/store/index.ts';
 import type { ChunkRecord, DocumentRecord } from '../src/store/types.ts';
 import { detectLanguage, keywordText } from '../src/text/index.ts';
 import { chunkDocument } from './chunker.ts';
@@ -65,7 +65,8 @@ export interface SyncSummary {
 
 export type SyncEvent =
   | { type: 'model-changed'; previousModelId: string; modelId: string }
-  | { type: 'reconciled'; orphanChunks: number; staleDocuments: number }
+  | { type: 'lock-wait'; holder: string }
+  | { type: 'reconciled'; orphanChunks: number; duplicateChunks: number; duplicateRecords: number; staleDocuments: number }
   | { type: 'scanned'; root: string; filesTotal: number; files: string[] }
   | { type: 'file-start'; path: string; filesDone: number; filesTotal: number }
   | { type: 'chunks'; path: string; chunksDone: number; chunksInFile: number; filesDone: number; filesTotal: number }
@@ -81,6 +82,10 @@ export interface SyncFolderOptions {
   paths?: string[];
   onProgress?: (event: SyncEvent) => void;
   signal?: AbortSignal;
+  /** Who writes, for the message another kefu process shows while it waits for the writer lock ("kefu serve"). */
+  owner?: string;
+  /** How long to wait for another writer (default KEFU_LOCK_TIMEOUT_S); Infinity waits until `signal` aborts. */
+  lockTimeoutMs?: number;
 }
 
 /** Names that are never documents: hidden files, editor swap files, partial downloads, Office lock files. */
@@ -244,7 +249,7 @@ type Ready = Extract<Prepared, { kind: 'ready' }>;
  */
 export async function syncFolder(options: SyncFolderOptions): Promise<SyncSummary> {
   const started = performance.now();
-  const { config, store, embedder, signal } = options;
+  const { config, store, signal } = options;
   const emit = options.onProgress ?? (() => {});
   const root = path.resolve(options.root);
   let realRoot: string;
@@ -256,6 +261,25 @@ export async function syncFolder(options: SyncFolderOptions): Promise<SyncSummar
   }
   const summary: SyncSummary = { root: realRoot, indexed: [], skipped: [], failed: [], removed: [], chunksEmbedded: 0, chunksReused: 0, aborted: false, milliseconds: 0 };
 
+  // 0. One writer at a time: two processes writing at once duplicate rows (LanceDB's merge-insert does not
+  //    detect concurrent inserts of the same key) and embed the same files twice.
+  const lock = await store.lockForWriting({
+    owner: options.owner ?? `kefu (${path.basename(process.argv[1] ?? 'node')})`,
+    activity: `indexing ${realRoot}`,
+    timeoutMs: options.lockTimeoutMs ?? config.ingest.lockTimeoutMs,
+    onWait: (holder) => emit({ type: 'lock-wait', holder: describeHolder(holder) }),
+    ...(signal ? { signal } : {}),
+  });
+  try {
+    return await syncLocked({ ...options, root, realRoot, summary, started, emit });
+  } finally {
+    lock.release();
+  }
+}
+
+async function syncLocked(options: SyncFolderOptions & { realRoot: string; summary: SyncSummary; started: number; emit: (event: SyncEvent) => void }): Promise<SyncSummary> {
+  const { config, store, embedder, signal, root, realRoot, summary, started, emit } = options;
+
   // 1. The model: vectors of another model are never mixed with this one's.
   const change = await store.useModel({ modelId: embedder.modelId, dimension: embedder.dimension });
   if (change.changed && change.previousModelId) {
@@ -263,17 +287,20 @@ export async function syncFolder(options: SyncFolderOptions): Promise<SyncSummar
     emit({ type: 'model-changed', previousModelId: change.previousModelId, modelId: embedder.modelId });
   }
 
-  // 2. Reconcile what a crash may have left: chunks without a record, records whose chunks do not match.
-  const orphanChunks = await store.removeOrphanChunks();
+  // 2. Repair what a crash or an older concurrent writer left: duplicate records and chunk rows, chunks without a
+  //    record, records whose chunks do not match (those are re-done from their files, reusing stored vectors).
+  const repair = await store.repair();
+  const orphanChunks = repair.orphanChunks;
   const counts = await store.chunkCountsByDocument();
   const records = new Map((await store.listDocuments()).map((record) => [record.path, record]));
   const stale = new Set([...records.values()].filter((record) => record.status === 'indexed' && (counts.get(record.path) ?? 0) !== record.chunkCount).map((record) => record.path));
-  if (orphanChunks > 0 || stale.size > 0) emit({ type: 'reconciled', orphanChunks, staleDocuments: stale.size });
+  for (const redo of repair.redo) if (records.get(redo)?.status === 'indexed') stale.add(redo);
 
   // 3. List the files in scope.
   const scopes = (options.paths && options.paths.length > 0 ? options.paths : [root]).map((scope) => path.resolve(root, scope));
   const files = new Map<string, FileEntry>();
   const scopeKeys: string[] = [];
+  const inScope = (key: string) => scopeKeys.some((scopeKey) => scopeKey === '' || key === scopeKey || key.startsWith(`${scopeKey}/`));
   for (const scope of scopes) {
     if (!isInside(root, scope)) throw new KefuError('INGEST_OUTSIDE_INBOX', { detail: `${scope} is not inside ${root}` });
     const listed = await listFiles(root, realRoot, scope);
@@ -285,6 +312,11 @@ export async function syncFolder(options: SyncFolderOptions): Promise<SyncSummar
   }
   const fileList = [...files.values()].sort((left, right) => left.key.localeCompare(right.key));
   const filesTotal = fileList.length;
+  // Reported: what this run repairs. Stale records of other folders wait for a sync of their own folder.
+  const staleHere = [...stale].filter((key) => files.has(key) || ((records.get(key)?.root ?? '') === realRoot && inScope(key))).length;
+  if (orphanChunks > 0 || repair.duplicateChunks > 0 || repair.duplicateRecords > 0 || staleHere > 0) {
+    emit({ type: 'reconciled', orphanChunks, duplicateChunks: repair.duplicateChunks, duplicateRecords: repair.duplicateRecords, staleDocuments: staleHere });
+  }
   emit({ type: 'scanned', root: realRoot, filesTotal, files: fileList.map((file) => file.key) });
 
   let filesDone = 0;
@@ -296,7 +328,6 @@ export async function syncFolder(options: SyncFolderOptions): Promise<SyncSummar
   };
 
   // 4. Deleted files: records of this root, inside the synced scopes, whose file is gone.
-  const inScope = (key: string) => scopeKeys.some((scopeKey) => scopeKey === '' || key === scopeKey || key.startsWith(`${scopeKey}/`));
   for (const record of records.values()) {
     if (signal?.aborted) break;
     if ((record.root ?? '') !== realRoot || !inScope(record.path) || files.has(record.path)) continue;
@@ -368,7 +399,7 @@ export async function syncFolder(options: SyncFolderOptions): Promise<SyncSummar
   summary.aborted = signal?.aborted ?? false;
 
   // 6. Fold new rows into the full-text index and compact the small per-document commits.
-  if (changedIndex || orphanChunks > 0) await store.optimize();
+  if (changedIndex || orphanChunks > 0 || repair.duplicateChunks > 0 || repair.duplicateRecords > 0) await store.optimize();
   summary.milliseconds = Math.round(performance.now() - started);
   return summary;
 }

@@ -49,7 +49,8 @@ const WRITE_STABLE_MS = 700;
 
 function describeEvent(event: SyncEvent): { level: 'info' | 'warn'; message: string } | undefined {
   if (event.type === 'model-changed') return { level: 'warn', message: `embedding model changed from ${event.previousModelId} to ${event.modelId}: re-embedding every document` };
-  if (event.type === 'reconciled') return { level: 'warn', message: `repaired an interrupted run: removed ${event.orphanChunks} orphan chunks, re-doing ${event.staleDocuments} documents` };
+  if (event.type === 'reconciled') return { level: 'warn', message: `repaired an interrupted run: ${event.duplicateRecords} duplicate records and ${event.duplicateChunks} duplicate chunk rows removed, ${event.orphanChunks} orphan chunks removed, ${event.staleDocuments} documents re-indexed` };
+  if (event.type === 'lock-wait') return { level: 'info', message: `waiting for ${event.holder} (one writer at a time)` };
   if (event.type !== 'file' || event.outcome === 'skipped') return undefined;
   if (event.outcome === 'removed') return { level: 'info', message: `removed ${event.path}` };
   const detail = event.detail;

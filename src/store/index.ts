@@ -16,12 +16,15 @@
  *   const hits = await store.keywordSearch({ query: keywordQuery('如何退款'), limit: 8 });
  */
 import { mkdirSync } from 'node:fs';
+import { resolve as resolvePath } from 'node:path';
 import * as lancedb from '@lancedb/lancedb';
 import { Field, FixedSizeList, Float32, Float64, Int32, Schema, Utf8 } from 'apache-arrow';
 import { KefuError } from '../errors/index.ts';
 import type { ChunkRecord, DocumentRecord, DocumentStatus } from './types.ts';
+import { acquireWriterLock, type LockHolder, type WriterLock } from './writer-lock.ts';
 
 export type { ChunkRecord, DocumentRecord, DocumentStatus } from './types.ts';
+export { describeHolder, type LockHolder, type WriterLock } from './writer-lock.ts';
 
 export interface ChunkFilter {
   docPath?: string[];
@@ -46,6 +49,18 @@ export interface ModelChange {
   /** True when the index held vectors of another model (or dimension) and they were dropped. */
   changed: boolean;
   previousModelId: string | undefined;
+}
+
+/** What `repair()` found and fixed. */
+export interface RepairReport {
+  /** Chunk rows whose document has no record (a crash between the chunk and record commits), deleted. */
+  orphanChunks: number;
+  /** Extra copies of chunk rows with the same id (two writers inserting the same document), deleted. */
+  duplicateChunks: number;
+  /** Extra copies of document records with the same path, deleted (the newest copy is kept). */
+  duplicateRecords: number;
+  /** Documents that had duplicates: which copy was right is unknowable, so their files must be indexed again. */
+  redo: string[];
 }
 
 export interface ChunkStore {
@@ -97,6 +112,17 @@ export interface ChunkStore {
   chunkCountsByDocument(): Promise<Map<string, number>>;
   /** Deletes chunks whose document has no record (left by a crash between the two commits). Returns how many. */
   removeOrphanChunks(): Promise<number>;
+  /**
+   * Repairs what a crash or two concurrent writers left: duplicate document records (keeps the newest),
+   * duplicate chunk rows (keeps one per id) and orphan chunks. Documents that had duplicates are listed in
+   * `redo`; their chunk rows are kept so that re-indexing reuses the vectors.
+   */
+  repair(): Promise<RepairReport>;
+  /**
+   * Takes the index's writer lock (see writer-lock.ts): one writing process at a time. Waits for the holder,
+   * reporting who it is through `onWait`, up to `timeoutMs`, then throws INDEX_LOCKED.
+   */
+  lockForWriting(options: { owner: string; activity: string; timeoutMs: number; onWait?: (holder: LockHolder | undefined) => void; signal?: AbortSignal }): Promise<WriterLock>;
   /** Brings the full-text index up to date with new rows and compacts small writes. Call after a batch. */
   optimize(): Promise<void>;
   /** Changes whenever chunks change (the chunks table version). */
@@ -216,12 +242,25 @@ function chunkToRow(chunk: ChunkRecord): Row {
   return { ...chunk };
 }
 
+/** The hint for a failed index operation, by its cause: a full disk, permissions, or another writer. */
+export function storeFailureHint(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  const message = error instanceof Error ? error.message : String(error);
+  if (code === 'ENOSPC' || /no space left/i.test(message)) return 'The disk holding KEFU_DATA_DIR is full: free some space, then run again.';
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS' || /permission denied|read-only file system/i.test(message)) return 'kefu cannot write KEFU_DATA_DIR: check its owner and permissions.';
+  if (/commit conflict|conflicting|concurrent/i.test(message)) {
+    return 'Another process wrote the index at the same moment. Run again: kefu takes a writer lock, so this only happens with a kefu version without it or a tool writing the index directly.';
+  }
+  return undefined;
+}
+
 async function wrap<T>(what: string, work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
     if (error instanceof KefuError) throw error;
-    throw new KefuError('STORE_FAILED', { detail: what, cause: error });
+    const hint = storeFailureHint(error);
+    throw new KefuError('STORE_FAILED', { detail: what, cause: error, ...(hint ? { hint } : {}) });
   }
 }
 
@@ -240,8 +279,9 @@ export async function openStore(options: { directory: string }): Promise<ChunkSt
     // writing while the server answers); on a local disk that check is a cheap directory listing.
     const db = await lancedb.connect(directory, { readConsistencyInterval: 0 });
     const names = new Set(await db.tableNames());
-    const documents = names.has(DOCUMENTS) ? await db.openTable(DOCUMENTS) : await db.createEmptyTable(DOCUMENTS, documentSchema);
-    const meta = names.has(META) ? await db.openTable(META) : await db.createEmptyTable(META, metaSchema);
+    // existOk: another process (a second `kefu ingest`, or `kefu serve`) may create them at the same moment.
+    const documents = names.has(DOCUMENTS) ? await db.openTable(DOCUMENTS) : await db.createEmptyTable(DOCUMENTS, documentSchema, { existOk: true });
+    const meta = names.has(META) ? await db.openTable(META) : await db.createEmptyTable(META, metaSchema, { existOk: true });
     let chunks: lancedb.Table | undefined = names.has(CHUNKS) ? await db.openTable(CHUNKS) : undefined;
     return createStore({ directory, db, documents, meta, getChunks: () => chunks, setChunks: (table) => { chunks = table; } });
   });
@@ -280,8 +320,23 @@ function createStore(parts: StoreParts): ChunkStore {
     return table;
   }
 
-  async function queryChunks(where: string | undefined, columns: readonly string[] | undefined): Promise<ChunkRecord[]> {
+  /**
+   * The chunks table, opened if another process created it after this store was opened (a server started on an
+   * empty index while `kefu ingest` fills it), and re-opened when another process re-created it for a new model.
+   */
+  let openedGeneration: string | undefined;
+  async function chunksTable(): Promise<lancedb.Table | undefined> {
     const table = getChunks();
+    if (table) return table;
+    if (!(await db.tableNames()).includes(CHUNKS)) return undefined;
+    openedGeneration = (await readMeta()).get('generation');
+    const opened = await db.openTable(CHUNKS);
+    setChunks(opened);
+    return opened;
+  }
+
+  async function queryChunks(where: string | undefined, columns: readonly string[] | undefined): Promise<ChunkRecord[]> {
+    const table = await chunksTable();
     if (!table) return [];
     let query = table.query();
     if (where) query = query.where(where);
@@ -299,7 +354,7 @@ function createStore(parts: StoreParts): ChunkStore {
   }
 
   async function runKeywordSearch(options: { query: string; limit: number; filter?: ChunkFilter; columns: readonly string[] }): Promise<Row[]> {
-    const table = getChunks();
+    const table = await chunksTable();
     if (!table || !options.query.trim()) return [];
     let search = table.query().fullTextSearch(options.query.trim(), { columns: ['keywords'] }).select([...options.columns, '_score']).limit(options.limit);
     const where = filterToSql(options.filter);
@@ -308,7 +363,7 @@ function createStore(parts: StoreParts): ChunkStore {
   }
 
   async function runVectorSearch(options: { vector: number[]; limit: number; filter?: ChunkFilter; columns: readonly string[] }): Promise<Row[]> {
-    const table = getChunks();
+    const table = await chunksTable();
     if (!table) return [];
     let search = table.vectorSearch(options.vector).distanceType('cosine').select([...options.columns, '_distance']).limit(options.limit);
     const where = filterToSql(options.filter);
@@ -326,7 +381,9 @@ function createStore(parts: StoreParts): ChunkStore {
         const stored = await readMeta();
         const previousModelId = stored.get('modelId') || undefined;
         const previousDimension = Number(stored.get('dimension') ?? 0);
-        const table = getChunks();
+        // Another process may have created the chunks table since this store was opened: look again, or this
+        // process would drop that process's chunks as if the table were missing.
+        const table = await chunksTable();
         if (table && previousModelId === modelId && previousDimension === dimension) return { changed: false, previousModelId };
         const hadVectors = table !== undefined && (await table.countRows()) > 0;
         setChunks(await createChunksTable(dimension));
@@ -341,6 +398,7 @@ function createStore(parts: StoreParts): ChunkStore {
         }
         const generation = Number(stored.get('generation') ?? 0) + 1;
         await writeMeta({ modelId, dimension: String(dimension), generation: String(generation) });
+        openedGeneration = String(generation);
         return { changed: previousModelId !== undefined && previousModelId !== modelId, previousModelId };
       });
     },
@@ -488,6 +546,61 @@ function createStore(parts: StoreParts): ChunkStore {
       });
     },
 
+    async repair() {
+      return wrap('repairing the index', async () => {
+        const report: RepairReport = { orphanChunks: 0, duplicateChunks: 0, duplicateRecords: 0, redo: [] };
+        const redo = new Set<string>();
+
+        // Duplicate records: keep the newest copy of each path (delete all copies, write one back).
+        const recordRows = (await documents.query().toArray()) as Row[];
+        const byPath = new Map<string, Row[]>();
+        for (const row of recordRows) byPath.set(text(row, 'path'), [...(byPath.get(text(row, 'path')) ?? []), row]);
+        const duplicated = [...byPath.entries()].filter(([, copies]) => copies.length > 1);
+        for (let start = 0; start < duplicated.length; start += 200) {
+          const part = duplicated.slice(start, start + 200);
+          const keep = part.map(([, copies]) => [...copies].sort((left, right) => text(right, 'indexedAt').localeCompare(text(left, 'indexedAt')))[0] as Row);
+          await documents.delete(sqlIn('path', part.map(([path]) => path)));
+          await documents.add(keep.map((row) => documentToRow(rowToDocument(row))));
+        }
+        for (const [path, copies] of duplicated) {
+          report.duplicateRecords += copies.length - 1;
+          redo.add(path);
+        }
+
+        const table = getChunks();
+        if (table) {
+          // Duplicate chunk rows: keep one row per id (its vector stays reusable), delete the other copies.
+          const idRows = (await table.query().select(['id', 'docPath']).toArray()) as Row[];
+          const seen = new Set<string>();
+          const duplicateIds = new Set<string>();
+          for (const row of idRows) {
+            const id = text(row, 'id');
+            if (seen.has(id)) {
+              duplicateIds.add(id);
+              report.duplicateChunks++;
+              redo.add(text(row, 'docPath'));
+            }
+            seen.add(id);
+          }
+          const ids = [...duplicateIds];
+          for (let start = 0; start < ids.length; start += 200) {
+            const part = ids.slice(start, start + 200);
+            const copies = ((await table.query().where(sqlIn('id', part)).toArray()) as Row[]).map(rowToChunk);
+            const single = [...new Map(copies.map((chunk) => [chunk.id, chunk])).values()];
+            await table.delete(sqlIn('id', part));
+            await table.add(single.map(chunkToRow));
+          }
+          report.orphanChunks = await this.removeOrphanChunks();
+        }
+        report.redo = [...redo].filter((path) => byPath.has(path)).sort();
+        return report;
+      });
+    },
+
+    async lockForWriting({ owner, activity, timeoutMs, onWait, signal }) {
+      return acquireWriterLock({ path: `${resolvePath(parts.directory)}.lock`, holder: { owner, activity }, timeoutMs, ...(onWait ? { onWait } : {}), ...(signal ? { signal } : {}) });
+    },
+
     async optimize() {
       await wrap('optimising the index', async () => {
         const table = getChunks();
@@ -506,8 +619,14 @@ function createStore(parts: StoreParts): ChunkStore {
       return wrap('reading the index version', async () => {
         // The chunks table is re-created when the model changes and its version restarts at 1: the generation
         // counter keeps the number increasing across re-creations.
-        const generation = Number((await readMeta()).get('generation') ?? 0);
-        return generation * 1_000_000_000 + ((await getChunks()?.version()) ?? 0);
+        const stored = (await readMeta()).get('generation');
+        if (getChunks() && openedGeneration === undefined) openedGeneration = stored;
+        if (getChunks() && stored !== openedGeneration) {
+          getChunks()?.close();
+          setChunks(undefined);
+        }
+        const table = await chunksTable();
+        return Number(stored ?? 0) * 1_000_000_000 + ((await table?.version()) ?? 0);
       });
     },
 
