@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { parse as createCsvParser } from 'csv-parse';
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
 import type { FaqEntry, ParsedDocument } from '../types.ts';
 import { listNumbers, loaderError, titleFromPath } from './shared.ts';
 
@@ -327,7 +327,8 @@ function worksheetCount(bytes: Buffer): number {
  */
 export async function* streamFaqXlsx(options: FaqStreamOptions & { bytes: Buffer }): FaqStream {
   const { path, bytes } = options;
-  const reader = new ExcelJS.stream.xlsx.WorkbookReader(Readable.from([bytes]), {
+  const { default: excel } = await import('exceljs');
+  const reader = new excel.stream.xlsx.WorkbookReader(Readable.from([bytes]), {
     sharedStrings: 'cache',
     hyperlinks: 'ignore',
     styles: 'cache', // dates and numbers are shown as formatted

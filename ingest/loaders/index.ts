@@ -7,11 +7,9 @@ import path from 'node:path';
 import type { DocumentType, ParsedDocument } from '../types.ts';
 import { isKefuError } from '../../src/errors/index.ts';
 import { formatOf, supportedExtensions as registryExtensions, type FormatId } from '../../src/formats/index.ts';
-import { loadDocx } from './docx.ts';
 import { collectFaq, streamFaqCsv, streamFaqJson, streamFaqXlsx, type FaqStream } from './faq.ts';
 import { loadHtmlText } from './html.ts';
 import { loadMarkdownText } from './markdown.ts';
-import { loadPdf } from './pdf.ts';
 import { loaderError } from './shared.ts';
 import { bomEncoding, decodeText, looksBinary } from './text-decoding.ts';
 import { loadPlainText } from './text.ts';
@@ -119,8 +117,15 @@ async function openByFormat({ format, filePath, bytes, limits, faqBatchRows }: {
     // Before any Office parser expands it: refuse zip bombs while inflating, whatever sizes the archive claims.
     await checkZipContainer({ path: filePath, bytes, maxUnzippedBytes: limits.maxUnzippedBytes, maxRatio: limits.maxZipRatio });
   }
-  if (format === 'pdf') return { kind: 'document', document: checkDocumentLimits(await loadPdf({ path: filePath, bytes }), filePath, limits) };
-  if (format === 'docx') return { kind: 'document', document: checkDocumentLimits(await loadDocx({ path: filePath, bytes }), filePath, limits) };
+  // pdf.js, mammoth and exceljs load on first use: a folder of Markdown never pays for them (exceljs alone takes ~0.5 s).
+  if (format === 'pdf') {
+    const { loadPdf } = await import('./pdf.ts');
+    return { kind: 'document', document: checkDocumentLimits(await loadPdf({ path: filePath, bytes }), filePath, limits) };
+  }
+  if (format === 'docx') {
+    const { loadDocx } = await import('./docx.ts');
+    return { kind: 'document', document: checkDocumentLimits(await loadDocx({ path: filePath, bytes }), filePath, limits) };
+  }
   if (format === 'xlsx') return { kind: 'faq', stream: guarded(streamFaqXlsx({ ...faqOptions, bytes }), filePath, format) };
   const { text } = decodeText({ path: filePath, bytes });
   if (!/[^\s\ufeff]/u.test(text)) throw loaderError('INGEST_EMPTY', filePath, 'only whitespace');

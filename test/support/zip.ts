@@ -121,6 +121,22 @@ export function makeDocxBomb(options: { xmlBytes: number; paragraph?: string; de
   ]);
 }
 
+/** A .docx of the given paragraphs (generated lazily: a few MB of XML without holding it). */
+export function makeDocx(options: { paragraphs: () => Iterable<string> }): Buffer {
+  return makeZip([
+    { name: '[Content_Types].xml', data: Buffer.from(CONTENT_TYPES_DOCX) },
+    { name: '_rels/.rels', data: Buffer.from(RELS_DOCX) },
+    {
+      name: 'word/document.xml',
+      data: () => (function* () {
+        yield Buffer.from(`<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document ${W}><w:body>`);
+        for (const paragraph of options.paragraphs()) yield Buffer.from(`<w:p><w:r><w:t>${paragraph.replaceAll('&', '&amp;').replaceAll('<', '&lt;')}</w:t></w:r></w:p>`);
+        yield Buffer.from('</w:body></w:document>');
+      })(),
+    },
+  ]);
+}
+
 const CONTENT_TYPES_XLSX = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>';
 const RELS_XLSX = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>';
 const WORKBOOK = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="FAQ" sheetId="1" r:id="rId1"/></sheets></workbook>';
