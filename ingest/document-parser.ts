@@ -128,6 +128,8 @@ export function createDocumentParser(options: DocumentParserOptions): DocumentPa
 
   function start(): Worker {
     const thread = new Worker(new URL('./parse-worker.ts', import.meta.url), {
+      // The process's flags, except those that only apply to code given on the command line (`node -e`).
+      execArgv: process.execArgv.filter((flag) => !flag.startsWith('--input-type')),
       resourceLimits: { maxOldGenerationSizeMb: config.ingest.parserMemoryMb, maxYoungGenerationSizeMb: 32 },
     });
     started.set(thread, new Promise<void>((resolve, reject) => {

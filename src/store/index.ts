@@ -82,6 +82,14 @@ export interface ChunkStore {
    */
   replaceDocuments(entries: Array<{ document: DocumentRecord; chunks: ChunkRecord[] }>): Promise<void>;
   /**
+   * For a document too large for one commit (a 200,000-row FAQ sheet): upserts a batch of its chunks by id and
+   * leaves its other rows alone. The writer first records the document with status `indexing`, writes batch after
+   * batch, then calls `finishDocument`.
+   */
+  writeChunks(options: { docPath: string; chunks: ChunkRecord[] }): Promise<void>;
+  /** Ends a document written in batches: deletes its rows from ordinal `document.chunkCount` on, then writes its record. */
+  finishDocument(document: DocumentRecord): Promise<void>;
+  /**
    * Records a document that is not indexed (failed or skipped). Its chunks, if a previous version had any,
    * are removed first: they no longer reflect the file.
    */
@@ -225,7 +233,7 @@ function rowToDocument(row: Row): DocumentRecord {
     type: text(row, 'type'),
     contentHash: text(row, 'contentHash'),
     size: number(row, 'size'),
-    status: (status === 'indexed' || status === 'failed' || status === 'skipped' ? status : 'failed') satisfies DocumentStatus,
+    status: (status === 'indexed' || status === 'failed' || status === 'skipped' || status === 'indexing' ? status : 'failed') satisfies DocumentStatus,
     reason: text(row, 'reason'),
     chunkCount: number(row, 'chunkCount'),
     pageCount: number(row, 'pageCount'),
@@ -345,7 +353,7 @@ function createStore(parts: StoreParts): ChunkStore {
   }
 
   async function deleteChunksOf(path: string): Promise<void> {
-    const table = getChunks();
+    const table = await chunksTable();
     if (table) await table.delete(`\`docPath\` = ${sqlString(path)}`);
   }
 
@@ -421,7 +429,7 @@ function createStore(parts: StoreParts): ChunkStore {
     async replaceDocuments(entries) {
       if (entries.length === 0) return;
       await wrap(entries.map((entry) => entry.document.path).join(', '), async () => {
-        const table = getChunks();
+        const table = await chunksTable();
         if (!table) throw new KefuError('STORE_FAILED', { detail: 'no embedding model declared (call useModel first)' });
         for (const { document, chunks } of entries) {
           const foreign = chunks.find((chunk) => chunk.docPath !== document.path);
@@ -440,6 +448,26 @@ function createStore(parts: StoreParts): ChunkStore {
           .whenMatchedUpdateAll()
           .whenNotMatchedInsertAll()
           .execute(entries.map((entry) => documentToRow({ ...entry.document, chunkCount: entry.chunks.length })));
+      });
+    },
+
+    async writeChunks({ docPath, chunks }) {
+      if (chunks.length === 0) return;
+      await wrap(docPath, async () => {
+        const table = await chunksTable();
+        if (!table) throw new KefuError('STORE_FAILED', { detail: 'no embedding model declared (call useModel first)' });
+        const foreign = chunks.find((chunk) => chunk.docPath !== docPath);
+        if (foreign) throw new KefuError('STORE_FAILED', { detail: `chunk ${foreign.id} belongs to ${foreign.docPath}, not ${docPath}` });
+        await table.mergeInsert('id').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(chunks.map(chunkToRow));
+      });
+    },
+
+    async finishDocument(document) {
+      await wrap(document.path, async () => {
+        const table = await chunksTable();
+        // Rows past the new end are what is left of a longer previous version.
+        await table?.delete(`\`docPath\` = ${sqlString(document.path)} AND \`ordinal\` >= ${Math.max(0, Math.floor(document.chunkCount))}`);
+        await writeDocument(document);
       });
     },
 
@@ -517,13 +545,13 @@ function createStore(parts: StoreParts): ChunkStore {
     },
 
     async countChunks() {
-      return wrap('counting chunks', async () => (await getChunks()?.countRows()) ?? 0);
+      return wrap('counting chunks', async () => (await (await chunksTable())?.countRows()) ?? 0);
     },
 
     async chunkCountsByDocument() {
       return wrap('counting chunks', async () => {
         const counts = new Map<string, number>();
-        const table = getChunks();
+        const table = await chunksTable();
         if (!table) return counts;
         for (const row of (await table.query().select(['docPath']).toArray()) as Row[]) {
           const path = text(row, 'docPath');
@@ -535,7 +563,7 @@ function createStore(parts: StoreParts): ChunkStore {
 
     async removeOrphanChunks() {
       return wrap('removing orphan chunks', async () => {
-        const table = getChunks();
+        const table = await chunksTable();
         if (!table) return 0;
         const known = new Set(((await documents.query().select(['path']).toArray()) as Row[]).map((row) => text(row, 'path')));
         const orphans = [...(await this.chunkCountsByDocument()).entries()].filter(([path]) => !known.has(path));
@@ -567,7 +595,7 @@ function createStore(parts: StoreParts): ChunkStore {
           redo.add(path);
         }
 
-        const table = getChunks();
+        const table = await chunksTable();
         if (table) {
           // Duplicate chunk rows: keep one row per id (its vector stays reusable), delete the other copies.
           const idRows = (await table.query().select(['id', 'docPath']).toArray()) as Row[];
@@ -603,7 +631,7 @@ function createStore(parts: StoreParts): ChunkStore {
 
     async optimize() {
       await wrap('optimising the index', async () => {
-        const table = getChunks();
+        const table = await chunksTable();
         const indices = table ? await table.listIndices() : [];
         if (table && !indices.some((index) => index.columns.includes('keywords'))) {
           await table.createIndex('keywords', { config: lancedb.Index.fts(KEYWORD_INDEX_OPTIONS) });

@@ -1,0 +1,123 @@
+/**
+ * Vectors for chunks, and writing a document too large for one commit.
+ *
+ * `embedChunks` reuses every vector already in the index for the same embedded text (by `textHash`) and embeds
+ * each distinct missing text once. `writeLargeDocument` writes a document batch by batch (a 200,000-row FAQ sheet
+ * streamed from the parser, or a prose document of thousands of chunks): its record says `indexing` while it is
+ * written, each batch is committed as it is ready (searchable at once), the next batch is embedded while the
+ * previous one is committed, and the end trims rows a longer old version left and marks the record `indexed`.
+ *
+ * A run killed half-way leaves the record `indexing` and the committed rows; the next sync writes the document
+ * again from its file, and every committed row's vector is found by its text hash, so only the rest is embedded.
+ *
+ * @example
+ *   const result = await writeLargeDocument({ store, embedder, record, batches, onChunks: console.log });
+ */
+import type { Embedder } from '../src/embeddings/types.ts';
+import type { ChunkStore } from '../src/store/index.ts';
+import type { ChunkRecord, DocumentRecord } from '../src/store/types.ts';
+
+/** A chunk with everything but its vector, and the text its vector is made from. */
+export type PendingChunk = Omit<ChunkRecord, 'vector'> & { embedText: string };
+
+/** Texts per embedding call (a few model batches): progress moves while the embedder sorts a slice by length. */
+const EMBED_SLICE = 64;
+
+export interface EmbeddedChunks {
+  /** Vector by text hash, for every chunk given. */
+  vectors: Map<string, number[]>;
+  /** Text hashes embedded by this call (the rest were reused). */
+  embedded: Set<string>;
+}
+
+/**
+ * Vectors for chunks: reused from the index by text hash where possible, identical texts embedded once.
+ *
+ * @example
+ *   const { vectors, embedded } = await embedChunks({ store, embedder, chunks, onChunks: (done) => {} });
+ */
+export async function embedChunks(options: { store: ChunkStore; embedder: Embedder; chunks: PendingChunk[]; signal?: AbortSignal | undefined; onChunks?: (done: number) => void; known?: Map<string, number[]> }): Promise<EmbeddedChunks> {
+  const { store, embedder, chunks, signal } = options;
+  const wanted = [...new Set(chunks.map((chunk) => chunk.textHash))];
+  const vectors = new Map<string, number[]>();
+  const unknown: string[] = [];
+  for (const hash of wanted) {
+    const vector = options.known?.get(hash);
+    if (vector) vectors.set(hash, vector);
+    else unknown.push(hash);
+  }
+  for (const [hash, vector] of unknown.length > 0 ? await store.vectorsByTextHash(unknown) : new Map<string, number[]>()) vectors.set(hash, vector);
+  const missing = [...new Map(chunks.filter((chunk) => !vectors.has(chunk.textHash)).map((chunk) => [chunk.textHash, chunk.embedText])).entries()];
+  let done = chunks.length - missing.length;
+  options.onChunks?.(done);
+  for (let start = 0; start < missing.length; start += EMBED_SLICE) {
+    signal?.throwIfAborted();
+    const part = missing.slice(start, start + EMBED_SLICE);
+    const embedded = await embedder.embedDocuments(part.map(([, text]) => text));
+    part.forEach(([hash], position) => vectors.set(hash, embedded[position] ?? []));
+    done += part.length;
+    options.onChunks?.(done);
+  }
+  return { vectors, embedded: new Set(missing.map(([hash]) => hash)) };
+}
+
+/** The chunk rows to store, each with its vector. */
+export function withVectors(chunks: PendingChunk[], vectors: Map<string, number[]>): ChunkRecord[] {
+  return chunks.map(({ embedText: _embedText, ...chunk }) => ({ ...chunk, vector: vectors.get(chunk.textHash) ?? [] }));
+}
+
+export interface LargeDocumentResult {
+  chunks: number;
+  embedded: number;
+  reused: number;
+}
+
+/**
+ * Writes one document batch by batch. `batches` yields chunks with their final ordinals and ids, in order; its
+ * return value gives the warnings known only at the end (FAQ rows skipped). Errors propagate: a failed file is
+ * recorded by the caller (which removes the rows written so far).
+ *
+ * @example
+ *   const result = await writeLargeDocument({ store, embedder, record, batches });
+ */
+export async function writeLargeDocument(options: {
+  store: ChunkStore;
+  embedder: Embedder;
+  /** The document's record as it will be once written (title, type, hash, size…). */
+  record: DocumentRecord;
+  batches: AsyncIterable<PendingChunk[]>;
+  /** The record's `reason` once every batch is written (warnings that are only known at the end). */
+  reasonAtEnd?: () => string;
+  signal?: AbortSignal | undefined;
+  /** Chunks of this document done so far (embedded or reused), after each slice. */
+  onChunks?: (done: number) => void;
+}): Promise<LargeDocumentResult> {
+  const { store, embedder, record, signal } = options;
+  await store.updateDocument({ ...record, status: 'indexing', chunkCount: 0, reason: 'being indexed', indexedAt: new Date().toISOString() });
+  let written = 0;
+  let embedded = 0;
+  let commit: Promise<void> | undefined;
+  // Vectors of texts repeated inside this document (FAQ rows with the same question and answer) without asking the
+  // index again: bounded, as the index itself answers for anything older.
+  const recent = new Map<string, number[]>();
+  try {
+    for await (const chunks of options.batches) {
+      signal?.throwIfAborted();
+      const before = written;
+      const result = await embedChunks({ store, embedder, chunks, signal, known: recent, onChunks: (done) => options.onChunks?.(before + done) });
+      embedded += result.embedded.size;
+      for (const hash of result.embedded) recent.set(hash, result.vectors.get(hash) ?? []);
+      while (recent.size > 20_000) recent.delete(recent.keys().next().value as string);
+      // Commit this batch while the next one is embedded; commits stay in order.
+      await commit;
+      commit = store.writeChunks({ docPath: record.path, chunks: withVectors(chunks, result.vectors) });
+      written += chunks.length;
+    }
+    await commit;
+  } catch (error) {
+    await commit?.catch(() => {});
+    throw error;
+  }
+  await store.finishDocument({ ...record, status: 'indexed', chunkCount: written, reason: options.reasonAtEnd?.() ?? record.reason, indexedAt: new Date().toISOString() });
+  return { chunks: written, embedded, reused: written - embedded };
+}
