@@ -67,7 +67,7 @@ export interface SyncSummary {
 
 export type SyncEvent =
   | { type: 'model-changed'; previousModelId: string; modelId: string }
-  | { type: 'lock-wait'; holder: string }
+  | { type: 'lock-wait'; holder: string; owner: string }
   | { type: 'reconciled'; orphanChunks: number; duplicateChunks: number; duplicateRecords: number; staleDocuments: number }
   | { type: 'scanned'; root: string; filesTotal: number; files: string[] }
   | { type: 'file-start'; path: string; filesDone: number; filesTotal: number }
@@ -92,6 +92,12 @@ export interface SyncFolderOptions {
   parser?: DocumentParser;
   /** Documents with more chunks are written in batches of this many (default 1000; FAQ sheets stream as many rows). */
   batchChunks?: number;
+}
+
+/** "kefu ask" when run as `kefu ask …`, else the script's name. */
+function defaultOwner(): string {
+  const script = path.basename(process.argv[1] ?? 'node');
+  return script === 'kefu.js' || script === 'kefu' ? `kefu ${process.argv[2] ?? ''}`.trim() : `a kefu process (${script})`;
 }
 
 /** Names that are never documents: hidden files, editor swap files, partial downloads, Office lock files. */
@@ -277,10 +283,10 @@ export async function syncFolder(options: SyncFolderOptions): Promise<SyncSummar
   // 0. One writer at a time: two processes writing at once duplicate rows (LanceDB's merge-insert does not
   //    detect concurrent inserts of the same key) and embed the same files twice.
   const lock = await store.lockForWriting({
-    owner: options.owner ?? `kefu (${path.basename(process.argv[1] ?? 'node')})`,
+    owner: options.owner ?? defaultOwner(),
     activity: `indexing ${realRoot}`,
     timeoutMs: options.lockTimeoutMs ?? config.ingest.lockTimeoutMs,
-    onWait: (holder) => emit({ type: 'lock-wait', holder: describeHolder(holder) }),
+    onWait: (holder) => emit({ type: 'lock-wait', holder: describeHolder(holder), owner: holder?.owner ?? 'another kefu process' }),
     ...(signal ? { signal } : {}),
   });
   try {

@@ -22,7 +22,7 @@ import path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import type { Config } from '../src/config/index.ts';
 import type { Embedder } from '../src/embeddings/types.ts';
-import { describeError, isKefuError } from '../src/errors/index.ts';
+import { describeError, errorCatalogue, isKefuError } from '../src/errors/index.ts';
 import type { ChunkStore } from '../src/store/index.ts';
 import { createDocumentParser } from './document-parser.ts';
 import { isIgnoredName, syncFolder, type SyncEvent, type SyncSummary } from './sync.ts';
@@ -88,6 +88,18 @@ const STALL_GRACE_MS = 30_000;
 /** A running sync that reports nothing for this long (a lock held by another process, a hung disk) is stalled. */
 const SILENT_SYNC_MS = 5 * 60_000;
 
+/**
+ * An error as /api/health may show it to anyone: the code and the catalogue's wording, without the detail (a
+ * path, a file name). The log has the whole error.
+ *
+ * @example
+ *   publicErrorText(new KefuError('STORE_FAILED', { detail: '/srv/kefu/data/index' })) // 'STORE_FAILED: The index could not be read or written'
+ */
+export function publicErrorText(error: unknown): string {
+  if (!isKefuError(error)) return 'INTERNAL: the sync failed (see the log)';
+  return `${error.code}: ${errorCatalogue[error.code].message.replace(/:?\s*\{detail\}.*$/, '')}`;
+}
+
 function describeEvent(event: SyncEvent): { level: 'info' | 'warn'; message: string } | undefined {
   if (event.type === 'model-changed') return { level: 'warn', message: `embedding model changed from ${event.previousModelId} to ${event.modelId}: re-embedding every document` };
   if (event.type === 'reconciled') return { level: 'warn', message: `repaired an interrupted run: ${event.duplicateRecords} duplicate records and ${event.duplicateChunks} duplicate chunk rows removed, ${event.orphanChunks} orphan chunks removed, ${event.staleDocuments} documents re-indexed` };
@@ -137,7 +149,7 @@ export async function watchFolder(options: WatchFolderOptions): Promise<FolderWa
           lastProgressAt = Date.now();
           if (event.type === 'scanned') status.filesTotal = event.filesTotal;
           if (event.type === 'file' || event.type === 'file-start') status.filesDone = event.filesDone;
-          if (event.type === 'lock-wait') status.lastError = `INDEX_LOCKED: waiting for ${event.holder}`;
+          if (event.type === 'lock-wait') status.lastError = `INDEX_LOCKED: waiting for ${event.owner} to finish writing the index`;
           const described = describeEvent(event);
           if (described) logger[described.level](described.message);
         },
@@ -160,7 +172,7 @@ export async function watchFolder(options: WatchFolderOptions): Promise<FolderWa
       if (controller.signal.aborted) return true;
       // A store or model failure: the scheduler keeps the changes waiting and tries again after a pause.
       stats.failures++;
-      status.lastError = isKefuError(error) ? `${error.code}: ${error.message}` : 'sync failed (see the log)';
+      status.lastError = publicErrorText(error);
       logger.error(`sync failed: ${describeError(error)}`);
       return false;
     } finally {
