@@ -110,7 +110,7 @@ function readCentralDirectory(path: string, bytes: Buffer, maxEntries: number): 
   return entries;
 }
 
-/** Inflates `data`, counting output and discarding it; stops as soon as `budget` is exceeded. */
+/** Inflates `data`, counting output and discarding it; stops as soon as `budget` or the ratio is exceeded. */
 function inflateCounting(data: Buffer, options: { budget: number; maxRatio: number }): Promise<{ bytes: number; over?: 'total' | 'ratio' }> {
   return new Promise((resolve, reject) => {
     const inflater = createInflateRaw({ chunkSize: 64 * 1024 });
@@ -124,8 +124,9 @@ function inflateCounting(data: Buffer, options: { budget: number; maxRatio: numb
     };
     inflater.on('data', (chunk: Buffer) => {
       produced += chunk.length;
+      // The ratio of what came out to what went in so far: a bomb is caught after its first MB, not at the end.
       if (produced > options.budget) finish({ bytes: produced, over: 'total' });
-      else if (produced > RATIO_GRACE_BYTES && produced / Math.max(1, data.length) > options.maxRatio) finish({ bytes: produced, over: 'ratio' });
+      else if (produced > RATIO_GRACE_BYTES && produced / Math.max(1, inflater.bytesWritten) > options.maxRatio) finish({ bytes: produced, over: 'ratio' });
     });
     inflater.on('end', () => finish({ bytes: produced }));
     inflater.on('error', (error) => {
@@ -164,7 +165,7 @@ export async function checkZipContainer(options: { path: string; bytes: Buffer }
         throw loaderError('INGEST_CORRUPT', path, `part ${entry.name} does not decompress: the file is damaged or cut off`, error);
       }
       if (result.over === 'ratio') {
-        throw loaderError('INGEST_LIMIT', path, `part ${entry.name} expands more than ${maxRatio} times (${megabytes(data.length)} to over ${megabytes(result.bytes)}), as zip bombs do; limit KEFU_MAX_ZIP_RATIO=${maxRatio}`);
+        throw loaderError('INGEST_LIMIT', path, `part ${entry.name} expands more than ${maxRatio} times, as zip bombs do (${megabytes(data.length)} compressed); limit KEFU_MAX_ZIP_RATIO=${maxRatio}`);
       }
       total += result.bytes;
     } else {
