@@ -1,6 +1,7 @@
 /**
  * Peak memory of `kefu ingest` on hostile input (`npm run bench:hostile`): a folder holding zip bombs (a .docx with
- * 100 MB of XML in ~400 KB, one with 20 MB of XML, an .xlsx with 100 MB of sheet XML) plus the Northwind PDFs
+ * 100 MB of XML in ~400 KB, one with 20 MB of XML, an .xlsx with 100 MB of sheet XML, a PDF whose content stream
+ * inflates to 1 GB) plus the Northwind PDFs
  * (../shared/eval-data/northwind/pdfs, or BENCH_PDF_DIR). Runs the real CLI in a child process and samples its
  * peak resident memory (VmHWM, Linux). Target: <= 700 MB, every bomb recorded as failed, the PDFs indexed.
  */
@@ -9,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
-import { makeDocxBomb, makeXlsx } from '../test/support/zip.ts';
+import { makeDocxBomb, makePdfBomb, makeXlsx } from '../test/support/zip.ts';
 
 const repositoryRoot = path.resolve(import.meta.dirname, '..');
 const pdfDir = path.resolve(process.env.BENCH_PDF_DIR ?? path.join(repositoryRoot, '..', 'shared', 'eval-data', 'northwind', 'pdfs'));
@@ -27,6 +28,7 @@ const bombs: Record<string, Buffer> = {
   'bomb-100mb-xml.docx': makeDocxBomb({ xmlBytes: 100 * MB }),
   'bomb-20mb-xml.docx': makeDocxBomb({ xmlBytes: 20 * MB }),
   'bomb-100mb-sheet.xlsx': makeXlsx({ xmlBytes: 100 * MB }),
+  'bomb-1gb-content.pdf': makePdfBomb({ contentBytes: 1024 * MB }),
 };
 for (const [name, bytes] of Object.entries(bombs)) await writeFile(path.join(folder, name), bytes);
 console.error(`bombs: ${Object.entries(bombs).map(([name, bytes]) => `${name} ${(bytes.length / 1024).toFixed(0)} KB`).join(', ')}`);

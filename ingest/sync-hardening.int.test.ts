@@ -13,7 +13,7 @@ import { loadConfig, type Config } from '../src/config/index.ts';
 import { createEmbedder } from '../src/embeddings/index.ts';
 import type { Embedder } from '../src/embeddings/types.ts';
 import { openStore, type ChunkStore } from '../src/store/index.ts';
-import { makeDocxBomb, makeXlsx } from '../test/support/zip.ts';
+import { makeDocxBomb, makePdfBomb, makeXlsx } from '../test/support/zip.ts';
 import { syncFolder, type SyncEvent } from './sync.ts';
 
 const repositoryRoot = path.resolve(import.meta.dirname, '..');
@@ -64,6 +64,7 @@ describe('sync under hostile and large input', () => {
   it('records zip bombs and a symlink loop as failed, with the reason, and indexes the rest', async () => {
     await writeFile(path.join(inbox, 'bomb.docx'), makeDocxBomb({ xmlBytes: 100 * MB }));
     await writeFile(path.join(inbox, 'bomb.xlsx'), makeXlsx({ xmlBytes: 60 * MB }));
+    await writeFile(path.join(inbox, 'bomb.pdf'), makePdfBomb({ contentBytes: 300 * MB }));
     await writeFile(path.join(inbox, 'returns.md'), '# Returns\n\nReturns are accepted within 30 days.');
     await symlink(path.join(inbox, 'loop-b.md'), path.join(inbox, 'loop-a.md'));
     await symlink(path.join(inbox, 'loop-a.md'), path.join(inbox, 'loop-b.md'));
@@ -71,6 +72,7 @@ describe('sync under hostile and large input', () => {
     const summary = await syncFolder({ config, store, embedder, root: inbox });
     expect(Object.fromEntries(summary.failed.map((failed) => [failed.path, failed.code]))).toEqual({
       'bomb.docx': 'INGEST_LIMIT',
+      'bomb.pdf': 'INGEST_LIMIT',
       'bomb.xlsx': 'INGEST_LIMIT',
       'loop-a.md': 'INGEST_LINK_LOOP',
       'loop-b.md': 'INGEST_LINK_LOOP',

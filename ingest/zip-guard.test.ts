@@ -1,9 +1,10 @@
 import { Document, Packer, Paragraph } from 'docx';
 import { describe, expect, it } from 'vitest';
 import { KefuError } from '../src/errors/index.ts';
-import { makeDocxBomb, makeXlsx } from '../test/support/zip.ts';
+import { makePdf } from '../test/support/pdf.ts';
+import { makeDocxBomb, makePdfBomb, makeXlsx } from '../test/support/zip.ts';
 import { loadFile } from './loaders/index.ts';
-import { checkZipContainer } from './zip-guard.ts';
+import { checkPdfStreams, checkZipContainer } from './zip-guard.ts';
 
 const MB = 1024 * 1024;
 const limits = { maxUnzippedBytes: 200 * MB, maxRatio: 100 };
@@ -59,5 +60,15 @@ describe('zip bombs in Office files', () => {
     const error = await failure(loadFile({ path: 'long.md', bytes: Buffer.from(`# Long\n\n${'A sentence about returns. '.repeat(1000)}`), limits: { maxTextChars: 10_000 } }));
     expect(error.code).toBe('INGEST_LIMIT');
     expect(error.message).toMatch(/characters of text, more than KEFU_MAX_TEXT_CHARS=10000/);
+  });
+
+  it('refuses a PDF whose compressed content streams decompress past KEFU_MAX_UNZIPPED_MB, before pdf.js inflates them', async () => {
+    const bomb = makePdfBomb({ contentBytes: 300 * MB });
+    expect(bomb.length).toBeLessThan(2 * MB);
+    const error = await failure(loadFile({ path: 'manual.pdf', bytes: bomb }));
+    expect(error.code).toBe('INGEST_LIMIT');
+    expect(error.message).toMatch(/manual\.pdf \(its compressed streams decompress to more than 200 MB, as PDF bombs do/);
+    const real = await makePdf({}, (document) => document.text('Returns are accepted within 30 days.'));
+    expect((await checkPdfStreams({ path: 'real.pdf', bytes: real, maxUnzippedBytes: 200 * MB })).streams).toBeGreaterThan(0);
   });
 });

@@ -10,7 +10,7 @@
  * @example
  *   await checkZipContainer({ path: 'policy.docx', bytes, maxUnzippedBytes: 200 * 1024 * 1024, maxRatio: 100 });
  */
-import { createInflateRaw } from 'node:zlib';
+import { createInflate, createInflateRaw } from 'node:zlib';
 import { loaderError } from './loaders/shared.ts';
 
 export interface ZipLimits {
@@ -177,4 +177,63 @@ export async function checkZipContainer(options: { path: string; bytes: Buffer }
     }
   }
   return { entries: entries.length, unzippedBytes: total };
+}
+
+/**
+ * The same for PDFs, whose page contents, fonts and object streams are usually deflate streams: a 1 MB PDF can hold
+ * a 1 GB content stream that pdf.js inflates into one buffer, outside the parser thread's heap limit. Every
+ * deflate stream that is not an image (pdf.js does not decode images to extract text) is inflated here, counted and
+ * dropped, within `maxUnzippedBytes` in total. No ratio limit: drawings and fonts can legitimately compress well.
+ * Streams that do not inflate are left to pdf.js, which is tolerant of damage.
+ *
+ * @example
+ *   await checkPdfStreams({ path: 'manual.pdf', bytes, maxUnzippedBytes: 200 * 2 ** 20 });
+ */
+export async function checkPdfStreams(options: { path: string; bytes: Buffer; maxUnzippedBytes: number }): Promise<{ streams: number; unzippedBytes: number }> {
+  const { path, bytes, maxUnzippedBytes } = options;
+  const text = bytes.toString('latin1');
+  let total = 0;
+  let streams = 0;
+  let position = 0;
+  for (;;) {
+    const keyword = text.indexOf('stream', position);
+    if (keyword < 0) break;
+    position = keyword + 6;
+    // "stream" followed by an end of line, not "endstream".
+    if (text.startsWith('end', keyword - 3)) continue;
+    let start = keyword + 6;
+    if (text[start] === '\r') start++;
+    if (text[start] !== '\n') continue;
+    start++;
+    const objectStart = text.lastIndexOf(' obj', keyword);
+    const dictionary = objectStart >= 0 ? text.slice(objectStart, keyword) : '';
+    if (!dictionary.includes('/FlateDecode') || /\/Subtype\s*\/Image/.test(dictionary)) continue;
+    const end = text.indexOf('endstream', start);
+    const data = bytes.subarray(start, end < 0 ? bytes.length : end);
+    position = end < 0 ? bytes.length : end + 9;
+    streams++;
+    const counted = await new Promise<number>((resolve) => {
+      const inflater = createInflate({ chunkSize: 64 * 1024 });
+      let produced = 0;
+      let settled = false;
+      const finish = () => {
+        if (settled) return;
+        settled = true;
+        inflater.destroy();
+        resolve(produced);
+      };
+      inflater.on('data', (chunk: Buffer) => {
+        produced += chunk.length;
+        if (total + produced > maxUnzippedBytes) finish();
+      });
+      inflater.on('end', finish);
+      inflater.on('error', finish);
+      inflater.end(data);
+    });
+    total += counted;
+    if (total > maxUnzippedBytes) {
+      throw loaderError('INGEST_LIMIT', path, `its compressed streams decompress to more than ${megabytes(maxUnzippedBytes)}, as PDF bombs do; limit KEFU_MAX_UNZIPPED_MB=${Math.round(maxUnzippedBytes / MEGABYTE)}`);
+    }
+  }
+  return { streams, unzippedBytes: total };
 }

@@ -13,7 +13,7 @@ import { loadMarkdownText } from './markdown.ts';
 import { loaderError } from './shared.ts';
 import { bomEncoding, decodeText, looksBinary } from './text-decoding.ts';
 import { loadPlainText } from './text.ts';
-import { checkZipContainer } from '../zip-guard.ts';
+import { checkPdfStreams, checkZipContainer } from '../zip-guard.ts';
 
 type Format = FormatId;
 
@@ -119,6 +119,7 @@ async function openByFormat({ format, filePath, bytes, limits, faqBatchRows }: {
   }
   // pdf.js, mammoth and exceljs load on first use: a folder of Markdown never pays for them (exceljs alone takes ~0.5 s).
   if (format === 'pdf') {
+    await checkPdfStreams({ path: filePath, bytes, maxUnzippedBytes: limits.maxUnzippedBytes });
     const { loadPdf } = await import('./pdf.ts');
     return { kind: 'document', document: checkDocumentLimits(await loadPdf({ path: filePath, bytes }), filePath, limits) };
   }

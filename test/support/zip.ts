@@ -1,7 +1,7 @@
 /**
- * Real zip files for tests and benchmarks, written byte by byte (deflate from node:zlib), so a test can
- * build Office files that no authoring library would produce: a .docx whose 300 KB hold 100 MB of XML
- * (a zip bomb), entries that lie about their size, overlapping entries.
+ * Real zip files (and a PDF) for tests and benchmarks, written byte by byte (deflate from node:zlib), so a test
+ * can build files that no authoring library would produce: a .docx whose 300 KB hold 100 MB of XML (a zip bomb),
+ * entries that lie about their size, a PDF whose content stream inflates to hundreds of MB.
  *
  * @example
  *   const docx = makeDocxBomb({ xmlBytes: 100 * 1024 * 1024 }); // a few hundred KB on disk
@@ -168,4 +168,30 @@ export function makeXlsx(options: { rows?: Array<[string, string]>; xmlBytes?: n
     { name: 'xl/_rels/workbook.xml.rels', data: Buffer.from(WORKBOOK_RELS) },
     { name: 'xl/worksheets/sheet1.xml', data: sheet },
   ]);
+}
+
+/**
+ * A one-page PDF whose content stream inflates to `contentBytes` (a repeated text operator): ~1 MB on disk for
+ * 300 MB of content, which pdf.js would inflate into one buffer outside the JavaScript heap.
+ */
+export function makePdfBomb(options: { contentBytes: number }): Buffer {
+  const content = deflatePieces(repeated('BT /F1 12 Tf 72 712 Td (Returns are accepted within 30 days.) Tj ET\n', options.contentBytes)).compressed;
+  const parts: Buffer[] = [Buffer.from('%PDF-1.4\n')];
+  const offsets: number[] = [];
+  let length = parts[0]?.length ?? 0;
+  const add = (body: Buffer) => {
+    offsets.push(length);
+    parts.push(body);
+    length += body.length;
+  };
+  add(Buffer.from('1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n'));
+  add(Buffer.from('2 0 obj << /Type /Pages /Kids [3 0 R] /Count 1 >> endobj\n'));
+  add(Buffer.from('3 0 obj << /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >> endobj\n'));
+  // deflatePieces writes raw deflate; a PDF's FlateDecode is zlib: header, raw data, Adler-32 (left 0: pdf.js and zlib's streaming inflater stop at the data's end).
+  add(Buffer.concat([Buffer.from(`4 0 obj << /Length ${content.length + 6} /Filter /FlateDecode >> stream\n`), Buffer.from([0x78, 0xda]), content, Buffer.alloc(4), Buffer.from('\nendstream endobj\n')]));
+  add(Buffer.from('5 0 obj << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> endobj\n'));
+  const xref = length;
+  const table = `xref\n0 6\n0000000000 65535 f \n${offsets.map((offset) => `${String(offset).padStart(10, '0')} 00000 n \n`).join('')}`;
+  parts.push(Buffer.from(`${table}trailer << /Size 6 /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`));
+  return Buffer.concat(parts);
 }
