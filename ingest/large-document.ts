@@ -118,7 +118,8 @@ export async function writeLargeDocument(options: {
   onChunks?: (done: number) => void;
 }): Promise<LargeDocumentResult> {
   const { store, embedder, record, signal } = options;
-  await store.updateDocument({ ...record, status: 'indexing', chunkCount: 0, reason: 'being indexed', indexedAt: new Date().toISOString() });
+  // What `kefu docs list` shows meanwhile, and after a kill until the next sync writes the document again.
+  await store.updateDocument({ ...record, status: 'indexing', chunkCount: 0, reason: 'being written in batches; if no kefu process is indexing now, the next sync finishes it', indexedAt: new Date().toISOString() });
   let written = 0;
   let embedded = 0;
   let commit: Promise<void> | undefined;
