@@ -123,8 +123,8 @@ export async function writeLargeDocument(options: {
   let written = 0;
   let embedded = 0;
   let commit: Promise<void> | undefined;
-  // Vectors of texts repeated inside this document (FAQ rows with the same question and answer) without asking the
-  // index again: bounded, as the index itself answers for anything older.
+  // Vectors embedded for the last batches, whose commit may still be running (the index cannot answer for them
+  // yet): a row repeating one of them is not embedded again. Older ones the index answers for.
   const recent = new Map<string, number[]>();
   try {
     for await (const chunks of options.batches) {
@@ -133,7 +133,7 @@ export async function writeLargeDocument(options: {
       const result = await embedChunks({ store, embedder, chunks, signal, known: recent, onChunks: (done) => options.onChunks?.(before + done) });
       embedded += result.embedded.size;
       for (const hash of result.embedded) recent.set(hash, result.vectors.get(hash) ?? []);
-      while (recent.size > 20_000) recent.delete(recent.keys().next().value as string);
+      while (recent.size > 4000) recent.delete(recent.keys().next().value as string);
       // Commit this batch while the next one is embedded; commits stay in order.
       await commit;
       commit = store.writeChunks({ docPath: record.path, chunks: withVectors(chunks, result.vectors) });
