@@ -59,6 +59,8 @@ function token(index: number): string {
 const latencies: number[] = [];
 const pending = new Set<Promise<void>>();
 let notes = 0;
+/** Each note's text: an edit appends a sentence, so a word written earlier stays findable. */
+const contents = new Map<string, string>();
 for (let index = 0; index < changes; index++) {
   const word = token(index);
   const kind = index % 10 === 9 ? 'pdf' : notes > 0 && index % 3 === 0 ? 'edit' : 'new';
@@ -70,8 +72,10 @@ for (let index = 0; index < changes; index++) {
   } else {
     target = kind === 'edit' ? `note-${Math.floor(Math.random() * notes)}.md` : `note-${notes++}.md`;
   }
+  const text = `${contents.get(target) ?? `# Note ${index}\n`}\nThe ${word} procedure applies to change ${index}.`;
+  contents.set(target, text);
   const written = performance.now();
-  await writeFile(path.join(inbox, target), `# Note ${index}\n\nThe ${word} procedure applies to change ${index}.`);
+  await writeFile(path.join(inbox, target), text);
   const waiting = (async () => {
     for (;;) {
       if ((await reader.keywordSearch({ query: word, limit: 1 })).length > 0) {

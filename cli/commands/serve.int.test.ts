@@ -51,6 +51,7 @@ describe('kefu serve', () => {
   let output = '';
   let base = '';
   let listenedAt = 0;
+  let serverEnv: Record<string, string | undefined> = {};
 
   const health = async (): Promise<Health> => (await fetch(`${base}/api/health`)).json() as Promise<Health>;
 
@@ -74,6 +75,7 @@ describe('kefu serve', () => {
       KEFU_LLM_MODEL: 'down',
       KEFU_LLM_TIMEOUT_MS: '2000',
     };
+    serverEnv = env;
     server = spawn(process.execPath, [path.join(repositoryRoot, 'bin', 'kefu.js'), 'serve', '--port', '0'], { cwd: repositoryRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
     server.stdout?.on('data', (data: Buffer) => (output += data.toString()));
     server.stderr?.on('data', (data: Buffer) => (output += data.toString()));
@@ -89,6 +91,15 @@ describe('kefu serve', () => {
   });
 
   it('listens before the folder is indexed, reports "indexing n of m", and answers meanwhile', async () => {
+    // `kefu ingest` on the folder this server watches, started while the server indexes it.
+    const ingest = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [path.join(repositoryRoot, 'bin', 'kefu.js'), 'ingest', '--json'], { cwd: repositoryRoot, env: serverEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (data: Buffer) => (stdout += data.toString()));
+      child.stderr.on('data', (data: Buffer) => (stderr += data.toString()));
+      child.once('exit', (code) => resolve({ code, stdout, stderr }));
+    });
     const early = await health();
     expect(early.ready).toBe(true);
     expect(['starting', 'syncing']).toContain(early.indexing?.state);
@@ -109,6 +120,15 @@ describe('kefu serve', () => {
     }, 'the first sync');
     expect(done.lastSuccessAt).toBeDefined();
     expect(Date.now() - listenedAt).toBeGreaterThan(0);
+
+    // The ingest waited for the server's sync (one writer at a time) and then embedded nothing a second time.
+    const result = await ingest;
+    expect(result.stderr).toMatch(/Waiting for kefu serve \(pid \d+\), which is indexing .*inbox/);
+    const summary = JSON.parse(result.stdout) as { chunksEmbedded: number; failed: Array<{ path: string }>; skipped: string[] };
+    expect(summary.chunksEmbedded).toBe(0);
+    expect(summary.skipped).toHaveLength(401);
+    expect(summary.failed.map((failed) => failed.path).sort()).toEqual(['bomb.docx', 'bomb.xlsx']);
+    expect(result.code).toBe(1); // the bombs failed
   });
 
   it('records the zip bombs as failed and stays up; a bomb dropped later fails the same way', async () => {
