@@ -71,6 +71,7 @@ const timedEmbedder: Embedder = {
   get dimension() { return real.dimension; },
   get maxTokens() { return real.maxTokens; },
   get truncatedCount() { return real.truncatedCount; },
+  get languages() { return real.languages; },
   embedDocuments: async (texts) => {
     const started = performance.now();
     try {

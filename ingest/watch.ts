@@ -166,6 +166,7 @@ export async function watchFolder(options: WatchFolderOptions): Promise<FolderWa
       if (changed > 0) {
         logger.info(`sync done in ${(summary.milliseconds / 1000).toFixed(1)} s: ${summary.indexed.length} indexed, ${summary.skipped.length} unchanged, ${summary.failed.length} failed, ${summary.removed.length} removed; answerable ${(latency / 1000).toFixed(1)} s after the change was seen`);
       }
+      for (const problem of summary.dictionary?.problems ?? []) logger.warn(`terms.txt line ${problem.line} skipped: ${problem.problem}`);
       options.onSync?.(summary);
       return true;
     } catch (error) {

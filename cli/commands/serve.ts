@@ -6,6 +6,7 @@ import { listen } from '../../src/server/listen.ts';
 import { publicErrorText, watchFolder, type FolderWatcher } from '../../ingest/watch.ts';
 import { syncFolder } from '../../ingest/sync.ts';
 import { openKnowledgeBase, seedInbox } from '../knowledge-base.ts';
+import { createDocumentServices } from '../document-services.ts';
 
 interface ServeOptions {
   watch: boolean;
@@ -58,6 +59,7 @@ export function register(program: Command): void {
         config,
         answerService: knowledgeBase.answerService,
         records,
+        ...createDocumentServices({ config, store: knowledgeBase.store }),
         health: async () => ({
           checks: { model: true, index: await knowledgeBase.store.version().then(() => true, () => false) },
           indexing: watcher ? watcher.status() : once,

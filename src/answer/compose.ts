@@ -5,8 +5,83 @@
  */
 import type { Candidate } from '../retrieval/index.ts';
 import type { CorpusStats } from '../retrieval/corpus-stats.ts';
-import { contentWords, jaccard, splitSentences, stem } from '../text/index.ts';
+import { contentWords, jaccard, splitSentences, stem, type Language } from '../text/index.ts';
+import type { AnswerType } from './answer-type.ts';
+import { isInstructionToAssistant } from './safety.ts';
 import type { Citation } from './types.ts';
+
+/** What the composer is given: the question as analysed and the fused passages, best first. */
+export interface ComposeInput {
+  /** The question as the customer asked it. */
+  question: string;
+  language: Language;
+  answerType: AnswerType;
+  /** The question's own content words (a follow-up's own words): what the answer must be about. */
+  focusTerms: readonly string[];
+  /** Topic words carried from the previous question of a follow-up (weaker evidence). */
+  carriedTerms: readonly string[];
+  /** All analysed query terms (the keyword side's), for coverage features. */
+  terms: readonly string[];
+  /** The query's embedding, when the retrieval mode computed one. */
+  queryVector?: readonly number[];
+  /** Fused passages, best first; `chunk.text` is the Markdown subset of src/text/markdown.ts. */
+  passages: readonly Candidate[];
+  corpus: CorpusStats;
+  /** Earlier answers of this conversation (plain text): a follow-up must not repeat them when the documents say more. */
+  previousAnswers: readonly string[];
+  maxSentences: number;
+}
+
+/** Evidence about the composed answer, for the answerability model. All in 0..1. */
+export interface CompositionEvidence {
+  /** IDF-weighted share of the focus terms found in the chosen units. */
+  focusCoverage: number;
+  /** The best single passage's IDF-weighted share of the query terms. */
+  bestPassageCoverage: number;
+  /** Whether the chosen units carry the asked-for kind of answer (a duration for "how long"…). */
+  answerTypeMatched: number;
+}
+
+export interface ComposedAnswer {
+  /** Markdown (the subset of src/text/markdown.ts) with [n] markers; '' when nothing answers. */
+  markdown: string;
+  /** The answer in pieces for streaming; joined they equal `markdown`. */
+  pieces: string[];
+  /** Numbered in order of first use; `quote` is the passage text the answer used. */
+  citations: Citation[];
+  evidence: CompositionEvidence;
+}
+
+/**
+ * Composes an extractive answer: units of the best passages (sentence runs, lists, table rows) that
+ * answer the question, in their own shape, each tied to its source.
+ *
+ * @example
+ *   const composed = composeAnswer({ question, language: 'en', answerType: 'duration', focusTerms, carriedTerms: [], terms, passages, corpus, previousAnswers: [], maxSentences: 3 });
+ *   composed.markdown // "Refunds are issued within 5 business days. [1]"
+ */
+export function composeAnswer(input: ComposeInput): ComposedAnswer {
+  const usable = input.passages.map((passage) => ({ ...passage, chunk: { ...passage.chunk, text: withoutInstructions(passage.chunk.text) } }));
+  const composition = composeExtractive({ terms: input.terms, passages: usable, corpus: input.corpus, maxSentences: input.maxSentences });
+  const rendered = renderWithCitations({ sentences: composition.sentences, passages: input.passages, chinese: input.language === 'zh' });
+  const focus = input.focusTerms.length > 0 ? input.focusTerms : input.terms;
+  const chosen = composition.sentences.map((sentence) => sentence.text).join(' ');
+  return {
+    markdown: rendered.pieces.join(''),
+    pieces: rendered.pieces,
+    citations: rendered.citations,
+    evidence: {
+      focusCoverage: weightedCoverage(wordsOf(chosen), focus, input.corpus, chosen),
+      bestPassageCoverage: composition.bestPassageCoverage,
+      answerTypeMatched: 0,
+    },
+  };
+}
+
+/** Sentences addressed to an assistant are not content (see safety.ts). */
+function withoutInstructions(text: string): string {
+  return splitSentences(text).filter((sentence) => !isInstructionToAssistant(sentence)).join(' ');
+}
 
 export interface ComposedSentence {
   text: string;
