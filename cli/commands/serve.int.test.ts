@@ -100,8 +100,11 @@ describe('kefu serve', () => {
       child.stderr.on('data', (data: Buffer) => (stderr += data.toString()));
       child.once('exit', (code) => resolve({ code, stdout, stderr }));
     });
-    const early = await health();
-    expect(early.ready).toBe(true);
+    // Not ready until the first sync is done (a load balancer or an evaluation waits), but it answers meanwhile.
+    const earlyResponse = await fetch(`${base}/api/health`);
+    expect(earlyResponse.status).toBe(503);
+    const early = (await earlyResponse.json()) as Health;
+    expect(early.ready).toBe(false);
     expect(['starting', 'syncing']).toContain(early.indexing?.state);
     expect(early.indexing?.lastSuccessAt).toBeUndefined();
     const chat = await fetch(`${base}/api/chat`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ question: 'How long does locker 7 keep parcels?' }) });
@@ -119,6 +122,7 @@ describe('kefu serve', () => {
       return current.indexing?.state === 'idle' ? current.indexing : undefined;
     }, 'the first sync');
     expect(done.lastSuccessAt).toBeDefined();
+    await waitFor(async () => ((await health()).ready ? true : undefined), 'readiness after the first sync');
     expect(Date.now() - listenedAt).toBeGreaterThan(0);
 
     // The ingest waited for the server's sync (one writer at a time) and then embedded nothing a second time.

@@ -36,8 +36,9 @@ export function register(program: Command): void {
       'after',
       '\nOn first start an empty ingest folder (KEFU_INBOX, default <data dir>/inbox) gets a copy of the sample\n' +
         'knowledge base so there is something to ask about. The service listens at once and indexes the folder in\n' +
-        'the background: /api/health shows "indexing" (files done of files listed) until the first sync is done, and\n' +
-        'answers use what is already indexed. While serve indexes, `kefu ingest` waits for it (one writer at a time).\n' +
+        'the background: until the first sync is done /api/health answers 503 (not ready) with "indexing" (files done of\n' +
+        'files listed), and answers use what is already indexed. While serve indexes, `kefu ingest` waits for it (one\n' +
+        'writer at a time).\n' +
         'Stop with Ctrl+C: answers in progress finish first.\n\n' +
         'Examples:\n  npx kefu serve\n  KEFU_PORT=8080 KEFU_HOST=0.0.0.0 npx kefu serve\n  npx kefu serve --no-watch',
     )
@@ -55,13 +56,16 @@ export function register(program: Command): void {
       // --no-watch: one sync in the background, reported in the same shape as the watcher's.
       const once: IndexingStatus = { state: 'starting', filesDone: 0, filesTotal: 0 };
       const controller = new AbortController();
+      let firstSyncDone = false;
       const app = await buildApp({
         config,
         answerService: knowledgeBase.answerService,
         records,
         ...createDocumentServices({ config, store: knowledgeBase.store }),
+        // Not ready (503) until the first sync is done, though it answers from what is indexed so far: a load balancer
+        // or an evaluation waits for the whole folder; the page shows `indexing` (files done of files listed).
         health: async () => ({
-          checks: { model: true, index: await knowledgeBase.store.version().then(() => true, () => false) },
+          checks: { model: true, index: firstSyncDone && (await knowledgeBase.store.version().then(() => true, () => false)) },
           indexing: watcher ? watcher.status() : once,
         }),
       });
@@ -88,6 +92,7 @@ export function register(program: Command): void {
 
       const indexed = async () => {
         await knowledgeBase.answerService.prepare();
+        firstSyncDone = true;
         log.info({ inbox: config.inboxDir }, 'the index is in step with the ingest folder');
       };
       if (options.watch) {

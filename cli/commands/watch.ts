@@ -30,14 +30,16 @@ Stop with Ctrl-C: the document being written is finished first, and the index st
         error: (message: string) => console.error(`${stamp()} ${message}`),
       };
       const embedder = await createEmbedder({ config, logger });
-      const watcher = await watchFolder({ config, store, embedder, logger, owner: 'kefu watch', ...(options.folder ? { root: options.folder } : {}) });
-      logger.info(`syncing ${watcher.root} …`);
-      await watcher.ready;
-      await new Promise<void>((resolve) => {
+      // Ctrl-C and SIGTERM are handled from the start: watching begins before the first sync, which may be long.
+      const stopped = new Promise<void>((resolve) => {
         const stop = () => resolve();
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
       });
+      const watcher = await watchFolder({ config, store, embedder, logger, owner: 'kefu watch', ...(options.folder ? { root: options.folder } : {}) });
+      logger.info(`syncing ${watcher.root} …`);
+      await Promise.race([watcher.ready, stopped]);
+      await stopped;
       logger.info('stopping…');
       await watcher.close();
       await embedder.dispose();
