@@ -22,11 +22,14 @@ import { formatOf } from '../src/formats/index.ts';
 import { describeHolder, keywordSource, type ChunkStore } from '../src/store/index.ts';
 import type { DocumentRecord } from '../src/store/types.ts';
 import { bigramText, detectLanguage, keywordText, useAnalyzer } from '../src/text/index.ts';
+import { toPlainText } from '../src/text/markdown.ts';
 import { chunkDocument } from './chunker.ts';
 import { dictionaryNeedsSync, syncDictionary, TERMS_FILE, type DictionaryReport } from './dictionary.ts';
 import { createDocumentParser, type DocumentParser } from './document-parser.ts';
 import { embedChunks, withVectors, writeLargeDocument, type PendingChunk } from './large-document.ts';
 import type { FaqBatch, FaqStream, FaqStreamEnd } from './loaders/faq.ts';
+import { pipelineVersion } from './pipeline-version.ts';
+import { openTitles, type FolderTitles } from './titles.ts';
 import type { ChunkDraft, ParsedDocument } from './types.ts';
 
 export interface IndexedFile {
@@ -61,6 +64,8 @@ export interface SyncSummary {
   chunksReused: number;
   /** The model id the index held before, when this run re-embedded everything because it changed. */
   modelChangedFrom?: string;
+  /** Set when the index was built by another ingest pipeline version: every document is re-indexed (vectors reused). */
+  pipelineChanged?: { previousVersion?: string; version: string };
   /** True when the signal stopped the run early (the rest is done by the next run). */
   aborted: boolean;
   /** The user dictionary (knowledge-base words, the inbox's terms.txt), when this run rebuilt it. */
@@ -70,6 +75,7 @@ export interface SyncSummary {
 
 export type SyncEvent =
   | { type: 'model-changed'; previousModelId: string; modelId: string }
+  | { type: 'pipeline-changed'; previousVersion?: string; version: string }
   | { type: 'lock-wait'; holder: string; owner: string }
   | { type: 'reconciled'; orphanChunks: number; duplicateChunks: number; duplicateRecords: number; staleDocuments: number }
   | { type: 'scanned'; root: string; filesTotal: number; files: string[] }
@@ -147,24 +153,28 @@ function asKefuError(error: unknown, filePath: string): KefuError {
   return new KefuError('INGEST_CORRUPT', { detail: path.basename(filePath), cause: error });
 }
 
-/** What is embedded for a passage: the title and heading path give a chunk the context it was written in. */
+/**
+ * What is embedded for a passage: the title and heading path give a chunk the context it was written in, and
+ * the text is the plain form of its Markdown (a table row reads "Plan: Basic; Price: $5").
+ */
 export function embeddingText(title: string, draft: ChunkDraft): string {
   if (draft.kind === 'faq') return draft.text;
   const headings = draft.headingPath.filter((heading, index) => !(index === 0 && heading === title));
   const context = [title, ...headings].filter(Boolean).join(' > ');
-  return context ? `${context}: ${draft.text}` : draft.text;
+  const text = toPlainText(draft.text, { tables: 'records' });
+  return context ? `${context}: ${text}` : text;
 }
 
-function toChunkRecord(docPath: string, parsed: ParsedDocument, draft: ChunkDraft): PendingChunk {
+function toChunkRecord(docPath: string, title: string, parsed: ParsedDocument, draft: ChunkDraft): PendingChunk {
   const headingPath = draft.headingPath.join(' > ');
   const faq = draft.faq;
   const questions = faq ? [faq.question, ...faq.alternates].join('\n') : '';
-  const embedText = embeddingText(parsed.title, draft);
+  const embedText = embeddingText(title, draft);
   const keywords = keywordSource({ kind: draft.kind, questions, answer: faq?.answer ?? '', headingPath, text: draft.text });
   return {
     id: chunkId(docPath, draft.ordinal),
     docPath,
-    title: parsed.title,
+    title,
     docType: parsed.type,
     kind: draft.kind,
     ordinal: draft.ordinal,
@@ -312,6 +322,14 @@ async function syncLocked(options: SyncFolderOptions & { realRoot: string; summa
     summary.modelChangedFrom = change.previousModelId;
     emit({ type: 'model-changed', previousModelId: change.previousModelId, modelId: embedder.modelId });
   }
+  // The pipeline: documents indexed by another version of the loaders and chunker are re-indexed (vectors reused).
+  const version = pipelineVersion({ modelId: embedder.modelId, chunkTokens: config.ingest.chunkTokens, chunkOverlap: config.ingest.chunkOverlap });
+  const pipeline = await store.usePipeline({ version });
+  if (pipeline.changed) {
+    summary.pipelineChanged = { ...(pipeline.previousVersion ? { previousVersion: pipeline.previousVersion } : {}), version };
+    emit({ type: 'pipeline-changed', ...(pipeline.previousVersion ? { previousVersion: pipeline.previousVersion } : {}), version });
+  }
+  const titles = await openTitles({ store, root: realRoot });
   // New chunks are analysed as the index's keyword columns were (its recorded user dictionary).
   useAnalyzer(await store.analyzer());
 
@@ -319,6 +337,7 @@ async function syncLocked(options: SyncFolderOptions & { realRoot: string; summa
   //    record, records whose chunks do not match (those are re-done from their files, reusing stored vectors).
   const repair = await store.repair();
   const orphanChunks = repair.orphanChunks;
+  const repaired = orphanChunks > 0 || repair.duplicateChunks > 0 || repair.duplicateRecords > 0;
   const counts = await store.chunkCountsByDocument();
   const records = new Map((await store.listDocuments()).map((record) => [record.path, record]));
   // A record still `indexing` is a large document a stopped run was writing: it is written again from its file.
@@ -345,7 +364,7 @@ async function syncLocked(options: SyncFolderOptions & { realRoot: string; summa
   const filesTotal = fileList.length;
   // Reported: what this run repairs. Stale records of other folders wait for a sync of their own folder.
   const staleHere = [...stale].filter((key) => files.has(key) || ((records.get(key)?.root ?? '') === realRoot && inScope(key))).length;
-  if (orphanChunks > 0 || repair.duplicateChunks > 0 || repair.duplicateRecords > 0 || staleHere > 0) {
+  if (repaired || staleHere > 0) {
     emit({ type: 'reconciled', orphanChunks, duplicateChunks: repair.duplicateChunks, duplicateRecords: repair.duplicateRecords, staleDocuments: staleHere });
   }
   emit({ type: 'scanned', root: realRoot, filesTotal, files: fileList.map((file) => file.key) });
@@ -353,8 +372,10 @@ async function syncLocked(options: SyncFolderOptions & { realRoot: string; summa
   let filesDone = 0;
   let chunksDone = 0;
   let changedIndex = false;
+  /** True while documents are indexed a second time under a corrected title (they were counted already). */
+  let retitling = false;
   const fileDone = (outcome: 'indexed' | 'skipped' | 'failed' | 'removed', key: string, detail?: IndexedFile | FailedFile) => {
-    if (outcome !== 'removed') filesDone++;
+    if (outcome !== 'removed' && !retitling) filesDone++;
     emit({ type: 'file', outcome, path: key, ...(detail ? { detail } : {}), filesDone, filesTotal, chunksDone });
   };
 
@@ -363,6 +384,7 @@ async function syncLocked(options: SyncFolderOptions & { realRoot: string; summa
     if (signal?.aborted) break;
     if ((record.root ?? '') !== realRoot || !inScope(record.path) || files.has(record.path)) continue;
     await store.removeDocument(record.path);
+    titles.forget(record.path);
     changedIndex = true;
     summary.removed.push(record.path);
     fileDone('removed', record.path);
@@ -373,9 +395,10 @@ async function syncLocked(options: SyncFolderOptions & { realRoot: string; summa
   //    commits for many files); a large one is a batch of its own.
   const largeChunks = options.batchChunks ?? LARGE_DOCUMENT_CHUNKS;
   const parser = options.parser ?? createDocumentParser({ config, faqBatchRows: largeChunks });
-  const prepare = (file: FileEntry): Promise<Prepared> => prepareFile({ config, embedder, parser, root: realRoot, file, record: records.get(file.key), forced: stale.has(file.key), largeChunks });
+  const prepare = (file: FileEntry, forced = stale.has(file.key)): Promise<Prepared> => prepareFile({ config, embedder, parser, root: realRoot, file, record: records.get(file.key), forced, titles, largeChunks });
   let batch: Ready[] = [];
   const fileFailed = async (key: string, record: DocumentRecord, kefuError: KefuError): Promise<void> => {
+    titles.forget(key);
     await recordFailure(store, record, kefuError);
     changedIndex = true;
     const failed = failure(key, kefuError);
@@ -440,6 +463,25 @@ async function syncLocked(options: SyncFolderOptions & { realRoot: string; summa
       for (const ready of current) await fileFailed(ready.key, ready.record, asKefuError(error, ready.key));
     }
   };
+  const handle = async (prepared: Prepared): Promise<void> => {
+    if (prepared.kind === 'skipped') {
+      if (prepared.refreshRecord) await store.updateDocument(prepared.refreshRecord);
+      summary.skipped.push(prepared.key);
+      fileDone('skipped', prepared.key);
+      return;
+    }
+    if (prepared.kind === 'failed') {
+      await fileFailed(prepared.key, prepared.record, prepared.error);
+      return;
+    }
+    if (prepared.kind === 'large') {
+      await flush();
+      await writeLarge(prepared);
+      return;
+    }
+    batch.push(prepared);
+    if (batch.reduce((sum, ready) => sum + ready.chunks.length, 0) >= BATCH_CHUNKS || batch.length >= BATCH_FILES) await flush();
+  };
   let next = fileList[0] ? prepare(fileList[0]) : undefined;
   try {
     for (let index = 0; index < fileList.length && next; index++) {
@@ -449,39 +491,36 @@ async function syncLocked(options: SyncFolderOptions & { realRoot: string; summa
       const prepared = await next;
       // The next file is read and parsed (in the parser thread) while this one is embedded.
       next = signal?.aborted ? undefined : fileList[index + 1] ? prepare(fileList[index + 1] as FileEntry) : undefined;
-      if (prepared.kind === 'skipped') {
-        if (prepared.refreshRecord) await store.updateDocument(prepared.refreshRecord);
-        summary.skipped.push(prepared.key);
-        fileDone('skipped', prepared.key);
-        continue;
-      }
-      if (prepared.kind === 'failed') {
-        await fileFailed(prepared.key, prepared.record, prepared.error);
-        continue;
-      }
-      if (prepared.kind === 'large') {
-        await flush();
-        await writeLarge(prepared);
-        if (signal?.aborted) break;
-        continue;
-      }
-      batch.push(prepared);
-      if (batch.reduce((sum, ready) => sum + ready.chunks.length, 0) >= BATCH_CHUNKS || batch.length >= BATCH_FILES) await flush();
+      await handle(prepared);
       if (signal?.aborted) break;
     }
     if (!signal?.aborted) await flush();
+    // Titles: a document read early in the run may have chosen a title that a later one turned out to share
+    // (both covers say "Contoso Electronics"); such documents are indexed once more under their real title.
+    if (!signal?.aborted) {
+      retitling = true;
+      for (const key of titles.outdated({ records, removed: new Set(summary.removed) })) {
+        const file = files.get(key);
+        if (!file) continue; // outside the scope of this run: corrected by the next sync of its folder
+        summary.indexed = summary.indexed.filter((indexed) => indexed.path !== key);
+        await handle(await prepare(file, true));
+        if (signal?.aborted) break;
+      }
+      if (!signal?.aborted) await flush();
+      retitling = false;
+    }
   } finally {
     // A file prepared but not written (stopped early or failed): let its parse end before the parser closes.
     const pending = await next?.catch(() => undefined);
     if (pending?.kind === 'large') await pending.batches.return([]);
     if (!options.parser) await parser.close();
   }
+  await titles.save();
   summary.aborted = signal?.aborted ?? false;
 
   // 6. The user dictionary: rebuilt from the knowledge base and terms.txt when either changed; a new one
   //    rewrites the keyword columns (no re-embedding).
   let rewritten = false;
-  const repaired = orphanChunks > 0 || repair.duplicateChunks > 0 || repair.duplicateRecords > 0;
   if (!summary.aborted && (changedIndex || repaired || (await dictionaryNeedsSync({ store, termsPath })))) {
     summary.dictionary = await syncDictionary({ store, termsPath });
     rewritten = (summary.dictionary.rewritten?.changed ?? 0) > 0;
@@ -502,13 +541,13 @@ async function recordFailure(store: ChunkStore, record: DocumentRecord, error: K
 }
 
 /** Chunk records of a parsed document (or of one batch of an FAQ sheet, numbered from `firstOrdinal`). */
-function pendingChunks(options: { key: string; parsed: ParsedDocument; drafts: ChunkDraft[]; firstOrdinal?: number }): PendingChunk[] {
+function pendingChunks(options: { key: string; title: string; parsed: ParsedDocument; drafts: ChunkDraft[]; firstOrdinal?: number }): PendingChunk[] {
   const offset = options.firstOrdinal ?? 0;
-  return options.drafts.map((draft) => toChunkRecord(options.key, options.parsed, offset === 0 ? draft : { ...draft, ordinal: draft.ordinal + offset }));
+  return options.drafts.map((draft) => toChunkRecord(options.key, options.title, options.parsed, offset === 0 ? draft : { ...draft, ordinal: draft.ordinal + offset }));
 }
 
-async function prepareFile(options: { config: Config; embedder: Embedder; parser: DocumentParser; root: string; file: FileEntry; record: DocumentRecord | undefined; forced: boolean; largeChunks: number }): Promise<Prepared> {
-  const { config, embedder, parser, root, file, record, forced, largeChunks } = options;
+async function prepareFile(options: { config: Config; embedder: Embedder; parser: DocumentParser; root: string; file: FileEntry; record: DocumentRecord | undefined; forced: boolean; titles: FolderTitles; largeChunks: number }): Promise<Prepared> {
+  const { config, embedder, parser, root, file, record, forced, titles, largeChunks } = options;
   const base: DocumentRecord = {
     path: file.key, root, title: path.basename(file.key), type: typeFromName(file.key), contentHash: '', size: 0, status: 'failed',
     reason: '', chunkCount: 0, pageCount: 0, modifiedAt: '', indexedAt: new Date().toISOString(),
@@ -536,9 +575,10 @@ async function prepareFile(options: { config: Config; embedder: Embedder; parser
     // Parsed in the parser thread: a file that needs too much memory or hangs fails alone (INGEST_LIMIT).
     const parsedFile = await parser.parse({ path: file.absolute, bytes });
     const chunkOptions = { countTokens: (text: string) => embedder.countTokens(text), targetTokens: config.ingest.chunkTokens, overlapTokens: config.ingest.chunkOverlap };
-    if (parsedFile.kind === 'faq') return await prepareFaq({ key: file.key, base, stream: parsedFile.stream, chunkOptions });
+    if (parsedFile.kind === 'faq') return await prepareFaq({ key: file.key, base, stream: parsedFile.stream, chunkOptions, titles });
     const parsed = parsedFile.document;
-    base.title = parsed.title || base.title;
+    const title = titles.choose(file.key, parsed);
+    base.title = title || base.title;
     base.type = parsed.type;
     base.pageCount = parsed.pageCount ?? 0;
     const drafts = chunkDocument({ document: parsed, ...chunkOptions });
@@ -552,12 +592,12 @@ async function prepareFile(options: { config: Config; embedder: Embedder; parser
     if (drafts.length > largeChunks) {
       // Chunk records are built a batch at a time: the drafts are small, the records (with keywords) are not.
       const batches = (async function* (): AsyncGenerator<PendingChunk[], string[]> {
-        for (let start = 0; start < drafts.length; start += largeChunks) yield pendingChunks({ key: file.key, parsed, drafts: drafts.slice(start, start + largeChunks) });
+        for (let start = 0; start < drafts.length; start += largeChunks) yield pendingChunks({ key: file.key, title, parsed, drafts: drafts.slice(start, start + largeChunks) });
         return parsed.warnings ?? [];
       })();
       return { kind: 'large', key: file.key, record: indexedRecord, batches };
     }
-    return { kind: 'ready', key: file.key, record: indexedRecord, warnings: parsed.warnings ?? [], chunks: pendingChunks({ key: file.key, parsed, drafts }) };
+    return { kind: 'ready', key: file.key, record: indexedRecord, warnings: parsed.warnings ?? [], chunks: pendingChunks({ key: file.key, title, parsed, drafts }) };
   } catch (error) {
     return fail(error);
   }
@@ -567,15 +607,17 @@ async function prepareFile(options: { config: Config; embedder: Embedder; parser
  * An FAQ sheet from the parser thread: one batch (the sheet fits) is an ordinary small document, written in one
  * commit with others; more is a large document, written batch by batch as the rows arrive.
  */
-async function prepareFaq(options: { key: string; base: DocumentRecord; stream: FaqStream; chunkOptions: Omit<Parameters<typeof chunkDocument>[0], 'document'> }): Promise<Prepared> {
+async function prepareFaq(options: { key: string; base: DocumentRecord; stream: FaqStream; chunkOptions: Omit<Parameters<typeof chunkDocument>[0], 'document'>; titles: FolderTitles }): Promise<Prepared> {
   const { key, base, stream, chunkOptions } = options;
-  const toPending = (batch: FaqBatch, firstOrdinal: number): PendingChunk[] => {
-    const parsed: ParsedDocument = { type: 'faq', title: batch.title, sections: [], faq: batch.entries };
-    return pendingChunks({ key, parsed, drafts: chunkDocument({ document: parsed, ...chunkOptions }), firstOrdinal });
-  };
   const first = await stream.next();
   if (first.done) throw new KefuError('INGEST_EMPTY', { detail: `${path.basename(key)} (no rows)` });
-  const record: DocumentRecord = { ...base, title: first.value.title || base.title, type: 'faq', status: 'indexed', pageCount: 0 };
+  // A sheet's title is its own (file name, or file name and sheet): no candidates to weigh against the folder.
+  const title = options.titles.choose(key, { type: 'faq', title: first.value.title, sections: [], faq: [] }) || base.title;
+  const toPending = (batch: FaqBatch, firstOrdinal: number): PendingChunk[] => {
+    const parsed: ParsedDocument = { type: 'faq', title, sections: [], faq: batch.entries };
+    return pendingChunks({ key, title, parsed, drafts: chunkDocument({ document: parsed, ...chunkOptions }), firstOrdinal });
+  };
+  const record: DocumentRecord = { ...base, title, type: 'faq', status: 'indexed', pageCount: 0 };
   const second = await stream.next();
   if (second.done) {
     const chunks = toPending(first.value, 0);

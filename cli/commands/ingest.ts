@@ -39,6 +39,7 @@ function createProgress(options: { quiet: boolean }): { onEvent: (event: SyncEve
   const onEvent = (event: SyncEvent) => {
     if (event.type === 'model-changed') note(`The embedding model changed (${event.previousModelId} → ${event.modelId}): re-embedding every document.`);
     if (event.type === 'lock-wait') console.error(`Waiting for ${event.holder} (the index has one writer at a time)…`);
+    if (event.type === 'pipeline-changed') note('The index was built by another version of the ingest pipeline: re-indexing every document (unchanged texts keep their vectors).');
     if (event.type === 'reconciled') note(`Repaired what an interrupted run left: ${describeRepair(event)}.`);
     if (options.quiet) return;
     if (event.type === 'scanned') {

@@ -87,7 +87,7 @@ export function register(program: Command): void {
           await knowledgeBase.close();
         },
       });
-      log.info(`kefu chat is ready: ${address}/  (API docs: ${address}/docs)`);
+      log.info(`kefu chat is ready: ${address}/  (agent workspace: ${address}/agent, API docs: ${address}/docs)`);
       log.info({ inbox: config.inboxDir }, 'indexing the ingest folder in the background; answers use what is indexed so far');
 
       const indexed = async () => {
