@@ -17,6 +17,7 @@ import type { Citation } from './types.ts';
 import { cutUnits, passageBody, readPassages } from './units.ts';
 
 export { citationFor } from './render.ts';
+export { promptText } from './units.ts';
 
 /** What the composer is given: the question as analysed and the fused passages, best first. */
 export interface ComposeInput {
@@ -123,7 +124,7 @@ export function composeAnswer(input: ComposeInput): ComposedAnswer {
       bestPassageCoverage: bestPassageCoverage({ passages, terms: input.terms, corpus: input.corpus }),
       answerTypeMatched: !main ? 0 : requiresKind ? Math.max(...chosen.map((unit) => unit.typeMatch)) : 1,
       unitCount: chosen.length,
-      repeatsPrevious: main?.repeated ? 1 : 0,
+      repeatsPrevious: main && main.repeated > 0 ? 1 : 0,
     },
   };
 }

@@ -19,7 +19,7 @@ import type { CorpusStats } from '../retrieval/corpus-stats.ts';
 import type { ChunkStore } from '../store/index.ts';
 import { detectLanguage } from '../text/index.ts';
 import { answerTypeOf } from './answer-type.ts';
-import { citationFor, composeAnswer } from './compose.ts';
+import { citationFor, composeAnswer, promptText } from './compose.ts';
 import { analyzeFollowUp, type FollowUpAnalysis } from './follow-up.ts';
 import { asksForPerson } from './handoff.ts';
 import { wording } from './messages.ts';
@@ -213,7 +213,7 @@ export function createAnswerService(options: AnswerServiceOptions): AnswerServic
         const written = await writer.write({
           question,
           language,
-          passages: passages.map((passage, index) => ({ n: index + 1, title: passage.chunk.title, page: passage.chunk.page || undefined, headingPath: passage.chunk.headingPath, text: passage.chunk.text })),
+          passages: passages.map((passage, index) => ({ n: index + 1, title: passage.chunk.title, page: passage.chunk.page || undefined, headingPath: passage.chunk.headingPath, text: promptText(passage) })),
           history,
           signal: live?.signal,
           onDelta: (text) => {

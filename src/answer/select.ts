@@ -36,7 +36,7 @@ export const SCORING = {
    * share ("the Northwind Standard plan") does not tell them apart.
    */
   shared: 0,
-  /** Score subtracted from a unit a previous answer of this conversation already said (follow-ups). */
+  /** Score subtracted per sentence (or block) a previous answer of this conversation already said (follow-ups). */
   repeat: 1,
   /** A supporting sentence must score at least this share of the main unit's score. */
   supportRatio: 0.5,
@@ -54,8 +54,8 @@ export interface ScoredUnit extends Unit {
   /** IDF-weighted share of the focus terms it contains. */
   focusCoverage: number;
   typeMatch: number;
-  /** Already said in an earlier answer of the conversation. */
-  repeated: boolean;
+  /** Sentences (or the block) already said in an earlier answer of the conversation. */
+  repeated: number;
   score: number;
 }
 
@@ -167,6 +167,13 @@ function isRepeat(text: string, previous: readonly { normalized: string; words: 
   return previous.some((answer) => (normalized.length > 0 && answer.normalized.includes(normalized)) || jaccard(words, answer.words) >= 0.8);
 }
 
+/** How many of a unit's sentences (or its block) an earlier answer already said. */
+function repeatsOf(unit: Unit, previous: readonly { normalized: string; words: Set<string> }[]): number {
+  if (previous.length === 0) return 0;
+  const parts = unit.kind === 'sentences' ? unit.sentences : [unit.block];
+  return parts.filter((part) => isRepeat(part, previous)).length;
+}
+
 /** Scores every unit against the question. */
 export function scoreUnits(options: ScoreOptions): ScoredUnit[] {
   const scoring = options.scoring ?? SCORING;
@@ -193,7 +200,7 @@ export function scoreUnits(options: ScoreOptions): ScoredUnit[] {
     const relevance = top > 0 ? Math.max(0, Math.min(1, (options.passageScores[unit.passageIndex] ?? 0) / top)) : 0;
     const length = lengthInWords(text);
     const lengthCost = Math.max(0, length - scoring.targetWords) / scoring.targetWords;
-    const repeated = isRepeat(text, previous);
+    const repeated = repeatsOf(unit, previous);
     const score =
       scoring.coverage * coverage +
       scoring.answerType * typeMatch +
@@ -201,7 +208,7 @@ export function scoreUnits(options: ScoreOptions): ScoredUnit[] {
       scoring.position / (1 + unit.position) -
       scoring.length * lengthCost -
       (scoring.lengthLinear * length) / scoring.targetWords -
-      (repeated ? scoring.repeat : 0);
+      scoring.repeat * repeated;
     return { ...unit, text, words, coverage, focusCoverage, typeMatch, repeated, score };
   });
 }
@@ -230,7 +237,7 @@ export function selectUnits(options: { scored: readonly ScoredUnit[]; terms: Que
   let support: ScoredUnit | undefined;
   let supportValue = 0;
   for (const unit of options.scored) {
-    if (unit.kind !== 'sentences' || unit.sentences.length !== 1 || unit.passageIndex === main.passageIndex || unit.repeated) continue;
+    if (unit.kind !== 'sentences' || unit.sentences.length !== 1 || unit.passageIndex === main.passageIndex || unit.repeated > 0) continue;
     if (unit.score < scoring.supportRatio * main.score || mainLength + unit.text.length > options.maxChars) continue;
     if (jaccard(unit.words, main.words) >= 0.6) continue;
     let added = 0;

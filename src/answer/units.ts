@@ -10,7 +10,7 @@
  *   contents[0].blocks[0] // { kind: 'paragraph', sentences: [...] }
  */
 import type { Candidate } from '../retrieval/index.ts';
-import { parseBlocks, stripInline, type ListItem } from '../text/markdown.ts';
+import { parseBlocks, renderBlocks, stripInline, type ListItem } from '../text/markdown.ts';
 import { hasHan, splitSentences } from '../text/index.ts';
 import { isInstructionToAssistant } from './safety.ts';
 
@@ -423,4 +423,39 @@ export function cutUnits(options: CutOptions): Unit[] {
     }
   }
   return units;
+}
+
+/** What stands in the prompt where a document addressed an assistant. */
+export const REMOVED_INSTRUCTION = '[text addressed to an assistant removed]';
+
+/**
+ * A passage as an LLM prompt gets it: the same reading as the composer's (furniture dropped, lists and
+ * tables kept as Markdown, an FAQ entry as its question and answer), with every sentence, list item or
+ * table cell addressed to an assistant replaced by a marker, so such text never reaches the prompt.
+ *
+ * @example
+ *   promptText(passage) // 'Refunds take 5 days. [text addressed to an assistant removed]'
+ */
+export function promptText(passage: Candidate): string {
+  const clean = (text: string): string => {
+    const sentences = splitSentences(text);
+    if (!sentences.some((sentence) => isInstructionToAssistant(stripInline(sentence)))) return text;
+    return sentences.map((sentence) => (isInstructionToAssistant(stripInline(sentence)) ? REMOVED_INSTRUCTION : sentence)).join(hasHan(text) ? '' : ' ');
+  };
+  const body = restoreInlineBullets(removeFurniture(passageBody(passage), { headings: new Set(headingsOf(passage)), repeated: new Set() }));
+  const blocks = parseBlocks(body).map((block) => {
+    switch (block.kind) {
+      case 'paragraph':
+        return { ...block, text: clean(block.text) };
+      case 'list':
+        return { ...block, items: block.items.map((item) => ({ ...item, text: clean(item.text) })) };
+      case 'table':
+        return { ...block, header: block.header.map(clean), rows: block.rows.map((row) => row.map(clean)) };
+      default:
+        return isInstructionToAssistant(block.text) ? { kind: 'paragraph' as const, text: REMOVED_INSTRUCTION } : block;
+    }
+  });
+  const text = renderBlocks(blocks);
+  const question = passage.chunk.kind === 'faq' ? passage.chunk.questions.split('\n')[0] : undefined;
+  return question ? `${clean(question)}\n\n${text}` : text;
 }
