@@ -100,3 +100,13 @@ describe('passages for an LLM prompt', () => {
     expect(promptText(passage('How long?\nFive days.', { kind: 'faq', questions: 'How long do refunds take?', answer: 'Five days.' }))).toBe('How long do refunds take?\n\nFive days.');
   });
 });
+
+describe('tables written as lines', () => {
+  it('reads "a | b" lines as a table with the first line as header', () => {
+    const [content] = readPassages({ passages: [passage('Refunds go back to the payment method:\nMethod | Time\nPayPal | 3-5 days\nCard | 5-10 days\nAsk us if it takes longer.')] });
+    expect(content?.blocks).toEqual([
+      { kind: 'table', intro: 'Refunds go back to the payment method:', header: ['Method', 'Time'], rows: [['PayPal', '3-5 days'], ['Card', '5-10 days']] },
+      { kind: 'paragraph', sentences: ['Ask us if it takes longer.'] },
+    ]);
+  });
+});

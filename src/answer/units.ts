@@ -207,6 +207,32 @@ function itemContent(text: string): string {
   return kept.length === sentences.length ? text : kept.join(hasHan(text) ? '' : ' ');
 }
 
+const PIPE_SEPARATED = /\S\s+\|\s+\S/;
+
+/**
+ * Rows written as "a | b" lines (text extraction of a table, or a plain-text table) become a pipe
+ * table, the first line its header: two or more consecutive lines with the same number of cells.
+ */
+function restorePipeTables(text: string): string {
+  const lines = text.split('\n');
+  const cells = (line: string) => (PIPE_SEPARATED.test(line) && !/^\s*\|/.test(line) ? line.split(/\s+\|\s+/).length : 0);
+  const out: string[] = [];
+  for (let index = 0; index < lines.length; ) {
+    const count = cells(lines[index] ?? '');
+    let end = index;
+    while (count >= 2 && end < lines.length && cells(lines[end] ?? '') === count) end++;
+    if (end - index >= 2) {
+      const rows = lines.slice(index, end).map((line) => `| ${line.trim().split(/\s+\|\s+/).join(' | ')} |`);
+      out.push(rows[0] ?? '', `| ${Array.from({ length: count }, () => '---').join(' | ')} |`, ...rows.slice(1));
+      index = end;
+    } else {
+      out.push(lines[index] ?? '');
+      index++;
+    }
+  }
+  return out.join('\n');
+}
+
 function headingsOf(passage: Candidate): string[] {
   return [...passage.chunk.headingPath.split(/\s*>\s*/), passage.chunk.title].map(normalizeText).filter(Boolean);
 }
@@ -238,7 +264,7 @@ const INTRO_END = /[:：]["'”’)）]*$/u;
  * dropped from later ones (the same text twice helps nobody), and so is a repeated list or table.
  */
 export function readPassages(options: { passages: readonly Candidate[] }): PassageContent[] {
-  const bodies = options.passages.map(passageBody);
+  const bodies = options.passages.map((passage) => restorePipeTables(passageBody(passage)));
   const repeated = repeatedLines(bodies);
   const seen = new Set<string>();
   const once = (text: string): boolean => {
@@ -442,7 +468,7 @@ export function promptText(passage: Candidate): string {
     if (!sentences.some((sentence) => isInstructionToAssistant(stripInline(sentence)))) return text;
     return sentences.map((sentence) => (isInstructionToAssistant(stripInline(sentence)) ? REMOVED_INSTRUCTION : sentence)).join(hasHan(text) ? '' : ' ');
   };
-  const body = restoreInlineBullets(removeFurniture(passageBody(passage), { headings: new Set(headingsOf(passage)), repeated: new Set() }));
+  const body = restoreInlineBullets(removeFurniture(restorePipeTables(passageBody(passage)), { headings: new Set(headingsOf(passage)), repeated: new Set() }));
   const blocks = parseBlocks(body).map((block) => {
     switch (block.kind) {
       case 'paragraph':
