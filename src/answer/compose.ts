@@ -107,6 +107,7 @@ export function composeAnswer(input: ComposeInput): ComposedAnswer {
     answerType: input.answerType,
     passageScores: passages.map((passage) => passage.score),
     previousAnswers: followUp ? input.previousAnswers : [],
+    followUp,
     scoring,
   });
   const { main, support } = selectUnits({ scored, terms, followUp, maxChars: MAX_ANSWER_CHARS, scoring });

@@ -40,6 +40,12 @@ export const SCORING = {
   repeat: 1,
   /** A supporting sentence must score at least this share of the main unit's score. */
   supportRatio: 0.5,
+  /** …and add focus terms worth at least this share of the focus terms' weight. */
+  supportGain: 0.2,
+  /** In a follow-up, a run's first and last sentences name the focus at least this share as much as the best sentence does. */
+  focusKeep: 0.5,
+  /** A sentence sharing this share of its words (or of an earlier answer's) with an earlier answer repeats it. */
+  repeatOverlap: 0.7,
 };
 
 export type Scoring = typeof SCORING;
@@ -157,34 +163,67 @@ export interface ScoreOptions {
   passageScores: readonly number[];
   /** Plain texts of earlier answers in the conversation, for follow-ups; empty otherwise. */
   previousAnswers: readonly string[];
+  /** A follow-up: a run of sentences must begin and end on the follow-up's own focus. */
+  followUp?: boolean;
   scoring?: Scoring;
 }
 
-function isRepeat(text: string, previous: readonly { normalized: string; words: Set<string> }[]): boolean {
+/** Shared words over the smaller set: 1 when one text's words are all in the other. */
+function overlap(a: ReadonlySet<string>, b: ReadonlySet<string>): number {
+  let shared = 0;
+  for (const word of a) if (b.has(word)) shared++;
+  return shared / Math.max(1, Math.min(a.size, b.size));
+}
+
+type PreviousAnswer = { normalized: string; words: Set<string>; text: string };
+
+/**
+ * Whether an earlier answer already said this text: it is contained in that answer, or shares most of
+ * its words with it, and names no focus term that answer lacked ("Batteries are covered for 12 months"
+ * says something new about batteries even when it repeats the rest).
+ */
+function isRepeat(text: string, previous: readonly PreviousAnswer[], options: { threshold: number; terms: QuestionTerms }): boolean {
   if (previous.length === 0) return false;
   const normalized = normalizeText(text);
   const words = wordSet(text);
-  return previous.some((answer) => (normalized.length > 0 && answer.normalized.includes(normalized)) || jaccard(words, answer.words) >= 0.8);
+  return previous.some((answer) => {
+    const similar = (normalized.length > 0 && answer.normalized.includes(normalized)) || overlap(words, answer.words) >= options.threshold;
+    if (!similar) return false;
+    for (const term of options.terms.focus) if (contains(words, text, term) && !contains(answer.words, answer.text, term)) return false;
+    return true;
+  });
 }
 
 /** How many of a unit's sentences (or its block) an earlier answer already said. */
-function repeatsOf(unit: Unit, previous: readonly { normalized: string; words: Set<string> }[]): number {
+function repeatsOf(unit: Unit, previous: readonly PreviousAnswer[], options: { threshold: number; terms: QuestionTerms }): number {
   if (previous.length === 0) return 0;
   const parts = unit.kind === 'sentences' ? unit.sentences : [unit.block];
-  return parts.filter((part) => isRepeat(part, previous)).length;
+  return parts.filter((part) => isRepeat(part, previous, options)).length;
 }
 
 /** Scores every unit against the question. */
 export function scoreUnits(options: ScoreOptions): ScoredUnit[] {
   const scoring = options.scoring ?? SCORING;
   const top = Math.max(0, ...options.passageScores);
-  const previous = options.previousAnswers.map((answer) => ({ normalized: normalizeText(answer.replace(/\[\d+\]/g, '')), words: wordSet(answer) }));
+  const previous = options.previousAnswers.map((answer) => {
+    const text = answer.replace(/\[\d+\]/g, '');
+    return { text, normalized: normalizeText(text), words: wordSet(text) };
+  });
   const contributes = new Map<string, boolean>();
   /** A sentence that names a question term or carries the asked-for kind of answer. */
+  // In a follow-up, an edge sentence must be about the new focus about as much as the best sentence is.
+  const focusOnly: QuestionTerms = { weights: new Map([...options.terms.weights].filter(([term]) => options.terms.focus.has(term))), focus: options.terms.focus };
+  const focusRelevance = new Map<string, number>();
+  if (options.followUp) {
+    for (const unit of options.units) for (const sentence of unit.sentences) if (!focusRelevance.has(sentence)) focusRelevance.set(sentence, relevanceOf(sentence, focusOnly));
+  }
+  const bestFocusRelevance = Math.max(0, ...focusRelevance.values());
   const contributing = (sentence: string): boolean => {
     let known = contributes.get(sentence);
     if (known === undefined) {
-      known = relevanceOf(sentence, options.terms) > 0 || (!['list', 'steps', 'yesno', 'other'].includes(options.answerType) && answerTypeMatch(options.answerType, sentence) > 0);
+      known = options.followUp
+        ? (focusRelevance.get(sentence) ?? 0) > 0 && (focusRelevance.get(sentence) ?? 0) >= scoring.focusKeep * bestFocusRelevance
+        : relevanceOf(sentence, options.terms) > 0 || (!['list', 'steps', 'yesno', 'other'].includes(options.answerType) && answerTypeMatch(options.answerType, sentence) > 0);
       contributes.set(sentence, known);
     }
     return known;
@@ -200,7 +239,7 @@ export function scoreUnits(options: ScoreOptions): ScoredUnit[] {
     const relevance = top > 0 ? Math.max(0, Math.min(1, (options.passageScores[unit.passageIndex] ?? 0) / top)) : 0;
     const length = lengthInWords(text);
     const lengthCost = Math.max(0, length - scoring.targetWords) / scoring.targetWords;
-    const repeated = repeatsOf(unit, previous);
+    const repeated = repeatsOf(unit, previous, { threshold: scoring.repeatOverlap, terms: options.terms });
     const score =
       scoring.coverage * coverage +
       scoring.answerType * typeMatch +
@@ -220,17 +259,14 @@ export interface Selection {
 
 /**
  * Picks the answer: the best-scoring unit, and at most one supporting sentence from another passage
- * that covers focus terms the main unit lacks. For a follow-up, only units that cover as much of its
- * own words as any unit does are considered: "and for sale items?" is answered about sale items when
- * any passage speaks of them.
+ * that covers focus terms the main unit lacks. For a follow-up, only units that name one of its own
+ * words are considered when any does: "and for sale items?" is answered about sale items when any
+ * passage speaks of them.
  */
 export function selectUnits(options: { scored: readonly ScoredUnit[]; terms: QuestionTerms; followUp: boolean; maxChars: number; scoring?: Scoring }): Selection {
   const scoring = options.scoring ?? SCORING;
   let pool = options.scored;
-  if (options.followUp) {
-    const bestFocus = Math.max(0, ...pool.map((unit) => unit.focusCoverage));
-    if (bestFocus > 0) pool = pool.filter((unit) => unit.focusCoverage >= bestFocus - 1e-9);
-  }
+  if (options.followUp && pool.some((unit) => unit.focusCoverage > 0)) pool = pool.filter((unit) => unit.focusCoverage > 0);
   const main = pool.reduce<ScoredUnit | undefined>((best, unit) => (!best || unit.score > best.score ? unit : best), undefined);
   if (!main) return {};
   const mainLength = main.text.length;
@@ -241,10 +277,13 @@ export function selectUnits(options: { scored: readonly ScoredUnit[]; terms: Que
     if (unit.score < scoring.supportRatio * main.score || mainLength + unit.text.length > options.maxChars) continue;
     if (jaccard(unit.words, main.words) >= 0.6) continue;
     let added = 0;
+    let focusWeight = 0;
     for (const term of options.terms.focus) {
-      if (contains(unit.words, unit.text, term) && !contains(main.words, main.text, term)) added += options.terms.weights.get(term) ?? 0;
+      const weight = options.terms.weights.get(term) ?? 0;
+      focusWeight += weight;
+      if (contains(unit.words, unit.text, term) && !contains(main.words, main.text, term)) added += weight;
     }
-    if (added <= 0) continue;
+    if (added <= 0 || added < scoring.supportGain * focusWeight) continue;
     const value = added + unit.score;
     if (value > supportValue) {
       supportValue = value;
