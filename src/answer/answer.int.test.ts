@@ -199,6 +199,8 @@ describe('FAQ fast path', () => {
     expect(result.outcome).toBe('faq');
     expect(result.answer).toContain('Click "Forgot password" on the sign-in page');
     expect(result.citations[0]?.docPath).toBe('faq.csv');
+    // The source is named by its question and quotes the curated answer, not the answer text again with its marker.
+    expect(result.citations[0]).toMatchObject({ title: 'How do I reset my password?', quote: 'Click "Forgot password" on the sign-in page and follow the link we email you.' });
   });
 
   it('matches a Chinese FAQ by its words', async () => {

@@ -17,7 +17,7 @@ import type { Citation } from './types.ts';
 import { cutUnits, passageBody, readPassages } from './units.ts';
 
 export { citationFor } from './render.ts';
-export { promptText } from './units.ts';
+export { faqAnswer, promptText } from './units.ts';
 
 /** What the composer is given: the question as analysed and the fused passages, best first. */
 export interface ComposeInput {
@@ -128,6 +128,19 @@ export function composeAnswer(input: ComposeInput): ComposedAnswer {
       repeatsPrevious: main && main.repeated > 0 ? 1 : 0,
     },
   };
+}
+
+/**
+ * IDF-weighted share of the focus terms a text names (Chinese terms as substrings). The FAQ fast path
+ * uses it so a follow-up about something new ("and for sale items?") is not answered with the curated
+ * answer to the question it follows.
+ *
+ * @example
+ *   focusCoverageOf({ text: faq.chunk.text, focusTerms: ['sale', 'item'], corpus }) // 0.3
+ */
+export function focusCoverageOf(options: { text: string; focusTerms: readonly string[]; corpus: CorpusStats }): number {
+  const terms = questionTerms({ focusTerms: options.focusTerms, carriedTerms: [], terms: options.focusTerms, corpus: options.corpus });
+  return coverageOf({ words: wordSet(options.text), text: options.text, terms });
 }
 
 /**

@@ -19,7 +19,7 @@ import type { CorpusStats } from '../retrieval/corpus-stats.ts';
 import type { ChunkStore } from '../store/index.ts';
 import { detectLanguage } from '../text/index.ts';
 import { answerTypeOf } from './answer-type.ts';
-import { citationFor, composeAnswer, promptText } from './compose.ts';
+import { citationFor, composeAnswer, faqAnswer, focusCoverageOf, promptText } from './compose.ts';
 import { analyzeFollowUp, type FollowUpAnalysis } from './follow-up.ts';
 import { asksForPerson } from './handoff.ts';
 import { wording } from './messages.ts';
@@ -165,11 +165,15 @@ export function createAnswerService(options: AnswerServiceOptions): AnswerServic
 
     // FAQ fast path: a close match to a curated question gets its curated answer, verbatim.
     const topFaq = matches[0];
-    if (topFaq && topFaq.similarity >= config.answer.faqThreshold && unknownShare < 0.5) {
+    // A follow-up that names something the curated entry does not ("and for sale items?") is composed instead.
+    const faqCoversFollowUp = !followUp.followUp || !topFaq || focusCoverageOf({ text: topFaq.chunk.text, focusTerms: followUp.focusTerms, corpus }) >= 1;
+    if (topFaq && topFaq.similarity >= config.answer.faqThreshold && unknownShare < 0.5 && faqCoversFollowUp) {
       const faqCandidate: Candidate = { chunk: topFaq.chunk, score: topFaq.similarity };
-      const citation: Citation = citationFor(faqCandidate, 1, topFaq.chunk.answer);
+      // The curated answer, never opening with its own question; the source is named by the question and quotes the answer.
+      const answer = faqAnswer(topFaq.chunk);
+      const citation: Citation = citationFor(faqCandidate, 1, answer);
       base.suggestions = suggestionsFrom(topFaq.chunk.id);
-      const text = `${topFaq.chunk.answer} [1]`;
+      const text = `${answer} [1]`;
       return finish({ answer: text, citations: [citation], outcome: 'faq', confidence: topFaq.similarity }, [text]);
     }
 

@@ -110,3 +110,12 @@ describe('tables written as lines', () => {
     ]);
   });
 });
+
+describe('FAQ answers', () => {
+  it('never open with their own question', async () => {
+    const { faqAnswer } = await import('./units.ts');
+    expect(faqAnswer({ questions: 'How long do refunds take?\nrefund time', answer: 'How long do refunds take? Refunds arrive within 5 days.', text: '' })).toBe('Refunds arrive within 5 days.');
+    expect(faqAnswer({ questions: '退款多久到账？', answer: '退款多久到账：审核通过后 5 个工作日内到账。', text: '' })).toBe('审核通过后 5 个工作日内到账。');
+    expect(faqAnswer({ questions: 'Do you ship to Canada?', answer: 'Yes, we ship to Canada.', text: '' })).toBe('Yes, we ship to Canada.');
+  });
+});

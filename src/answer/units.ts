@@ -237,10 +237,34 @@ function headingsOf(passage: Candidate): string[] {
   return [...passage.chunk.headingPath.split(/\s*>\s*/), passage.chunk.title].map(normalizeText).filter(Boolean);
 }
 
+/**
+ * An FAQ entry's answer without a copy of its own question in front (FAQ sheets often repeat it:
+ * "How long do refunds take? Refunds take 5 days.").
+ *
+ * @example
+ *   faqAnswer({ questions: 'How long do refunds take?', answer: 'How long do refunds take? 5 days.', text: '' }) // '5 days.'
+ */
+export function faqAnswer(chunk: Pick<Candidate['chunk'], 'questions' | 'answer' | 'text'>): string {
+  const answer = (chunk.answer || chunk.text.split('\n').slice(1).join('\n')).trim();
+  for (const question of chunk.questions.split('\n').map((line) => line.trim()).filter(Boolean)) {
+    const key = normalizeText(question);
+    // Walk the answer until its letters and digits equal the question's, then cut there.
+    let seen = '';
+    for (let index = 0; index < answer.length && seen.length < key.length; index++) {
+      seen += normalizeText(answer[index] ?? '');
+      if (seen.length === key.length && seen === key) {
+        const rest = answer.slice(index + 1).replace(/^[\s?？:：.。!！\-–—]+/u, '');
+        if (rest) return rest;
+      }
+    }
+  }
+  return answer;
+}
+
 /** The text a passage contributes: an FAQ entry's answer (never its question), or the chunk text. */
 export function passageBody(passage: Candidate): string {
   const { chunk } = passage;
-  if (chunk.kind === 'faq') return chunk.answer || chunk.text.split('\n').slice(1).join('\n');
+  if (chunk.kind === 'faq') return faqAnswer(chunk);
   return chunk.text;
 }
 
