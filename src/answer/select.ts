@@ -17,6 +17,10 @@ import { normalizeText, type Unit } from './units.ts';
 export const SCORING = {
   /** Weight of the IDF-weighted share of question terms the unit contains. */
   coverage: 1,
+  /** Share of the coverage a run's later sentences add that counts (its first sentence counts in full). */
+  continuation: 1,
+  /** Whether a run must also end on a sentence that names a question term (it always begins on one). */
+  lastContributes: 1,
   /** Weight of carrying the asked-for kind of answer. */
   answerType: 0.3,
   /** Weight of the passage's fused retrieval score (relative to the best passage). */
@@ -42,7 +46,9 @@ export const SCORING = {
   supportRatio: 0.5,
   /** …and add focus terms worth at least this share of the focus terms' weight. */
   supportGain: 0.2,
-  /** In a follow-up, a run's first and last sentences name the focus at least this share as much as the best sentence does. */
+  /** A run's first (and last) sentence names the question at least this share as much as the best sentence does. */
+  edgeKeep: 0,
+  /** …and in a follow-up, names the follow-up's own words at least this share as much as the best sentence does. */
   focusKeep: 0.5,
   /** A sentence sharing this share of its words (or of an earlier answer's) with an earlier answer repeats it. */
   repeatOverlap: 0.7,
@@ -211,29 +217,42 @@ export function scoreUnits(options: ScoreOptions): ScoredUnit[] {
   });
   const contributes = new Map<string, boolean>();
   /** A sentence that names a question term or carries the asked-for kind of answer. */
-  // In a follow-up, an edge sentence must be about the new focus about as much as the best sentence is.
-  const focusOnly: QuestionTerms = { weights: new Map([...options.terms.weights].filter(([term]) => options.terms.focus.has(term))), focus: options.terms.focus };
-  const focusRelevance = new Map<string, number>();
-  if (options.followUp) {
-    for (const unit of options.units) for (const sentence of unit.sentences) if (!focusRelevance.has(sentence)) focusRelevance.set(sentence, relevanceOf(sentence, focusOnly));
-  }
-  const bestFocusRelevance = Math.max(0, ...focusRelevance.values());
+  // A run begins (and ends) on a sentence that names the question about as much as the best sentence
+  // does: not on a sentence that only shares a common word with it. In a follow-up, on its own focus.
+  const edgeTerms: QuestionTerms = options.followUp ? { weights: new Map([...options.terms.weights].filter(([term]) => options.terms.focus.has(term))), focus: options.terms.focus } : options.terms;
+  const sentenceRelevance = new Map<string, number>();
+  for (const unit of options.units) for (const sentence of unit.sentences) if (!sentenceRelevance.has(sentence)) sentenceRelevance.set(sentence, relevanceOf(sentence, edgeTerms));
+  const bestRelevance = Math.max(0, ...sentenceRelevance.values());
+  const typed = !options.followUp && !['list', 'steps', 'yesno', 'other'].includes(options.answerType);
   const contributing = (sentence: string): boolean => {
     let known = contributes.get(sentence);
     if (known === undefined) {
-      known = options.followUp
-        ? (focusRelevance.get(sentence) ?? 0) > 0 && (focusRelevance.get(sentence) ?? 0) >= scoring.focusKeep * bestFocusRelevance
-        : relevanceOf(sentence, options.terms) > 0 || (!['list', 'steps', 'yesno', 'other'].includes(options.answerType) && answerTypeMatch(options.answerType, sentence) > 0);
+      const relevance = sentenceRelevance.get(sentence) ?? 0;
+      const keep = options.followUp ? scoring.focusKeep : scoring.edgeKeep;
+      known = (relevance > 0 && relevance >= keep * bestRelevance) || (typed && answerTypeMatch(options.answerType, sentence) > 0);
       contributes.set(sentence, known);
     }
     return known;
   };
-  // A run of sentences begins and ends with a sentence that says something the question asks about.
-  const units = options.units.filter((unit) => unit.kind !== 'sentences' || unit.sentences.length === 1 || (contributing(unit.sentences[0] ?? '') && contributing(unit.sentences.at(-1) ?? '')));
+  const units = options.units.filter(
+    (unit) => unit.kind !== 'sentences' || unit.sentences.length === 1 || (contributing(unit.sentences[0] ?? '') && (!scoring.lastContributes || contributing(unit.sentences.at(-1) ?? ''))),
+  );
+  const anchorCoverage = new Map<string, number>();
   return units.map((unit) => {
     const text = unitText(unit);
     const words = wordSet(text);
     const coverage = coverageOf({ words, text, terms: options.terms });
+    // A run is anchored on its first sentence: what the sentences after it add counts at a discount.
+    let anchored = coverage;
+    if (unit.kind === 'sentences' && unit.sentences.length > 1) {
+      const first = unit.sentences[0] ?? '';
+      let anchor = anchorCoverage.get(first);
+      if (anchor === undefined) {
+        anchor = coverageOf({ words: wordSet(first), text: first, terms: options.terms });
+        anchorCoverage.set(first, anchor);
+      }
+      anchored = anchor + scoring.continuation * (coverage - anchor);
+    }
     const focusCoverage = coverageOf({ words, text, terms: options.terms, only: options.terms.focus });
     const typeMatch = unitTypeMatch(options.answerType, unit, text);
     const relevance = top > 0 ? Math.max(0, Math.min(1, (options.passageScores[unit.passageIndex] ?? 0) / top)) : 0;
@@ -241,7 +260,7 @@ export function scoreUnits(options: ScoreOptions): ScoredUnit[] {
     const lengthCost = Math.max(0, length - scoring.targetWords) / scoring.targetWords;
     const repeated = repeatsOf(unit, previous, { threshold: scoring.repeatOverlap, terms: options.terms });
     const score =
-      scoring.coverage * coverage +
+      scoring.coverage * anchored +
       scoring.answerType * typeMatch +
       scoring.passage * relevance +
       scoring.position / (1 + unit.position) -

@@ -119,3 +119,9 @@ describe('FAQ answers', () => {
     expect(faqAnswer({ questions: 'Do you ship to Canada?', answer: 'Yes, we ship to Canada.', text: '' })).toBe('Yes, we ship to Canada.');
   });
 });
+
+describe('content that looks like a heading', () => {
+  it('keeps a short capitalised line with figures', () => {
+    expect(removeFurniture('Opening hours are below.\nMonday to Friday, 9:00-18:00\nWe answer emails within a day.', none)).toBe('Opening hours are below.\nMonday to Friday, 9:00-18:00\nWe answer emails within a day.');
+  });
+});

@@ -62,8 +62,9 @@ function hasHeadingCase(text: string): boolean {
   if (words.length === 0) return false;
   const letters = words.join('');
   if (/\p{Lu}/u.test(letters) && !/\p{Ll}/u.test(letters) && letters.replace(/[^\p{L}]/gu, '').length >= 3) return true;
+  // Title Case: every significant word capitalised; a line with figures ("Monday to Friday, 9:00-18:00") is content.
   const significant = words.filter((word) => !TITLE_CONNECTORS.has(word.toLowerCase()));
-  return significant.length > 0 && significant.every((word) => /^[\p{Lu}\p{N}]/u.test(word));
+  return significant.length > 0 && !/\d/.test(text) && significant.every((word) => /^\p{Lu}/u.test(word));
 }
 
 export interface FurnitureContext {
