@@ -14,7 +14,7 @@ import { renderAnswer } from './render.ts';
 import { isInstructionToAssistant } from './safety.ts';
 import { coverageOf, questionTerms, relevanceOf, scoreUnits, selectUnits, SCORING, wordSet, type Scoring } from './select.ts';
 import type { Citation } from './types.ts';
-import { cutUnits, passageBody, readPassages } from './units.ts';
+import { cutUnits, readPassages, renderBlock } from './units.ts';
 
 export { citationFor } from './render.ts';
 export { faqAnswer, promptText } from './units.ts';
@@ -92,7 +92,7 @@ export function composeAnswer(input: ComposeInput): ComposedAnswer {
     carriedTerms: input.carriedTerms,
     terms: input.terms,
     corpus: input.corpus,
-    passageTexts: passages.map(passageBody),
+    candidateTexts: contents.flatMap((content) => content.blocks.flatMap((block) => (block.kind === 'paragraph' ? block.sentences : [renderBlock(block)]))),
     scoring,
   });
   const followUp = input.carriedTerms.length > 0;

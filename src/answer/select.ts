@@ -36,8 +36,8 @@ export const SCORING = {
   /** A topic word carried from the previous question weighs this much of a follow-up's own word. */
   carried: 0.5,
   /**
-   * How much a term found in every passage read loses of its weight (0..1): a word all candidates
-   * share ("the Northwind Standard plan") does not tell them apart.
+   * How much a term named by every candidate sentence loses of its weight (0..1): a word all candidates
+   * share ("the Northwind Standard plan", an article's own subject) does not tell them apart.
    */
   shared: 0,
   /** Score subtracted per sentence (or block) a previous answer of this conversation already said (follow-ups). */
@@ -83,18 +83,21 @@ export function questionTerms(options: {
   carriedTerms: readonly string[];
   terms: readonly string[];
   corpus: CorpusStats;
-  /** Texts of the passages read: terms they all share weigh less (see SCORING.shared). */
-  passageTexts?: readonly string[];
+  /**
+   * Texts of the candidate sentences (and blocks): a term most of them share ("the Northwind plan", the
+   * article's own subject) tells them apart less than one only a few name (see SCORING.shared).
+   */
+  candidateTexts?: readonly string[];
   scoring?: Scoring;
 }): QuestionTerms {
   const scoring = options.scoring ?? SCORING;
   const focusList = options.focusTerms.length > 0 || options.carriedTerms.length > 0 ? options.focusTerms : options.terms;
   const focus = new Set(focusList);
-  const texts = options.passageTexts ?? [];
-  const passageWords = texts.map(wordSet);
+  const texts = scoring.shared > 0 ? (options.candidateTexts ?? []) : [];
+  const textWords = texts.map(wordSet);
   const local = (term: string): number => {
-    if (texts.length < 2 || scoring.shared === 0) return 1;
-    const share = texts.filter((text, index) => contains(passageWords[index] ?? new Set(), text, term)).length / texts.length;
+    if (texts.length < 2) return 1;
+    const share = texts.filter((text, index) => contains(textWords[index] ?? new Set(), text, term)).length / texts.length;
     return 1 - scoring.shared * share;
   };
   const weights = new Map<string, number>();
