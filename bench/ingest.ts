@@ -36,6 +36,7 @@ const recording: Embedder = {
   get modelId() { return embedder.modelId; },
   get dimension() { return embedder.dimension; },
   get maxTokens() { return embedder.maxTokens; },
+  get languages() { return embedder.languages; },
   get truncatedCount() { return embedder.truncatedCount; },
   embedDocuments: (texts) => {
     slices.push(texts);

@@ -37,6 +37,7 @@ function counting(embedder: Embedder): { embedder: Embedder; texts: () => number
       get modelId() { return embedder.modelId; },
       get dimension() { return embedder.dimension; },
       get maxTokens() { return embedder.maxTokens; },
+      get languages() { return embedder.languages; },
       get truncatedCount() { return embedder.truncatedCount; },
       embedDocuments: async (batch) => {
         texts += batch.length;

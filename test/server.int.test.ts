@@ -4,14 +4,20 @@
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { DatabaseSync } from 'node:sqlite';
+import { syncFolder } from '../ingest/sync.ts';
+import { KefuError } from '../src/errors/index.ts';
 import { openSqliteRecords } from '../src/records/index.ts';
 import type { RecordsStore } from '../src/records/types.ts';
 import { buildApp, type KefuApp } from '../src/server/app.ts';
+import { listen } from '../src/server/listen.ts';
+import { parseRawResponse, rawRequest } from './support/raw-http.ts';
 import { createChatFixture, type ChatFixture } from './support/chat-fixture.ts';
 
 interface SseEvent {
@@ -31,6 +37,14 @@ function parseSse(body: string): SseEvent[] {
   });
 }
 
+/** Conversations in the records file (read beside the app, as an operator would). */
+async function countConversations(): Promise<number> {
+  const database = new DatabaseSync(path.join(recordsDir, 'kefu.db'), { readOnly: true });
+  const row = database.prepare('SELECT count(*) AS count FROM conversations').get() as { count: number };
+  database.close();
+  return row.count;
+}
+
 let fixture: ChatFixture;
 let recordsDir: string;
 let records: RecordsStore;
@@ -45,6 +59,8 @@ beforeAll(async () => {
     answerService: fixture.answerService,
     records,
     logger: false,
+    documents: fixture.documents,
+    documentReader: fixture.documentReader,
     health: () => ({ checks: { model: true, index: true } }),
   });
 });
@@ -82,24 +98,11 @@ describe('POST /api/chat', () => {
     expect(messages[1]?.citations).toHaveLength(answer.citations.length);
   });
 
-  it('accepts the evaluation options and caller-supplied history', async () => {
-    const response = await app.inject({
-      method: 'POST',
-      url: '/api/chat',
-      payload: {
-        question: 'and how long do refunds take?',
-        history: [{ role: 'user', text: 'I want to return a jacket' }],
-        retrievalMode: 'keyword',
-        fusion: 'rrf',
-        topK: 3,
-        retrieveOnly: true,
-      },
-    });
-    expect(response.statusCode).toBe(200);
-    const body = response.json();
-    expect(body.retrieved.length).toBeGreaterThan(0);
-    expect(body.retrieved.length).toBeLessThanOrEqual(3);
-    expect(body.retrieved[0].docPath).toBe('returns-policy.md');
+  it.each(['history', 'retrieveOnly', 'retrievalMode', 'fusion', 'topK'])('refuses the evaluation option "%s" with a 400 naming it', async (field) => {
+    const values: Record<string, unknown> = { history: [{ role: 'user', text: 'hi' }], retrieveOnly: true, retrievalMode: 'keyword', fusion: 'rrf', topK: 3 };
+    const response = await app.inject({ method: 'POST', url: '/api/chat', payload: { question: 'How long do refunds take?', [field]: values[field] } });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().error).toMatchObject({ code: 'REQUEST_INVALID', message: expect.stringContaining(`"${field}"`), hint: expect.stringContaining('/api/eval/ask') });
   });
 
   it('streams Server-Sent Events: answer-delta pieces, then citations, then answer-end', async () => {
@@ -185,8 +188,10 @@ describe('POST /api/chat', () => {
     ['a question over the length limit', { payload: { question: 'why '.repeat(600) } }, 400, 'QUESTION_TOO_LONG'],
     ['a 1 MB body', { payload: { question: 'x'.repeat(1024 * 1024) } }, 413, 'REQUEST_TOO_LARGE'],
     ['an unknown conversation', { payload: { question: 'Hi', conversationId: 'no-such-conversation' } }, 404, 'CONVERSATION_NOT_FOUND'],
-    ['a bad retrieval mode', { payload: { question: 'Hi', retrievalMode: 'magic' } }, 400, 'REQUEST_INVALID'],
     ['a form body', { payload: 'question=hi', headers: { 'content-type': 'application/x-www-form-urlencoded' } }, 415, 'REQUEST_MEDIA_TYPE'],
+    ['a text/plain body', { payload: 'How long do refunds take?', headers: { 'content-type': 'text/plain' } }, 415, 'REQUEST_MEDIA_TYPE'],
+    ['a number as the question', { payload: { question: 123 } }, 400, 'REQUEST_INVALID'],
+    ['a conversation id over 100 characters', { payload: { question: 'Hi', conversationId: 'c'.repeat(101) } }, 400, 'REQUEST_INVALID'],
   ] as const)('answers %s with a clear JSON error', async (_name, request, status, code) => {
     const response = await app.inject({ method: 'POST', url: '/api/chat', ...request });
     expect(response.statusCode).toBe(status);
@@ -199,11 +204,170 @@ describe('POST /api/chat', () => {
   });
 });
 
+describe('error bodies', () => {
+  it('says a __proto__ key is not allowed rather than calling the JSON invalid', async () => {
+    const response = await app.inject({ method: 'POST', url: '/api/chat', headers: { 'content-type': 'application/json' }, payload: '{"question":"hi","__proto__":{"admin":true}}' });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().error.message).toContain('"__proto__"');
+    const nested = await app.inject({ method: 'POST', url: '/api/feedback', headers: { 'content-type': 'application/json' }, payload: '{"messageId":"x","rating":"up","comment":{"constructor":{"prototype":{}}}}' });
+    expect(nested.json().error.message).toContain('"constructor.prototype"');
+    expect(({} as Record<string, unknown>).admin).toBeUndefined();
+  });
+
+  it('names the limit for a 101-character conversation id instead of answering "no such route"', async () => {
+    const response = await app.inject({ method: 'GET', url: `/api/conversations/${'c'.repeat(101)}` });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().error).toMatchObject({ code: 'REQUEST_INVALID', message: expect.stringContaining('100 characters') });
+    expect((await app.inject({ method: 'GET', url: `/api/conversations/${'c'.repeat(100)}` })).json().error.code).toBe('CONVERSATION_NOT_FOUND');
+  });
+
+  it('answers a URL that is not validly percent-encoded with the usual error body', async () => {
+    const response = await app.inject({ method: 'GET', url: '/api/conversations/%E0%A4%A' });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().error).toMatchObject({ code: 'REQUEST_INVALID', message: expect.stringContaining('percent-encoded'), hint: expect.any(String) });
+  });
+
+  it('keeps what went wrong inside for a 5xx: the code and a generic message to the client, the detail in the log', async () => {
+    const logLines: string[] = [];
+    const logStream = new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        logLines.push(chunk.toString());
+        callback();
+      },
+    });
+    const brokenRecords = openSqliteRecords({ path: path.join(recordsDir, 'broken.db') });
+    await brokenRecords.close();
+    const failing = await buildApp({ config: fixture.config, answerService: fixture.answerService, records: brokenRecords, logger: { level: 'info', stream: logStream } });
+    const response = await failing.inject({ method: 'POST', url: '/api/chat', payload: { question: 'How long do refunds take?' } });
+    expect(response.statusCode).toBe(500);
+    expect(response.json()).toEqual({ error: { code: 'RECORDS_FAILED', message: 'Something went wrong on our side', hint: expect.any(String) } });
+    expect(response.body).not.toMatch(/broken\.db|closed|\/tmp\//);
+    expect(logLines.join('\n')).toMatch(/conversation records could not be read or written/);
+
+    // The same in a stream that fails after it started: the answer service throws mid-answer.
+    const streamFailing = await buildApp({
+      config: fixture.config,
+      records,
+      logger: { level: 'info', stream: logStream },
+      answerService: {
+        ...fixture.answerService,
+        async *stream() {
+          throw new KefuError('STORE_FAILED', { detail: '/srv/kefu/data/index/chunks.lance' });
+        },
+      },
+    });
+    const streamed = await streamFailing.inject({ method: 'POST', url: '/api/chat', headers: { accept: 'text/event-stream' }, payload: { question: 'How long do refunds take?' } });
+    const [event] = parseSse(streamed.body);
+    expect(event).toEqual({ event: 'error', data: { error: { code: 'STORE_FAILED', message: 'Something went wrong on our side', hint: expect.any(String) } } });
+    expect(streamed.body).not.toContain('/srv/');
+    expect(logLines.join('\n')).toContain('/srv/kefu/data/index/chunks.lance');
+    await failing.close();
+    await streamFailing.close();
+
+    // An error thrown in a hook (before any route runs) is handled the same way.
+    const hooked = await buildApp({ config: fixture.config, answerService: fixture.answerService, records, logger: { level: 'info', stream: logStream } });
+    hooked.addHook('preHandler', async () => {
+      throw new Error('cannot open /srv/kefu/secret.key');
+    });
+    const fromHook = await hooked.inject({ method: 'GET', url: '/api/conversations/x' });
+    expect(fromHook.statusCode).toBe(500);
+    expect(fromHook.json()).toEqual({ error: { code: 'INTERNAL', message: 'Something went wrong on our side', hint: expect.any(String) } });
+    expect(fromHook.body).not.toContain('/srv/');
+    expect(logLines.join('\n')).toContain('cannot open /srv/kefu/secret.key');
+    await hooked.close();
+  });
+});
+
+describe('POST /api/eval/ask', () => {
+  it('does not exist without KEFU_EVAL_TOKEN', async () => {
+    const response = await app.inject({ method: 'POST', url: '/api/eval/ask', payload: { question: 'How long do refunds take?' } });
+    expect(response.statusCode).toBe(404);
+    expect(response.json().error.code).toBe('ROUTE_NOT_FOUND');
+  });
+
+  it('answers with the full AnswerResult for the right bearer token, stores nothing, and has its own rate limit', async () => {
+    const token = 'eval-token-0123456789';
+    const evalApp = await buildApp({
+      config: { ...fixture.config, server: { ...fixture.config.server, evalToken: token, rateLimitPerMinute: 2, evalRateLimitPerMinute: 50 } },
+      answerService: fixture.answerService,
+      records,
+      logger: false,
+    });
+    const ask = (headers: Record<string, string>, payload: Record<string, unknown>) => evalApp.inject({ method: 'POST', url: '/api/eval/ask', headers, payload, remoteAddress: '10.1.1.1' });
+    for (const authorization of [undefined, 'Bearer wrong-token', `Bearer ${token}x`, token, `Basic ${token}`]) {
+      const response = await ask(authorization ? { authorization } : {}, { question: 'How long do refunds take?' });
+      expect(response.statusCode, String(authorization)).toBe(401);
+      expect(response.json().error.code).toBe('EVAL_TOKEN_INVALID');
+    }
+    const before = (await records.listTickets({ limit: 1000 })).length;
+    const ticketsBefore = before;
+    const conversationsBefore = await countConversations();
+    const authorization = `Bearer ${token}`;
+    const result = await ask({ authorization }, {
+      question: 'and how long do refunds take?',
+      history: [{ role: 'user', text: 'I want to return a jacket' }],
+      retrievalMode: 'keyword',
+      fusion: 'rrf',
+      topK: 3,
+    });
+    expect(result.statusCode).toBe(200);
+    const body = result.json();
+    expect(body).toMatchObject({ outcome: 'answered', conversationId: expect.any(String), evidence: { coverage: expect.any(Number) } });
+    expect(body.retrieved.length).toBeGreaterThan(0);
+    expect(body.retrieved.length).toBeLessThanOrEqual(3);
+    expect(body.retrieved[0].docPath).toBe('returns-policy.md');
+    const retrieveOnly = (await ask({ authorization }, { question: 'How long do refunds take?', retrieveOnly: true })).json();
+    expect(retrieveOnly.answer).toBe('');
+    expect(retrieveOnly.retrieved[0].docPath).toBe('returns-policy.md');
+    // Nothing stored, and far past the chat limit of 2 a minute.
+    for (let index = 0; index < 10; index += 1) expect((await ask({ authorization }, { question: 'Do you ship to Mexico?' })).statusCode).toBe(200);
+    expect(await countConversations()).toBe(conversationsBefore);
+    expect((await records.listTickets({ limit: 1000 })).length).toBe(ticketsBefore);
+    await evalApp.close();
+  });
+});
+
 describe('conversations, feedback and hand-over', () => {
   it('answers 404 for an unknown conversation', async () => {
     const response = await app.inject({ method: 'GET', url: '/api/conversations/nope' });
     expect(response.statusCode).toBe(404);
     expect(response.json().error.code).toBe('CONVERSATION_NOT_FOUND');
+  });
+
+  it('keeps one open ticket per conversation, however often and however concurrently hand-over is asked', async () => {
+    const answer = (await app.inject({ method: 'POST', url: '/api/chat', payload: { question: 'Do you ship to Canada?' } })).json();
+    const responses = await Promise.all(
+      Array.from({ length: 20 }, () => app.inject({ method: 'POST', url: '/api/handoff', payload: { conversationId: answer.conversationId } })),
+    );
+    const numbers = new Set(responses.map((response) => response.json().ticket.number));
+    expect(numbers.size).toBe(1);
+    expect(responses.filter((response) => response.statusCode === 201)).toHaveLength(1);
+    expect(responses.filter((response) => response.statusCode === 200)).toHaveLength(19);
+    const tickets = (await records.listTickets({ limit: 1000 })).filter((ticket) => ticket.conversationId === answer.conversationId);
+    expect(tickets).toHaveLength(1);
+    const transcript = (await app.inject({ method: 'GET', url: `/api/conversations/${answer.conversationId}` })).json();
+    expect(transcript.messages.filter((message: { role: string }) => message.role === 'system')).toHaveLength(1);
+  });
+
+  it.each([
+    ['I want to speak to a human', /ticket KF-\d{6}/],
+    ['我要转人工', /工单 KF-\d{6}/],
+  ])('opens the ticket at once when the customer types "%s", and the button then finds the same ticket', async (question, wording) => {
+    const response = await app.inject({ method: 'POST', url: '/api/chat', payload: { question } });
+    const body = response.json();
+    expect(body.outcome).toBe('handoff');
+    expect(body.handoff.ticket.number).toMatch(/^KF-\d{6}$/);
+    expect(body.handoff.message).toMatch(wording);
+    const [ticket] = (await records.listTickets({ limit: 1000 })).filter((candidate) => candidate.conversationId === body.conversationId);
+    expect(ticket?.transcript.map((message) => message.text)).toEqual([question, body.answer]);
+    const button = await app.inject({ method: 'POST', url: '/api/handoff', payload: { conversationId: body.conversationId } });
+    expect(button.statusCode).toBe(200);
+    expect(button.json().ticket.number).toBe(body.handoff.ticket.number);
+
+    const streamed = await app.inject({ method: 'POST', url: '/api/chat', headers: { accept: 'text/event-stream' }, payload: { question, conversationId: body.conversationId } });
+    const end = parseSse(streamed.body).at(-1);
+    expect(end?.event).toBe('answer-end');
+    expect((end?.data.handoff as { ticket: { number: string } }).ticket.number).toBe(body.handoff.ticket.number);
   });
 
   it('records feedback with a comment and refuses feedback on a message that does not exist', async () => {
@@ -226,12 +390,13 @@ describe('conversations, feedback and hand-over', () => {
     const body = response.json();
     expect(body.ticket.number).toMatch(/^KF-\d{6}$/);
     expect(body.message).toContain(body.ticket.number);
-    const [ticket] = await records.listTickets({ status: 'open' });
+    const [ticket] = (await records.listTickets({ status: 'open', limit: 1000 })).filter((candidate) => candidate.number === body.ticket.number);
     expect(ticket).toMatchObject({ number: body.ticket.number, reason: 'no-answer', note: 'please call' });
     expect(ticket?.transcript.map((message) => message.text)).toEqual(['What is the capital of France?', answer.answer]);
 
     const chinese = await app.inject({ method: 'POST', url: '/api/handoff', payload: { conversationId: answer.conversationId, language: 'zh' } });
     expect(chinese.json().message).toMatch(/工单/);
+    expect(chinese.json().ticket.number).toBe(body.ticket.number);
     const unknown = await app.inject({ method: 'POST', url: '/api/handoff', payload: { conversationId: 'nope' } });
     expect(unknown.statusCode).toBe(404);
   });
@@ -250,6 +415,49 @@ describe('documents, health, metrics and docs', () => {
       const response = await app.inject({ method: 'GET', url });
       expect(response.statusCode, url).toBe(404);
     }
+  });
+
+  it('serves only indexed documents: never secrets, temp files, failed files or files not indexed yet', async () => {
+    const inbox = fixture.config.inboxDir;
+    await mkdir(path.join(inbox, '.git'), { recursive: true });
+    await writeFile(path.join(inbox, '.env'), 'KEFU_LLM_API_KEY=sk-secret\nDB_PASSWORD=hunter2\n');
+    await writeFile(path.join(inbox, '.git', 'config'), '[remote "origin"]\n  url = https://user:ghp_token@example.com/repo.git\n');
+    await writeFile(path.join(inbox, 'draft.md.tmp'), '# Draft\nNot published.\n');
+    await writeFile(path.join(inbox, 'broken.pdf'), 'this is not a PDF at all');
+    // The real sync records broken.pdf as failed and ignores the rest.
+    const summary = await syncFolder({ config: fixture.config, store: fixture.store, embedder: fixture.embedder, root: inbox });
+    expect(summary.failed.map((failure) => failure.path)).toContain('broken.pdf');
+    await mkdir(path.join(inbox, 'later'), { recursive: true });
+    await writeFile(path.join(inbox, 'later', 'new-policy.md'), '# New policy\nNot indexed yet.\n');
+    for (const name of ['.env', '.git/config', 'draft.md.tmp', 'broken.pdf', 'later/new-policy.md', 'later', '.git']) {
+      const response = await app.inject({ method: 'GET', url: `/api/documents/${name.split('/').map(encodeURIComponent).join('/')}` });
+      expect(response.statusCode, name).toBe(404);
+      expect(response.json().error.code).toBe('DOCUMENT_NOT_FOUND');
+      expect(response.body).not.toMatch(/hunter2|ghp_token|sk-secret/);
+    }
+    expect((await app.inject({ method: 'GET', url: '/api/documents/shipping.md' })).statusCode).toBe(200);
+    // An app that was not told which documents exist serves none.
+    const bare = await buildApp({ config: fixture.config, answerService: fixture.answerService, records, logger: false });
+    expect((await bare.inject({ method: 'GET', url: '/api/documents/shipping.md' })).statusCode).toBe(404);
+    await bare.close();
+  });
+
+  it('opens a cited document as readable sections at the cited passage', async () => {
+    const answer = (await app.inject({ method: 'POST', url: '/api/chat', payload: { question: 'How long do refunds take?' } })).json();
+    const citation = answer.citations.find((candidate: { docPath: string }) => candidate.docPath === 'returns-policy.md');
+    const response = await app.inject({ method: 'GET', url: `/api/document-view?path=returns-policy.md&chunk=${encodeURIComponent(citation.chunkId)}` });
+    expect(response.statusCode).toBe(200);
+    const view = response.json();
+    expect(view).toMatchObject({ path: 'returns-policy.md', title: 'Returns and refunds', type: 'markdown', original: '/api/documents/returns-policy.md' });
+    expect(view.sections.map((section: { headingPath: string[] }) => section.headingPath.at(-1))).toEqual(['Return window', 'Refund timing', 'Damaged items']);
+    expect(view.sections[view.focus.section].text).toContain('5 business days');
+    // Markup in a text document stays text in the view's data (the page renders it as text too).
+    const tracking = (await app.inject({ method: 'GET', url: '/api/document-view?path=tracking.txt' })).json();
+    expect(tracking.sections.map((section: { text: string }) => section.text).join('\n')).toContain('<script>');
+    for (const url of ['/api/document-view?path=.env', '/api/document-view?path=broken.pdf', '/api/document-view?path=..%2Fkefu.db']) {
+      expect((await app.inject({ method: 'GET', url })).statusCode, url).toBe(404);
+    }
+    expect((await app.inject({ method: 'GET', url: '/api/document-view' })).statusCode).toBe(400);
   });
 
   it('reports readiness and Prometheus metrics', async () => {
@@ -295,30 +503,217 @@ describe('documents, health, metrics and docs', () => {
 });
 
 describe('rate limiting', () => {
-  it('answers 429 with JSON when one client sends 200 requests a second, and keeps serving health checks', async () => {
-    const limited = await buildApp({
-      config: { ...fixture.config, server: { ...fixture.config.server, rateLimitPerMinute: 50 } },
+  async function limitedApp(server: Partial<typeof fixture.config.server>): Promise<KefuApp> {
+    return buildApp({
+      config: { ...fixture.config, server: { ...fixture.config.server, ...server } },
       answerService: fixture.answerService,
       records,
       logger: false,
       health: () => ({ checks: { model: true, index: true } }),
     });
+  }
+
+  it('answers 429 with JSON when one client sends 200 requests a second, and keeps serving health checks', async () => {
+    const limited = await limitedApp({ rateLimitPerMinute: 50 });
     // One after another as fast as inject goes (well over 200 a second); all-in-one-tick bursts would
     // race inside the limiter's in-memory store, which real sockets never do.
-    const started = performance.now();
     const responses = [];
     for (let index = 0; index < 200; index += 1) {
       responses.push(await limited.inject({ method: 'GET', url: '/api/conversations/burst', remoteAddress: '10.0.0.7' }));
     }
-    expect(performance.now() - started).toBeLessThan(1000);
     const statuses = responses.map((response) => response.statusCode);
     expect(statuses.filter((status) => status === 404)).toHaveLength(50);
     expect(statuses.filter((status) => status === 429)).toHaveLength(150);
     const rejected = responses.find((response) => response.statusCode === 429);
-    expect(rejected?.json().error.code).toBe('RATE_LIMITED');
+    expect(rejected?.json().error).toEqual({ code: 'RATE_LIMITED', message: expect.any(String), hint: expect.any(String) });
+    expect(rejected?.headers['retry-after']).toBeDefined();
     // Other clients are unaffected.
     expect((await limited.inject({ method: 'GET', url: '/api/conversations/x', remoteAddress: '10.0.0.8' })).statusCode).toBe(404);
     expect((await limited.inject({ method: 'GET', url: '/api/health', remoteAddress: '10.0.0.7' })).statusCode).toBe(200);
     await limited.close();
+  });
+
+  it('counts only the API: page assets, /api/health and /metrics are free, hand-over and feedback count', async () => {
+    const limited = await limitedApp({ rateLimitPerMinute: 5 });
+    for (const url of ['/', '/chat.js', '/chat.css', '/widget.js', '/icon.svg', '/api/health', '/metrics']) {
+      for (let index = 0; index < 10; index += 1) {
+        const response = await limited.inject({ method: 'GET', url, remoteAddress: '10.0.1.1' });
+        expect(response.statusCode, url).toBe(200);
+      }
+    }
+    const statuses: number[] = [];
+    for (let index = 0; index < 3; index += 1) statuses.push((await limited.inject({ method: 'POST', url: '/api/handoff', payload: { conversationId: 'nope' }, remoteAddress: '10.0.1.1' })).statusCode);
+    for (let index = 0; index < 3; index += 1) statuses.push((await limited.inject({ method: 'POST', url: '/api/feedback', payload: { messageId: 'nope', rating: 'up' }, remoteAddress: '10.0.1.1' })).statusCode);
+    expect(statuses).toEqual([404, 404, 404, 404, 404, 429]);
+    await limited.close();
+  });
+
+  it('tells clients behind a trusted proxy apart by X-Forwarded-For, and ignores the header otherwise', async () => {
+    const request = (target: KefuApp, forwardedFor: string) =>
+      target.inject({ method: 'GET', url: '/api/conversations/x', remoteAddress: '127.0.0.1', headers: { 'x-forwarded-for': forwardedFor } });
+    const direct = await limitedApp({ rateLimitPerMinute: 3 });
+    const directStatuses = [];
+    for (const client of ['203.0.113.1', '203.0.113.2', '203.0.113.3', '203.0.113.4']) directStatuses.push((await request(direct, client)).statusCode);
+    // Without KEFU_TRUST_PROXY the header could be forged: every request is the proxy's own address.
+    expect(directStatuses).toEqual([404, 404, 404, 429]);
+    await direct.close();
+
+    const proxied = await limitedApp({ rateLimitPerMinute: 3, trustProxy: ['127.0.0.1'] });
+    const proxiedStatuses = [];
+    for (const client of ['203.0.113.1', '203.0.113.2', '203.0.113.3', '203.0.113.4']) proxiedStatuses.push((await request(proxied, client)).statusCode);
+    expect(proxiedStatuses).toEqual([404, 404, 404, 404]);
+    for (let index = 0; index < 3; index += 1) await request(proxied, '203.0.113.9');
+    expect((await request(proxied, '203.0.113.9')).statusCode).toBe(429);
+    await proxied.close();
+  });
+});
+
+describe('the listening server under hostile input', () => {
+  let server: KefuApp;
+  let port: number;
+  beforeAll(async () => {
+    server = await buildApp({
+      config: { ...fixture.config, server: { ...fixture.config.server, headersTimeoutMs: 1000, requestTimeoutMs: 2000, keepAliveTimeoutMs: 1000 } },
+      answerService: fixture.answerService,
+      records,
+      logger: false,
+      documents: fixture.documents,
+      documentReader: fixture.documentReader,
+      health: () => ({ checks: { model: true, index: true } }),
+    });
+    await server.listen({ host: '127.0.0.1', port: 0 });
+    port = (server.server.address() as AddressInfo).port;
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  /** Every answer: no 5xx, never a stack trace or a server path, and errors in the { error: { code, message, hint } } shape. */
+  function expectCalm(response: { status: number; body: string; headers: Record<string, string> }, what: string): void {
+    expect(response.status, what).toBeLessThan(500);
+    expect(response.body, what).not.toMatch(/\n\s+at |node_modules|\/work\/|\/tmp\/|Error: /);
+    if (response.status >= 400 && (response.headers['content-type'] ?? '').includes('json') && response.body) {
+      const error = (JSON.parse(response.body) as { error: { code: string; message: string; hint: string } }).error;
+      expect(error, what).toEqual({ code: expect.any(String), message: expect.any(String), hint: expect.any(String) });
+    }
+  }
+
+  it('answers malformed framing, huge headers, bad encodings and garbage with JSON errors', async () => {
+    const cases: Array<[string, string | Buffer, number]> = [
+      ['a header block over the size limit', `GET /api/health HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 431],
+      ['malformed framing', 'GET / HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n', 400],
+      ['a request line that is not HTTP', 'HELLO THERE\r\n\r\n', 400],
+      ['a garbage method', 'FOO\u0001 / HTTP/1.1\r\nHost: x\r\n\r\n', 400],
+      ['both Content-Length and chunked', 'POST /api/chat HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n', 400],
+      ['a bad percent-encoding', 'GET /api/documents/%E0%A4%A HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', 400],
+      ['binary noise', Buffer.from(Array.from({ length: 300 }, (_, index) => (index * 37 + 11) % 256)), 400],
+    ];
+    for (const [what, request, status] of cases) {
+      const response = await rawRequest({ port, request, timeoutMs: 5000 });
+      expect(response.status, what).toBe(status);
+      expect(JSON.parse(response.body).error.code, what).toEqual(expect.any(String));
+      expectCalm(response, what);
+    }
+  });
+
+  it('never answers random requests with a 5xx or a stack trace', async () => {
+    // A seeded generator: the same hostile inputs on every run, so a failure can be reproduced.
+    let seed = 20_251_129;
+    const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+    const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
+    const methods = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD', 'PROPFIND', 'BREW'];
+    const paths = ['/api/chat', '/api/feedback', '/api/handoff', '/api/conversations/%ZZ', '/api/conversations/' + 'x'.repeat(3000), '/api/documents/..%2f..%2fetc%2fpasswd', '/api/documents/%00', '/api/document-view?path=%E0', '/api/eval/ask', '/%2e%2e/%2e%2e/', '/docs/json', '/?embed=1&lang=<script>', '/api/health?x=' + '%'.repeat(10)];
+    const values: unknown[] = [null, true, 0, -1, 1e308, '', 'x'.repeat(5000), [], {}, { __proto__: 1 }, ['a'], { question: { nested: true } }, '我要转人工', '\u0000\uffff', '<img src=x onerror=alert(1)>'];
+    const fields = ['question', 'conversationId', 'messageId', 'rating', 'filters', 'history', 'constructor', '__proto__', 'reason', 'note', 'language', 'topK'];
+    const bodies = () => {
+      const kind = random();
+      if (kind < 0.15) return '{"question": "unterminated';
+      if (kind < 0.25) return '\u0000\u0001garbage';
+      if (kind < 0.3) return '{"__proto__": {"polluted": true}, "question": "hi"}';
+      const object: Record<string, unknown> = {};
+      for (let count = Math.floor(random() * 4); count >= 0; count -= 1) object[pick(fields)] = pick(values);
+      return JSON.stringify(object);
+    };
+    const contentTypes = ['application/json', 'text/plain', 'application/x-www-form-urlencoded', 'application/json; charset=utf-16', 'multipart/form-data; boundary=x', ''];
+    for (let index = 0; index < 150; index += 1) {
+      const method = pick(methods);
+      const url = pick(paths);
+      const body = method === 'GET' || method === 'HEAD' ? '' : bodies();
+      const contentType = pick(contentTypes);
+      const request =
+        `${method} ${url} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n` +
+        (contentType ? `Content-Type: ${contentType}\r\n` : '') +
+        (body ? `Content-Length: ${Buffer.byteLength(body)}\r\n` : '') +
+        `\r\n${body}`;
+      const response = await rawRequest({ port, request, timeoutMs: 15_000 });
+      const what = `${method} ${url.slice(0, 60)} ${contentType} ${body.slice(0, 80)}`;
+      expect(response.status, what).toBeGreaterThan(0);
+      expectCalm(response, what);
+    }
+    // And the server still answers normally afterwards.
+    expect((await fetch(`http://127.0.0.1:${port}/api/health`)).status).toBe(200);
+  });
+
+  it('cuts off bodies that trickle in, and hundreds of such connections do not starve other clients', async () => {
+    const slow = 300;
+    const sockets: net.Socket[] = [];
+    const closedAfter: number[] = [];
+    const replies: string[] = [];
+    const started = performance.now();
+    let trickle: NodeJS.Timeout | undefined;
+    try {
+      await Promise.all(
+        Array.from({ length: slow }, () =>
+          new Promise<void>((resolve, reject) => {
+            const socket = net.connect({ host: '127.0.0.1', port }, () => {
+              socket.write('POST /api/chat HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{');
+              resolve();
+            });
+            let received = '';
+            socket.on('data', (data: Buffer) => (received += data.toString()));
+            socket.on('error', () => {});
+            socket.on('close', () => {
+              closedAfter.push(performance.now() - started);
+              replies.push(received);
+            });
+            socket.once('error', reject);
+            sockets.push(socket);
+          }),
+        ),
+      );
+      // One byte per socket every 500 ms: well inside any idle timeout, but the whole body never arrives.
+      trickle = setInterval(() => {
+        for (const socket of sockets) if (!socket.destroyed) socket.write(' ');
+      }, 500);
+      // Meanwhile an ordinary client is served promptly.
+      const health = await fetch(`http://127.0.0.1:${port}/api/health`, { signal: AbortSignal.timeout(3000) });
+      expect(health.status).toBe(200);
+      const chat = await fetch(`http://127.0.0.1:${port}/api/chat`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ question: 'How long do refunds take?' }), signal: AbortSignal.timeout(10_000) });
+      expect(chat.status).toBe(200);
+      // The 2 s request deadline closes every slow connection (checked every ~250 ms), long before 1 byte/500 ms would finish.
+      await expect.poll(() => closedAfter.length, { timeout: 10_000, interval: 100 }).toBe(slow);
+    } finally {
+      clearInterval(trickle);
+      for (const socket of sockets) socket.destroy();
+    }
+    const latest = Math.max(...closedAfter);
+    expect(latest).toBeLessThan(8000);
+    const answered = replies.filter((reply) => reply.startsWith('HTTP/1.1 408'));
+    expect(answered.length).toBeGreaterThan(0);
+    for (const reply of answered) expect(JSON.parse(parseRawResponse(reply).body).error.code).toBe('REQUEST_TIMEOUT');
+  });
+
+  it('closes a connection that never sends its headers', async () => {
+    const response = await rawRequest({ port, request: 'GET /api/health HTTP/1.1\r\nHost: x\r\n', timeoutMs: 8000 });
+    // Cut off by the 1 s headers deadline, long before the 8 s the client would wait.
+    expect([0, 408]).toContain(response.status);
+  });
+
+  it('reports a port already in use as one clear error', async () => {
+    const second = await buildApp({ config: fixture.config, answerService: fixture.answerService, records, logger: false });
+    const error = await listen({ app: second, host: '127.0.0.1', port }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(KefuError);
+    expect(error).toMatchObject({ code: 'LISTEN_FAILED', message: `Cannot listen on 127.0.0.1:${port}: the port is already in use` });
+    await second.close();
   });
 });

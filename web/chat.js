@@ -1,6 +1,8 @@
-// The kefu web chat: plain JavaScript, no build step. Every piece of document or answer text is put on
-// the page with textContent (never innerHTML): documents may contain markup, and it must stay text.
-'use strict';
+// The kefu web chat: plain JavaScript modules, no build step. Answers are Markdown (paragraphs, lists,
+// tables, bold, links, [n] citation markers) rendered by markdown.js as DOM nodes; every piece of document
+// or answer text reaches the page as a text node (never innerHTML): documents may contain markup, and it
+// must stay text.
+import { renderMarkdown } from '/markdown.js';
 
 const strings = {
   en: {
@@ -28,6 +30,10 @@ const strings = {
     offerPerson: 'Talk to a person',
     networkError: 'The service could not be reached. Check your connection and try again.',
     interrupted: 'The answer was interrupted. Please ask again.',
+    faqSource: 'FAQ',
+    openSource: 'Open the source',
+    indexing: 'Preparing the documents (indexing {done} of {total})… Answers cover what is indexed so far.',
+    indexingStart: 'Preparing the documents… Answers cover what is indexed so far.',
   },
   zh: {
     title: '在线客服',
@@ -55,6 +61,10 @@ const strings = {
     offerPerson: '转人工客服',
     networkError: '无法连接到服务，请检查网络后重试。',
     interrupted: '回答中断了，请重新提问。',
+    faqSource: '常见问题',
+    openSource: '打开来源',
+    indexing: '正在准备文档（已索引 {done} / {total}）… 回答基于已索引的内容。',
+    indexingStart: '正在准备文档… 回答基于已索引的内容。',
   },
 };
 
@@ -105,21 +115,94 @@ function scrollToEnd() {
   messages.scrollTop = messages.scrollHeight;
 }
 
+let bubbleCount = 0;
+
+/** A message bubble. Assistant answers are Markdown, rendered as DOM nodes; everything else is plain text. */
 function addMessage(role, text) {
   const bubble = element('div', `message message-${role}`);
-  bubble.append(element('p', 'message-text', text));
+  bubble.id = `message-${++bubbleCount}`;
+  if (role === 'assistant') {
+    bubble.append(element('div', 'message-text markdown'));
+    setAnswer(bubble, text, []);
+  } else {
+    bubble.append(element('p', 'message-text', text));
+  }
   messages.append(bubble);
   scrollToEnd();
   return bubble;
+}
+
+const answers = new WeakMap();
+
+/**
+ * The answer text (Markdown) and citations of a bubble. While streaming, pieces arrive faster than frames: the
+ * bubble is re-rendered at most once a frame (`deferred`), and never twice for the same text and citations, so
+ * a long answer costs one render per frame however many pieces it comes in.
+ */
+function setAnswer(bubble, markdown, citations, { deferred = false } = {}) {
+  const state = answers.get(bubble) ?? { markdown: '', citations: [], pending: false, rendered: undefined };
+  state.markdown = markdown;
+  state.citations = citations ?? state.citations;
+  answers.set(bubble, state);
+  if (!deferred) return renderAnswer(bubble);
+  if (!state.pending) {
+    state.pending = true;
+    requestAnimationFrame(() => renderAnswer(bubble));
+  }
+}
+
+function renderAnswer(bubble) {
+  const state = answers.get(bubble);
+  if (!state) return;
+  state.pending = false;
+  const key = `${state.citations.map((citation) => citation.n).join(',')}\u0000${state.markdown}`;
+  if (key === state.rendered) return;
+  state.rendered = key;
+  const cited = new Map(state.citations.map((citation) => [citation.n, citation]));
+  const documents = new Set(state.citations.map((citation) => citation.docPath));
+  const body = bubble.querySelector('.message-text');
+  body.replaceChildren(
+    renderMarkdown(state.markdown, {
+      citationHref: (n) => (cited.has(n) ? `#${bubble.id}-source-${n}` : undefined),
+      allowLink: (url) => isCitedDocumentLink(url, documents),
+    }),
+  );
+}
+
+/** A relative link in an answer stays a link only when it opens a document the answer cites. */
+function isCitedDocumentLink(url, documents) {
+  if (!url.startsWith('/') || url.startsWith('//')) return false;
+  let parsed;
+  try {
+    parsed = new URL(url, location.origin);
+  } catch {
+    return false;
+  }
+  if (parsed.origin !== location.origin) return false;
+  if (parsed.pathname.startsWith('/api/documents/')) {
+    try {
+      return documents.has(decodeURIComponent(parsed.pathname.slice('/api/documents/'.length)));
+    } catch {
+      return false;
+    }
+  }
+  return parsed.pathname === '/view.html' && documents.has(parsed.searchParams.get('doc') ?? '');
 }
 
 function isFaqSource(citation) {
   return /\.(csv|xlsx|json)$/i.test(citation.docPath);
 }
 
-function documentUrl(citation) {
-  const encoded = citation.docPath.split('/').map(encodeURIComponent).join('/');
-  return `/api/documents/${encoded}${citation.page ? `#page=${citation.page}` : ''}`;
+/** Where a source opens: a PDF at its page; other documents as a readable view at the cited passage. */
+function sourceUrl(citation) {
+  if (/\.pdf$/i.test(citation.docPath)) {
+    const encoded = citation.docPath.split('/').map(encodeURIComponent).join('/');
+    return `/api/documents/${encoded}${citation.page ? `#page=${citation.page}` : ''}`;
+  }
+  const query = new URLSearchParams({ doc: citation.docPath, chunk: citation.chunkId });
+  if (citation.quote) query.set('q', citation.quote.slice(0, 400));
+  if (language === 'zh') query.set('lang', 'zh');
+  return `/view.html?${query}`;
 }
 
 function renderSources(bubble, citations) {
@@ -129,24 +212,29 @@ function renderSources(bubble, citations) {
   section.append(element('p', 'sources-title', t('sources')));
   const list = element('ol');
   for (const citation of citations) {
-    const item = element('li');
-    const label = `[${citation.n}] ${citation.title}`;
+    const item = element('li', 'source');
+    item.id = `${bubble.id}-source-${citation.n}`;
+    item.tabIndex = -1;
+    item.append(element('span', 'source-number', `[${citation.n}]`), ' ');
     if (isFaqSource(citation)) {
-      // An FAQ entry is shown in place: the spreadsheet it came from is not much to look at.
-      const details = element('details', 'source-faq');
-      details.append(element('summary', '', label), element('p', '', citation.quote));
-      item.append(details);
+      // An FAQ entry: its question is the title; the answer above is the entry's answer, not repeated here.
+      item.append(element('span', 'source-title', citation.title), element('span', 'source-detail', ` — ${t('faqSource')}`));
     } else {
-      const link = element('a', 'source-link', label);
-      link.href = documentUrl(citation);
+      const link = element('a', 'source-link', citation.title);
+      link.href = sourceUrl(citation);
       link.target = '_blank';
       link.rel = 'noopener';
-      if (citation.quote) link.title = citation.quote;
       item.append(link);
       const where = [citation.page ? (language === 'zh' ? `${t('page')} ${citation.page} ${t('pageSuffix')}` : `${t('page')} ${citation.page}`) : '', citation.headingPath]
         .filter(Boolean)
         .join(' · ');
       if (where) item.append(element('span', 'source-detail', ` — ${where}`));
+      if (citation.quote) {
+        // The passage the answer took from this source (Markdown: it may be table rows or a list).
+        const quote = element('blockquote', 'source-quote markdown');
+        quote.append(renderMarkdown(citation.quote));
+        item.append(quote);
+      }
     }
     list.append(item);
   }
@@ -235,7 +323,8 @@ function renderComment(row, messageId) {
 function showError(bubble, payload) {
   bubble.classList.add('message-error');
   const error = payload && payload.error;
-  bubble.querySelector('.message-text').textContent = error ? `${error.message}. ${error.hint}` : t('networkError');
+  answers.delete(bubble);
+  bubble.querySelector('.message-text').replaceChildren(element('p', '', error ? `${error.message}. ${error.hint}` : t('networkError')));
 }
 
 function finishAnswer(bubble, end) {
@@ -244,10 +333,19 @@ function finishAnswer(bubble, end) {
     conversationId = end.conversationId;
     storage.set('sessionStorage', 'kefu-conversation', conversationId);
   }
-  if (end.outcome === 'refused' || end.outcome === 'handoff') renderPersonOffer(bubble);
+  if (end.handoff) showTicket(end.handoff);
+  else if (end.outcome === 'refused' || end.outcome === 'handoff') renderPersonOffer(bubble);
   renderSuggestions(bubble, end.suggestions);
   if (end.messageId) renderFeedback(bubble, end.messageId);
   scrollToEnd();
+}
+
+/** The ticket opened for this conversation (by the button or because the customer asked in words). */
+function showTicket(handoff) {
+  const bubble = addMessage('system', handoff.message);
+  bubble.dataset.ticket = handoff.ticket.number;
+  bubble.setAttribute('tabindex', '-1');
+  bubble.focus();
 }
 
 /** Reads an SSE body frame by frame: `event: name` + `data: json`, frames separated by a blank line. */
@@ -282,7 +380,8 @@ async function ask(text) {
   addMessage('user', trimmed);
   const bubble = addMessage('assistant', '');
   bubble.setAttribute('aria-busy', 'true');
-  const textNode = bubble.querySelector('.message-text');
+  let markdown = '';
+  let citations = [];
   try {
     const body = { question: trimmed };
     if (conversationId) body.conversationId = conversationId;
@@ -308,12 +407,16 @@ async function ask(text) {
     let ended = false;
     for await (const event of readEvents(response)) {
       if (event.name === 'answer-delta') {
-        textNode.textContent += event.data.text;
+        markdown += event.data.text;
+        setAnswer(bubble, markdown, citations, { deferred: true });
         scrollToEnd();
       } else if (event.name === 'citations') {
-        renderSources(bubble, event.data.citations);
+        citations = event.data.citations ?? [];
+        setAnswer(bubble, markdown, citations, { deferred: true });
+        renderSources(bubble, citations);
       } else if (event.name === 'answer-end') {
         ended = true;
+        setAnswer(bubble, markdown, citations);
         finishAnswer(bubble, event.data);
       } else if (event.name === 'error') {
         showError(bubble, event.data);
@@ -340,10 +443,7 @@ async function handoff(reason) {
   personButton.disabled = true;
   try {
     const result = await postJson('/api/handoff', { conversationId, reason, language: language === 'zh' ? 'zh' : 'en' });
-    const bubble = addMessage('system', result.message);
-    bubble.dataset.ticket = result.ticket.number;
-    bubble.setAttribute('tabindex', '-1');
-    bubble.focus();
+    showTicket(result);
   } catch {
     addMessage('system', t('handoffFailed'));
   } finally {
@@ -364,6 +464,7 @@ async function restore() {
     for (const message of conversation.messages) {
       const bubble = addMessage(message.role, message.text);
       if (message.role === 'assistant') {
+        setAnswer(bubble, message.text, message.citations);
         renderSources(bubble, message.citations);
         if (message.outcome === 'refused' || message.outcome === 'handoff') renderPersonOffer(bubble);
         renderFeedback(bubble, message.id);
@@ -395,8 +496,50 @@ languageSwitch.addEventListener('click', () => {
   language = language === 'zh' ? 'en' : 'zh';
   storage.set('localStorage', 'kefu-language', language);
   applyLanguage();
+  showIndexing(lastIndexing);
 });
+// An [n] marker takes the reader to its source card (inside the scrolling message list).
+messages.addEventListener('click', (event) => {
+  const marker = event.target instanceof Element ? event.target.closest('a.citation-ref') : null;
+  if (!marker) return;
+  const source = document.getElementById(marker.getAttribute('href').slice(1));
+  if (!source) return;
+  event.preventDefault();
+  source.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
+  source.classList.remove('source-flash');
+  void source.offsetWidth;
+  source.classList.add('source-flash');
+  source.focus({ preventScroll: true });
+});
+
+const statusBanner = document.getElementById('status-banner');
+let lastIndexing;
+
+function showIndexing(indexing) {
+  lastIndexing = indexing;
+  const active = indexing && (indexing.state === 'starting' || indexing.state === 'syncing');
+  statusBanner.hidden = !active;
+  if (!active) return;
+  statusBanner.textContent = indexing.filesTotal > 0
+    ? t('indexing').replace('{done}', String(indexing.filesDone)).replace('{total}', String(indexing.filesTotal))
+    : t('indexingStart');
+}
+
+/** While the service indexes the documents, say so (and how far it got); check again every 2 s until done. */
+async function watchIndexing() {
+  let indexing;
+  try {
+    const response = await fetch('/api/health', { cache: 'no-store' });
+    indexing = (await response.json()).indexing;
+  } catch {
+    indexing = undefined;
+  }
+  showIndexing(indexing);
+  if (indexing && (indexing.state === 'starting' || indexing.state === 'syncing')) setTimeout(watchIndexing, 2000);
+}
+
 if (params.get('embed') === '1') document.body.classList.add('embedded');
 
 applyLanguage();
 restore();
+watchIndexing();

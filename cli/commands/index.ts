@@ -1,13 +1,21 @@
-/** Subcommands in the order `kefu --help` lists them. Add one line per new command file. */
+/**
+ * Subcommands in the order `kefu --help` lists them. Add one line per new command file. Each is loaded only
+ * when needed: `kefu config` does not pay for the model, index and web server libraries that `kefu serve` uses.
+ */
 import type { Command } from 'commander';
-import { register as ask } from './ask.ts';
-import { register as config } from './config.ts';
-import { register as docs } from './docs.ts';
-import { register as evaluate } from './eval.ts';
-import { register as ingest } from './ingest.ts';
-import { register as model } from './model.ts';
-import { register as serve } from './serve.ts';
-import { register as tickets } from './tickets.ts';
-import { register as watch } from './watch.ts';
 
-export const commands: Array<(program: Command) => void> = [serve, ingest, watch, docs, ask, tickets, evaluate, config, model];
+export interface CommandModule {
+  register(program: Command): void;
+}
+
+export const commands: ReadonlyArray<{ name: string; load: () => Promise<CommandModule> }> = [
+  { name: 'serve', load: () => import('./serve.ts') },
+  { name: 'ingest', load: () => import('./ingest.ts') },
+  { name: 'watch', load: () => import('./watch.ts') },
+  { name: 'docs', load: () => import('./docs.ts') },
+  { name: 'ask', load: () => import('./ask.ts') },
+  { name: 'tickets', load: () => import('./tickets.ts') },
+  { name: 'eval', load: () => import('./eval.ts') },
+  { name: 'config', load: () => import('./config.ts') },
+  { name: 'model', load: () => import('./model.ts') },
+];

@@ -6,6 +6,7 @@ import { listen } from '../../src/server/listen.ts';
 import { watchFolder, type FolderWatcher } from '../../ingest/watch.ts';
 import { syncFolder } from '../../ingest/sync.ts';
 import { openKnowledgeBase, seedInbox } from '../knowledge-base.ts';
+import { createDocumentServices } from '../document-services.ts';
 
 interface ServeOptions {
   watch: boolean;
@@ -45,6 +46,7 @@ export function register(program: Command): void {
         config,
         answerService: knowledgeBase.answerService,
         records,
+        ...createDocumentServices({ config, store: knowledgeBase.store }),
         health: async () => ({ checks: { model: true, index: indexReady && (await knowledgeBase.store.version().then(() => true, () => false)) } }),
       });
       const seeded = await seedInbox(config);

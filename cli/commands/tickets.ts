@@ -1,7 +1,13 @@
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { loadConfig } from '../../src/config/index.ts';
 import { openSqliteRecords } from '../../src/records/index.ts';
 import type { TicketRecord } from '../../src/records/types.ts';
+
+function positiveInteger(value: string): number {
+  const parsed = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(parsed) || parsed < 1) throw new InvalidArgumentError('must be a whole number of at least 1, e.g. -n 50');
+  return parsed;
+}
 
 function printTicket(ticket: TicketRecord): void {
   console.log(`${ticket.number}  ${ticket.status.padEnd(6)}  ${ticket.reason.padEnd(17)}  ${ticket.createdAt}  conversation ${ticket.conversationId}`);
@@ -20,7 +26,7 @@ export function register(program: Command): void {
     .command('list')
     .description('list tickets, newest first, each with the conversation transcript')
     .option('--all', 'include closed tickets (default: open only)')
-    .option('-n, --limit <n>', 'at most this many tickets', (value) => Number.parseInt(value, 10), 20)
+    .option('-n, --limit <n>', 'at most this many tickets', positiveInteger, 20)
     .option('--json', 'print the tickets as JSON')
     .addHelpText('after', '\nExamples:\n  npx kefu tickets list\n  npx kefu tickets list --all --json')
     .action(async (options: { all?: boolean; limit: number; json?: boolean }) => {

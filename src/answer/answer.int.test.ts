@@ -341,3 +341,19 @@ describe('with an LLM (stand-in endpoint)', () => {
     expect(result.answer).toContain('30 days');
   });
 });
+
+describe('sibling documents', () => {
+  it('answers per plan, labelled, when the question names neither of two near-identical plans', async () => {
+    const result = await service.answer({ question: 'Are glasses covered by vision care?' });
+    expect(result.outcome).toBe('answered');
+    expect(result.answer).toMatch(/\*\*Standard plan benefits\*\*/);
+    expect(result.answer).toMatch(/\*\*Plus plan benefits\*\*/);
+    expect(new Set(result.citations.map((citation) => citation.docPath))).toEqual(new Set(['health-plan-standard.md', 'health-plan-plus.md']));
+  });
+
+  it('answers from the plan the question names alone', async () => {
+    const result = await service.answer({ question: 'Are glasses covered by the Plus plan?' });
+    expect(new Set(result.citations.map((citation) => citation.docPath))).toEqual(new Set(['health-plan-plus.md']));
+    expect(result.answer).not.toMatch(/\*\*/);
+  });
+});

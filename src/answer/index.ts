@@ -18,11 +18,14 @@ import { createRetriever, type Candidate, type FaqMatch, type RetrievalResult } 
 import type { CorpusStats } from '../retrieval/corpus-stats.ts';
 import type { ChunkStore } from '../store/index.ts';
 import { detectLanguage } from '../text/index.ts';
+import { answerabilityFeatures, loadAnswerabilityModel, predictAnswerability } from './answerability.ts';
 import { answerTypeOf } from './answer-type.ts';
-import { citationFor, composeAnswer, faqAnswer, focusCoverageOf, promptText } from './compose.ts';
+import { decideFaq, loadFaqGateModel } from './faq-gate.ts';
+import { citationFor, composeAnswer, faqAnswer, focusCoverageOf, promptText, type ComposedAnswer } from './compose.ts';
 import { analyzeFollowUp, type FollowUpAnalysis } from './follow-up.ts';
 import { asksForPerson } from './handoff.ts';
-import { wording } from './messages.ts';
+import { notFoundMessage, wording } from './messages.ts';
+import { joinLabelled, planSiblings } from './siblings.ts';
 import type { AnswerEvent, AnswerRequest, AnswerResult, AnswerService, Citation, Evidence, RetrievedPassage } from './types.ts';
 
 export type { AnswerService } from './types.ts';
@@ -41,28 +44,6 @@ export interface AnswerServiceOptions {
   logger?: { warn(object: object, message: string): void };
 }
 
-/**
- * Evidence features turned into one 0..1 confidence; the refusal threshold on it
- * (KEFU_ANSWER_THRESHOLD, 0.25) was calibrated on labeled answerable and unanswerable questions
- * (Northwind, the sample knowledge base's own set, CMRC 2018: see eval/README.md).
- *
- * English mixes the best passage's embedding similarity with how much of the question it covers,
- * discounted by the share of question words the documents never use ("the Platinum plan").
- * Chinese (the bundled model is English-only) relies on how much of the question's known words the
- * best passage covers, and is refused outright when most of its words are unknown to the documents.
- */
-export function confidenceOf(options: { language: string; topCosine: number | undefined; coverage: number; unknownShare: number }): number {
-  const { topCosine, coverage, unknownShare } = options;
-  const clamp = (value: number) => Math.max(0, Math.min(1, value));
-  if (options.language === 'en' && topCosine !== undefined) {
-    const similarity = clamp((topCosine - 0.2) / 0.6);
-    return clamp(0.5 * similarity + 0.5 * coverage) * (1 - 0.5 * unknownShare);
-  }
-  if (unknownShare >= 0.6) return 0;
-  const knownShare = 1 - unknownShare;
-  return knownShare > 0 ? clamp(coverage / knownShare) : 0;
-}
-
 function toRetrieved(candidate: Candidate): RetrievedPassage {
   return {
     chunkId: candidate.chunk.id,
@@ -79,20 +60,30 @@ function toRetrieved(candidate: Candidate): RetrievedPassage {
   };
 }
 
-function unknownShareOf(retrieval: RetrievalResult, corpus: CorpusStats): number {
-  let total = 0;
-  let unknown = 0;
-  for (const term of retrieval.terms) {
-    const weight = corpus.idf(term);
-    total += weight;
-    if (retrieval.unknownTerms.includes(term)) unknown += weight;
+/** The question's own words that occur nowhere in the documents, as the customer wrote them ("Platinum"). */
+function missingFocusWords(question: string, focusTerms: readonly string[], corpus: CorpusStats): string[] {
+  const missing = focusTerms.filter((term) => !corpus.knows(term) && term.length > 1);
+  const words = question.match(/[\p{L}\p{N}][\p{L}\p{N}'’-]*/gu) ?? [];
+  return missing.map((term) => (/\p{Script=Han}/u.test(term) ? term : words.find((word) => word.toLowerCase().startsWith(term)) ?? term)).slice(0, 3);
+}
+
+/** Titles of documents the question's other words point at ("plan" → the plans we do have). */
+function nearbyTitles(retrieval: RetrievalResult, missing: readonly string[]): string[] {
+  const titles = new Map<string, string>();
+  for (const passage of retrieval.passages) {
+    const title = passage.chunk.kind === 'faq' ? '' : passage.chunk.title;
+    if (title && !titles.has(title) && !missing.some((word) => title.toLowerCase().includes(word.toLowerCase()))) titles.set(title, title);
   }
-  return total > 0 ? unknown / total : 0;
+  return [...titles.values()].slice(0, 3);
 }
 
 export function createAnswerService(options: AnswerServiceOptions): AnswerService {
   const { config, store, embedder, writer, logger } = options;
   const retriever = createRetriever({ store, embedder, config });
+  const answerability = loadAnswerabilityModel(config.answer.answerabilityModel);
+  const refuseBelow = config.answer.answerThreshold ?? answerability.threshold;
+  const faqGate = loadFaqGateModel(config.answer.faqGateModel);
+  if (config.answer.faqVerbatimAt !== undefined) faqGate.verbatimAt = config.answer.faqVerbatimAt;
 
   /** Follow-ups become standalone queries: by the LLM when one is configured, else by carrying topic words. */
   async function standaloneQuery(question: string, history: AnswerRequest['history'] = [], signal?: AbortSignal): Promise<FollowUpAnalysis> {
@@ -144,9 +135,8 @@ export function createAnswerService(options: AnswerServiceOptions): AnswerServic
     const retrieved = retrieval.passages.map(toRetrieved);
     timings.retrievalMs = performance.now() - retrievalStarted;
 
-    const unknownShare = unknownShareOf(retrieval, corpus);
     const topCosine = retrieval.passages.slice(0, 3).reduce<number | undefined>((best, passage) => (passage.vectorScore === undefined ? best : Math.max(best ?? -1, passage.vectorScore)), undefined);
-    const evidence: Evidence = { topCosine, coverage: 0, unknownShare, unknownTerms: retrieval.unknownTerms, faqSimilarity: retrieval.faqMatches[0]?.similarity };
+    const evidence: Evidence = { topCosine, coverage: 0, unknownShare: 0, unknownTerms: retrieval.unknownTerms, faqSimilarity: retrieval.faqMatches[0]?.similarity };
 
     const compositionStarted = performance.now();
     const finish = (partial: Omit<AnswerResult, keyof typeof base | 'retrieved'>, pieces: string[]): Run => {
@@ -159,47 +149,85 @@ export function createAnswerService(options: AnswerServiceOptions): AnswerServic
     const suggestionsFrom = (exclude?: string) =>
       matches.filter((match) => match.chunk.id !== exclude && match.similarity >= SUGGESTION_SIMILARITY).slice(0, 3).map((match) => match.chunk.questions.split('\n')[0] ?? '').filter(Boolean);
 
-    if (request.retrieveOnly) {
-      return finish({ answer: '', citations: [], outcome: 'answered', confidence: confidenceOf({ language, topCosine, coverage: 0, unknownShare }) }, []);
-    }
+    if (request.retrieveOnly) return finish({ answer: '', citations: [], outcome: 'answered', confidence: 0 }, []);
 
-    // FAQ fast path: a close match to a curated question gets its curated answer, verbatim.
-    const topFaq = matches[0];
+    // FAQ fast path: an unambiguous match to a curated question gets its curated answer, verbatim; an
+    // uncertain one a "did you mean" with the closest questions as choices.
+    const faqDecision = decideFaq({ model: faqGate, question: query, matches, corpus });
+    const faqTop = matches[0];
     // A follow-up that names something the curated entry does not ("and for sale items?") is composed instead.
-    const faqCoversFollowUp = !followUp.followUp || !topFaq || focusCoverageOf({ text: topFaq.chunk.text, focusTerms: followUp.focusTerms, corpus }) >= 1;
-    if (topFaq && topFaq.similarity >= config.answer.faqThreshold && unknownShare < 0.5 && faqCoversFollowUp) {
-      const faqCandidate: Candidate = { chunk: topFaq.chunk, score: topFaq.similarity };
-      // The curated answer, never opening with its own question; the source is named by the question and quotes the answer.
-      const answer = faqAnswer(topFaq.chunk);
-      const citation: Citation = citationFor(faqCandidate, 1, answer);
-      base.suggestions = suggestionsFrom(topFaq.chunk.id);
-      const text = `${answer} [1]`;
-      return finish({ answer: text, citations: [citation], outcome: 'faq', confidence: topFaq.similarity }, [text]);
-    }
+    const followUpNamesMore = followUp.followUp && faqTop !== undefined && focusCoverageOf({ text: faqTop.chunk.text, focusTerms: followUp.focusTerms, corpus }) < 1;
+    evidence.faq = {
+      probability: faqDecision.probability,
+      ...(faqDecision.features ? { features: faqDecision.features } : {}),
+      ...(faqTop ? { chunkId: faqTop.chunk.id, ...(faqTop.chunk.faqId ? { faqId: faqTop.chunk.faqId } : {}) } : {}),
+    };
+    const faqResult = (): Run | undefined => {
+      if (followUpNamesMore) return undefined;
+      if (faqDecision.kind === 'verbatim') {
+        const top = faqDecision.match;
+        // The curated answer, never opening with its own question; the source is named by the question and quotes the answer.
+        const answer = faqAnswer(top.chunk);
+        const citation: Citation = citationFor({ chunk: top.chunk, score: top.similarity }, 1, answer);
+        base.suggestions = suggestionsFrom(top.chunk.id);
+        const text = `${answer} [1]`;
+        return finish({ answer: text, citations: [citation], outcome: 'faq', confidence: faqDecision.probability }, [text]);
+      }
+      if (faqDecision.kind === 'clarify') {
+        base.suggestions = faqDecision.choices.map((match) => match.chunk.questions.split('\n')[0] ?? '').filter(Boolean);
+        return finish({ answer: words.didYouMean, citations: [], outcome: 'clarify', confidence: faqDecision.probability }, [words.didYouMean]);
+      }
+      return undefined;
+    };
+    // Evaluation asks for every decision's evidence (to train the models), so it goes on to compose.
+    if (faqDecision.kind !== 'none' && !request.evaluate && !followUpNamesMore) return faqResult() as Run;
 
     // A follow-up without a kind of its own ("and for sale items?") asks for the same kind as the question it follows.
     const previousQuestion = [...history].reverse().find((turn) => turn.role === 'user')?.text;
     const ownType = answerTypeOf(searchQuestion);
     const answerType = ownType === 'other' && followUp.followUp && previousQuestion ? answerTypeOf(previousQuestion) : ownType;
-    const composition = composeAnswer({
-      question: searchQuestion,
-      language,
-      answerType,
-      focusTerms: followUp.focusTerms,
-      carriedTerms: followUp.carriedTerms,
-      terms: retrieval.terms,
-      ...(retrieval.queryVector ? { queryVector: retrieval.queryVector } : {}),
-      passages: retrieval.passages,
-      corpus,
-      previousAnswers: history.filter((turn) => turn.role === 'assistant').map((turn) => turn.text),
-      maxSentences: config.answer.maxSentences,
-    });
-    const confidence = confidenceOf({ language, topCosine, coverage: composition.evidence.bestPassageCoverage, unknownShare });
-    evidence.coverage = composition.evidence.bestPassageCoverage;
+    const composeFrom = (passages: readonly Candidate[]) =>
+      composeAnswer({
+        question: searchQuestion,
+        language,
+        answerType,
+        focusTerms: followUp.focusTerms,
+        carriedTerms: followUp.carriedTerms,
+        terms: retrieval.terms,
+        ...(retrieval.queryVector ? { queryVector: retrieval.queryVector } : {}),
+        passages,
+        corpus,
+        previousAnswers: history.filter((turn) => turn.role === 'assistant').map((turn) => turn.text),
+        maxSentences: config.answer.maxSentences,
+      });
+    // Versions and sibling documents: the period or document the question names, else the newest version, else
+    // an answer per document, labelled.
+    const siblingPlan = planSiblings({ question: query, terms: retrieval.terms, passages: retrieval.passages, corpus });
+    let composition: ComposedAnswer = composeFrom(siblingPlan.kind === 'single' ? siblingPlan.passages : retrieval.passages);
+    if (siblingPlan.kind === 'per-document') {
+      const parts = siblingPlan.groups.map((group) => ({ label: group.label, composed: composeFrom(group.passages) })).filter((part) => part.composed.markdown);
+      if (parts.length >= 2) {
+        const joined = joinLabelled(parts.map((part) => ({ label: part.label, ...part.composed })));
+        const strongest = parts.reduce((best, part) => (part.composed.evidence.focusCoverage > best.composed.evidence.focusCoverage ? part : best));
+        composition = { ...joined, evidence: strongest.composed.evidence };
+      }
+    }
+    const features = answerabilityFeatures({ retrieval, composition: composition.evidence, focusTerms: followUp.focusTerms, languages: embedder.languages });
+    const confidence = predictAnswerability(answerability, features);
+    Object.assign(evidence, { coverage: composition.evidence.bestPassageCoverage, unknownShare: features.unknownShare, features, answerability: confidence });
     base.suggestions = suggestionsFrom();
+    const decidedByFaq = faqResult();
+    if (decidedByFaq) return decidedByFaq;
 
-    if (confidence < config.answer.answerThreshold || !composition.markdown) {
-      return finish({ answer: words.notFound, citations: [], outcome: 'refused', confidence }, [words.notFound]);
+    if (confidence < refuseBelow || !composition.markdown) {
+      // Say what is missing when the question names something the documents never mention.
+      // Only for a question otherwise about the documents ("the Platinum plan"): naming the unknown words of a
+      // question from another domain entirely would read oddly.
+      const unknownFocus = followUp.focusTerms.filter((term) => !corpus.knows(term));
+      const nearlyCovered = unknownFocus.length > 0 && unknownFocus.length <= 2 && unknownFocus.length < followUp.focusTerms.length;
+      const missing = nearlyCovered ? missingFocusWords(searchQuestion, followUp.focusTerms, corpus) : [];
+      const message = missing.length > 0 ? notFoundMessage({ language, missing, alternatives: nearbyTitles(retrieval, missing) }) : words.notFound;
+      return finish({ answer: message, citations: [], outcome: 'refused', confidence }, [message]);
     }
 
     if (writer) {

@@ -1,6 +1,12 @@
 /** The contract of `answer()`: used by the CLI, the server and the evaluation harness. */
+import type { AnswerabilityFeatures } from './answerability.ts';
+import type { FaqFeatures } from './faq-gate.ts';
 
-export type Outcome = 'answered' | 'faq' | 'refused' | 'handoff';
+/**
+ * answered: composed from passages; faq: a curated answer verbatim; clarify: "did you mean…" with the
+ * closest FAQ questions as `suggestions`; refused: the documents do not answer it; handoff: a person was asked for.
+ */
+export type Outcome = 'answered' | 'faq' | 'clarify' | 'refused' | 'handoff';
 
 export interface AnswerFilters {
   docPath?: string[];
@@ -29,6 +35,11 @@ export interface AnswerRequest {
   topK?: number;
   /** Skip the FAQ fast path and the answer composition (retrieval-only evaluation). */
   retrieveOnly?: boolean;
+  /**
+   * Evaluation: compute every decision's evidence (answerability features even when the FAQ fast path
+   * answered), so the models can be trained from eval runs. The outcome is unchanged.
+   */
+  evaluate?: boolean;
 }
 
 /** The one function everything calls, plus its streaming form. */
@@ -96,6 +107,12 @@ export interface Evidence {
   unknownTerms: string[];
   /** Similarity of the closest FAQ question. */
   faqSimilarity?: number;
+  /** The answerability model's inputs (see answerability.ts): what training and calibration read from eval runs. */
+  features?: AnswerabilityFeatures;
+  /** The answerability model's probability that the documents answer the question. */
+  answerability?: number;
+  /** The FAQ gate's probability that the closest FAQ entry is the right one, and its inputs. */
+  faq?: { probability: number; features?: FaqFeatures; chunkId?: string; faqId?: string };
 }
 
 /** Pieces of a streamed answer, in order: deltas, then citations, then end. */

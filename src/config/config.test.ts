@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KefuError } from '../errors/index.ts';
-import { describeSettings, loadConfig } from './index.ts';
+import { describeSettings, loadConfig, unknownSettings } from './index.ts';
 
 let directory: string;
 beforeEach(async () => {
@@ -68,5 +68,45 @@ describe('loadConfig', () => {
     const settings = describeSettings();
     expect(settings.map((setting) => setting.name)).toContain('KEFU_DATA_DIR');
     for (const setting of settings) expect(setting.description.length).toBeGreaterThan(5);
+  });
+
+  it('shows the value in force beside the default, from the environment or .env, with secrets masked', async () => {
+    await writeFile(path.join(directory, '.env'), 'KEFU_TOP=1\nKEFU_RETRIEVAL_TOP_K=5\nKEFU_LLM_API_KEY=sk-secret\n');
+    const settings = describeSettings({ env: { KEFU_PORT: '8080', KEFU_RETRIEVAL_TOP_K: '' }, dotenvDir: directory });
+    const byName = new Map(settings.map((setting) => [setting.name, setting]));
+    expect(byName.get('KEFU_PORT')).toMatchObject({ current: '8080', default: 3000, source: 'environment' });
+    expect(byName.get('KEFU_RETRIEVAL_TOP_K')).toMatchObject({ current: '5', default: 8, source: '.env' });
+    expect(byName.get('KEFU_HOST')).toMatchObject({ current: undefined, source: 'default' });
+    expect(byName.get('KEFU_LLM_API_KEY')?.current).toBe('***');
+    expect(JSON.stringify(settings)).not.toContain('sk-secret');
+  });
+
+  it('names KEFU_* variables it does not know, with the closest known name', async () => {
+    await writeFile(path.join(directory, '.env'), 'KEFU_EMBEDING_MODEL=bundled\n');
+    const unknown = unknownSettings({ env: { KEFU_PROT: '8080', KEFU_PORT: '1', KEFU_SOMETHING_ELSE_ENTIRELY: 'x', OTHER: 'y' }, dotenvDir: directory });
+    expect(unknown).toEqual([
+      { name: 'KEFU_EMBEDING_MODEL', source: '.env', suggestion: 'KEFU_EMBEDDING_MODEL' },
+      { name: 'KEFU_PROT', source: 'environment', suggestion: 'KEFU_PORT' },
+      { name: 'KEFU_SOMETHING_ELSE_ENTIRELY', source: 'environment', suggestion: undefined },
+    ]);
+  });
+});
+
+describe('KEFU_TRUST_PROXY', () => {
+  it.each([
+    ['', false],
+    ['false', false],
+    ['true', true],
+    ['2', 2],
+    ['127.0.0.1, 10.0.0.0/8,::1', ['127.0.0.1', '10.0.0.0/8', '::1']],
+  ] as const)('reads %j', (value, expected) => {
+    expect(loadConfig({ env: { KEFU_TRUST_PROXY: value }, dotenvDir: null, cwd: directory }).server.trustProxy).toEqual(expected);
+  });
+
+  it('refuses a value that is not an address, a range, a count or a boolean', () => {
+    const error = failure({ KEFU_TRUST_PROXY: '10.0.0.0/33' });
+    expect(error.code).toBe('CONFIG_INVALID');
+    expect(error.message).toContain('KEFU_TRUST_PROXY');
+    expect(failure({ KEFU_TRUST_PROXY: 'yes please' }).message).toContain('"yes please"');
   });
 });

@@ -8,6 +8,7 @@
  *   const config = loadConfig({ env: { KEFU_PORT: '8080' } }); // in tests
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { parseEnv } from 'node:util';
 import Type, { type Static } from 'typebox';
@@ -25,6 +26,7 @@ export const settingsSchema = Type.Object({
   KEFU_INBOX: Type.String({ default: '', description: 'Folder of documents to ingest and watch (default: <data dir>/inbox)' }),
   KEFU_EMBEDDING_MODEL: Type.String({ minLength: 1, default: 'bundled', description: '"bundled", a Hugging Face model id, or a local model folder' }),
   KEFU_EMBEDDING_DTYPE: Type.Union([Type.Literal('fp32'), Type.Literal('q8')], { default: 'fp32', description: 'Embedding weights: fp32, or q8 (int8, faster)' }),
+  KEFU_EMBEDDING_LANGUAGES: Type.String({ default: '', description: 'Languages the embedding model understands: "all", or a comma list of en, zh, other (default: en for the bundled model, else from the model name, else all)' }),
   KEFU_EMBEDDING_BATCH_SIZE: PositiveInteger(32, 'Texts embedded per model call', 1024),
   KEFU_MODEL_CACHE_DIR: Type.String({ default: '', description: 'Cache for downloaded hub models (default: <data dir>/models/hub)' }),
   KEFU_OFFLINE: Type.Boolean({ default: false, description: 'Never try to download models' }),
@@ -36,14 +38,23 @@ export const settingsSchema = Type.Object({
   KEFU_PORT: PositiveInteger(3000, 'Port the chat service listens on', 65535),
   KEFU_LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)), { default: 'info', description: 'Log level' }),
   KEFU_CORS_ORIGINS: Type.String({ default: '', description: 'Comma-separated origins allowed to call the API from a browser ("*" for any)' }),
-  KEFU_RATE_LIMIT_PER_MINUTE: PositiveInteger(120, 'Requests per minute per client'),
+  KEFU_RATE_LIMIT_PER_MINUTE: PositiveInteger(120, 'API requests (/api/*) per minute per client; page assets, /api/health and /metrics are not counted'),
+  KEFU_TRUST_PROXY: Type.String({ default: '', description: 'Behind a reverse proxy: "true" (trust X-Forwarded-For from any hop), a hop count, or comma-separated proxy addresses/CIDRs; empty = no proxy (the client is the socket address)' }),
+  KEFU_EVAL_TOKEN: Type.String({ default: '', description: 'Enables POST /api/eval/ask for `kefu eval --url` with Authorization: Bearer <token>; empty = the route does not exist' }),
+  KEFU_EVAL_RATE_LIMIT_PER_MINUTE: PositiveInteger(6000, 'Requests per minute per client to /api/eval/ask'),
+  KEFU_HEADERS_TIMEOUT_MS: PositiveInteger(10_000, 'A client must send the request headers within this time'),
+  KEFU_REQUEST_TIMEOUT_MS: PositiveInteger(30_000, 'A client must send the whole request (headers and body) within this time'),
+  KEFU_KEEP_ALIVE_TIMEOUT_MS: PositiveInteger(5_000, 'An idle keep-alive connection is closed after this time'),
+  KEFU_IDLE_TIMEOUT_MS: PositiveInteger(120_000, 'A connection on which nothing moves either way (no request bytes, no answer bytes) is closed after this time'),
   KEFU_MAX_QUESTION_CHARS: PositiveInteger(2000, 'Longest question accepted over HTTP', 100_000),
   KEFU_BODY_LIMIT_BYTES: PositiveInteger(64 * 1024, 'Largest request body accepted'),
   KEFU_RETRIEVAL_TOP_K: PositiveInteger(8, 'Passages retrieved per question', 100),
   KEFU_FUSION: Type.Union([Type.Literal('adaptive'), Type.Literal('weighted'), Type.Literal('rrf')], { default: 'adaptive', description: 'How keyword and vector results are fused' }),
   KEFU_VECTOR_WEIGHT: UnitInterval(0.35, 'Weight of the vector side in weighted fusion (keyword side gets the rest)'),
-  KEFU_FAQ_THRESHOLD: UnitInterval(0.8, 'Similarity above which an FAQ answer is returned verbatim'),
-  KEFU_ANSWER_THRESHOLD: Type.Number({ minimum: 0, maximum: 1, default: 0.25, description: 'Confidence below which kefu says it could not find the answer (calibrated: see eval/README.md)' }),
+  KEFU_FAQ_GATE_MODEL: Type.String({ default: '', description: 'A retrained FAQ fast-path model file; default: the shipped model' }),
+  KEFU_FAQ_VERBATIM_AT: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'Probability of the right FAQ entry at which its answer is returned verbatim (default: the model\'s, chosen for precision >= .97)' })),
+  KEFU_ANSWER_THRESHOLD: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'Answerability probability below which kefu says it could not find the answer (default: the one the answerability model was trained with; see eval/README.md)' })),
+  KEFU_ANSWERABILITY_MODEL: Type.String({ default: '', description: 'A retrained answerability model file (`kefu eval --train-answerability` writes one); default: the shipped model' }),
   KEFU_MAX_ANSWER_SENTENCES: PositiveInteger(4, 'Longest extractive answer in sentences', 20),
   KEFU_LLM_PROVIDER: Type.Union([Type.Literal('none'), Type.Literal('ollama'), Type.Literal('openai')], { default: 'none', description: 'Optional language model: none, ollama, or openai (any OpenAI-compatible endpoint)' }),
   KEFU_LLM_BASE_URL: Type.String({ default: '', description: 'LLM endpoint, e.g. http://localhost:11434 (Ollama) or http://host/v1' }),
@@ -63,6 +74,8 @@ export interface Config {
     readonly model: string;
     readonly dtype: 'fp32' | 'q8';
     readonly batchSize: number;
+    /** Configured languages of the model (empty: decided by the embedder). */
+    readonly languages: readonly string[];
     readonly bundledModelDir: string;
     readonly cacheDir: string;
     readonly offline: boolean;
@@ -81,6 +94,15 @@ export interface Config {
     readonly rateLimitPerMinute: number;
     readonly maxQuestionChars: number;
     readonly bodyLimitBytes: number;
+    /** Fastify's trustProxy: false, true, a hop count, or proxy addresses/CIDRs. */
+    readonly trustProxy: boolean | number | readonly string[];
+    /** '' when POST /api/eval/ask is off. */
+    readonly evalToken: string;
+    readonly evalRateLimitPerMinute: number;
+    readonly headersTimeoutMs: number;
+    readonly requestTimeoutMs: number;
+    readonly keepAliveTimeoutMs: number;
+    readonly idleTimeoutMs: number;
   };
   readonly retrieval: {
     readonly topK: number;
@@ -88,8 +110,12 @@ export interface Config {
     readonly vectorWeight: number;
   };
   readonly answer: {
-    readonly faqThreshold: number;
-    readonly answerThreshold: number;
+    readonly faqGateModel: string;
+    readonly faqVerbatimAt: number | undefined;
+    /** Overrides the answerability model's own threshold when set. */
+    readonly answerThreshold: number | undefined;
+    /** An owner-trained answerability model file; '' for the shipped one. */
+    readonly answerabilityModel: string;
     readonly maxSentences: number;
   };
   readonly llm: {
@@ -151,6 +177,33 @@ function validate(raw: Record<string, string | undefined>): Settings {
   });
 }
 
+/** KEFU_TRUST_PROXY → Fastify's trustProxy. Throws CONFIG_INVALID for a value that is none of the accepted forms. */
+function parseTrustProxy(value: string): boolean | number | string[] {
+  const text = value.trim().toLowerCase();
+  if (text === '' || text === 'false' || text === '0') return false;
+  if (text === 'true') return true;
+  if (/^\d+$/.test(text)) return Number(text);
+  const entries = text.split(',').map((entry) => entry.trim()).filter(Boolean);
+  const bad = entries.find((entry) => !isAddressOrRange(entry));
+  if (bad !== undefined) {
+    throw new KefuError('CONFIG_INVALID', {
+      detail: `KEFU_TRUST_PROXY=${JSON.stringify(value)}: "${bad}" is not an IP address or CIDR range`,
+      hint: 'Set KEFU_TRUST_PROXY to true, a number of proxy hops, or the proxy addresses (e.g. 127.0.0.1,10.0.0.0/8); leave it empty when there is no proxy.',
+    });
+  }
+  return entries;
+}
+
+function isAddressOrRange(entry: string): boolean {
+  const [address = '', bits, extra] = entry.split('/');
+  if (extra !== undefined) return false;
+  const family = isIP(address);
+  if (family === 0) return false;
+  if (bits === undefined) return true;
+  const prefix = /^\d{1,3}$/.test(bits) ? Number(bits) : -1;
+  return prefix >= 0 && prefix <= (family === 4 ? 32 : 128);
+}
+
 /** Reads, validates and freezes the configuration. Throws `CONFIG_INVALID` naming the bad variable. */
 export function loadConfig(options: LoadConfigOptions = {}): Config {
   const cwd = options.cwd ?? process.cwd();
@@ -167,6 +220,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
       model: settings.KEFU_EMBEDDING_MODEL,
       dtype: settings.KEFU_EMBEDDING_DTYPE,
       batchSize: settings.KEFU_EMBEDDING_BATCH_SIZE,
+      languages: settings.KEFU_EMBEDDING_LANGUAGES.split(',').map((language) => language.trim().toLowerCase()).filter(Boolean),
       bundledModelDir: path.join(dataDir, 'models', 'bundled'),
       cacheDir: settings.KEFU_MODEL_CACHE_DIR ? path.resolve(cwd, settings.KEFU_MODEL_CACHE_DIR) : path.join(dataDir, 'models', 'hub'),
       offline: settings.KEFU_OFFLINE,
@@ -185,6 +239,14 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
       rateLimitPerMinute: settings.KEFU_RATE_LIMIT_PER_MINUTE,
       maxQuestionChars: settings.KEFU_MAX_QUESTION_CHARS,
       bodyLimitBytes: settings.KEFU_BODY_LIMIT_BYTES,
+      trustProxy: parseTrustProxy(settings.KEFU_TRUST_PROXY),
+      evalToken: settings.KEFU_EVAL_TOKEN,
+      evalRateLimitPerMinute: settings.KEFU_EVAL_RATE_LIMIT_PER_MINUTE,
+      headersTimeoutMs: settings.KEFU_HEADERS_TIMEOUT_MS,
+      // Node requires the whole-request deadline to be at least the headers deadline.
+      requestTimeoutMs: Math.max(settings.KEFU_REQUEST_TIMEOUT_MS, settings.KEFU_HEADERS_TIMEOUT_MS),
+      keepAliveTimeoutMs: settings.KEFU_KEEP_ALIVE_TIMEOUT_MS,
+      idleTimeoutMs: settings.KEFU_IDLE_TIMEOUT_MS,
     },
     retrieval: {
       topK: settings.KEFU_RETRIEVAL_TOP_K,
@@ -192,8 +254,10 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
       vectorWeight: settings.KEFU_VECTOR_WEIGHT,
     },
     answer: {
-      faqThreshold: settings.KEFU_FAQ_THRESHOLD,
+      faqGateModel: settings.KEFU_FAQ_GATE_MODEL ? path.resolve(cwd, settings.KEFU_FAQ_GATE_MODEL) : '',
+      faqVerbatimAt: settings.KEFU_FAQ_VERBATIM_AT,
       answerThreshold: settings.KEFU_ANSWER_THRESHOLD,
+      answerabilityModel: settings.KEFU_ANSWERABILITY_MODEL ? path.resolve(cwd, settings.KEFU_ANSWERABILITY_MODEL) : '',
       maxSentences: settings.KEFU_MAX_ANSWER_SENTENCES,
     },
     llm: {
@@ -206,10 +270,88 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   } satisfies Config);
 }
 
-/** The settings table (name, default, description), for `kefu config` and the README. */
-export function describeSettings(): Array<{ name: string; default: unknown; description: string }> {
+/** Settings whose values are secrets: never printed. */
+const SECRET_SETTINGS: ReadonlySet<string> = new Set(['KEFU_LLM_API_KEY', 'KEFU_EVAL_TOKEN']);
+
+export interface SettingDescription {
+  name: string;
+  default: unknown;
+  description: string;
+  /** The value in force as written (from the environment or .env), '***' for a secret that is set; undefined when the default applies. */
+  current: string | undefined;
+  source: 'environment' | '.env' | 'default';
+}
+
+/**
+ * The settings table (name, default, current value and where it came from, description), for `kefu config`
+ * and the README. Secrets that are set show as '***'.
+ *
+ * @example
+ *   describeSettings({ env: { KEFU_PORT: '8080' }, dotenvDir: null }).find((s) => s.name === 'KEFU_PORT')
+ *   // { name: 'KEFU_PORT', default: 3000, current: '8080', source: 'environment', … }
+ */
+export function describeSettings(options: Omit<LoadConfigOptions, 'cwd'> = {}): SettingDescription[] {
+  const environment = options.env ?? process.env;
+  const dotenv = options.dotenvDir === null ? {} : readDotenv(options.dotenvDir ?? process.cwd());
   return Object.entries(settingsSchema.properties).map(([name, schema]) => {
     const described = schema as { default?: unknown; description?: string };
-    return { name, default: described.default, description: described.description ?? '' };
+    const fromEnvironment = environment[name]?.trim() ? environment[name] : undefined;
+    const fromDotenv = dotenv[name]?.trim() ? dotenv[name] : undefined;
+    const value = fromEnvironment ?? fromDotenv;
+    const source = fromEnvironment !== undefined ? 'environment' : fromDotenv !== undefined ? '.env' : 'default';
+    const current = value === undefined ? undefined : SECRET_SETTINGS.has(name) ? '***' : value.trim();
+    return { name, default: described.default, description: described.description ?? '', current, source };
   });
+}
+
+/** Edit distance between two names (insertions, deletions, substitutions, and swaps of neighbours). */
+function distance(a: string, b: string): number {
+  const rows = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i += 1) {
+    for (let j = 1; j <= b.length; j += 1) {
+      const row = rows[i] as number[];
+      const previous = rows[i - 1] as number[];
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      row[j] = Math.min((previous[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) row[j] = Math.min(row[j] ?? 0, ((rows[i - 2] as number[])[j - 2] ?? 0) + 1);
+    }
+  }
+  return (rows[a.length] as number[])[b.length] ?? 0;
+}
+
+export interface UnknownSetting {
+  name: string;
+  source: 'environment' | '.env';
+  /** The closest setting kefu knows, when one is close enough to be a likely misspelling. */
+  suggestion: string | undefined;
+}
+
+/**
+ * `KEFU_*` variables that are set (in the environment or .env) but that kefu does not read: usually a
+ * misspelling, which would otherwise be silently ignored.
+ *
+ * @example
+ *   unknownSettings({ env: { KEFU_PROT: '8080' }, dotenvDir: null }) // [{ name: 'KEFU_PROT', source: 'environment', suggestion: 'KEFU_PORT' }]
+ */
+export function unknownSettings(options: Omit<LoadConfigOptions, 'cwd'> = {}): UnknownSetting[] {
+  const environment = options.env ?? process.env;
+  let dotenv: Record<string, string> = {};
+  try {
+    dotenv = options.dotenvDir === null ? {} : readDotenv(options.dotenvDir ?? process.cwd());
+  } catch {
+    // An unreadable .env is reported by loadConfig itself.
+  }
+  const known = Object.keys(settingsSchema.properties);
+  const found = new Map<string, UnknownSetting['source']>();
+  for (const name of Object.keys(dotenv)) if (name.startsWith('KEFU_')) found.set(name, '.env');
+  for (const name of Object.keys(environment)) if (name.startsWith('KEFU_')) found.set(name, 'environment');
+  return [...found]
+    .filter(([name]) => !known.includes(name))
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([name, source]) => {
+      const [best] = known.map((candidate) => ({ candidate, cost: distance(name, candidate) })).sort((a, b) => a.cost - b.cost);
+      // Close enough to be a typo: a few edits, fewer for short names.
+      const allowed = Math.max(2, Math.floor((name.length - 'KEFU_'.length) / 3));
+      return { name, source, suggestion: best && best.cost <= allowed ? best.candidate : undefined };
+    });
 }

@@ -15,7 +15,7 @@ import { Embeddings } from '@langchain/core/embeddings';
 import type { Config } from '../config/index.ts';
 import { KefuError } from '../errors/index.ts';
 import { BUNDLED_MODEL_NAME, MANIFEST_FILE, checkBundledModel, ensureConvertedModel } from './convert.ts';
-import type { Embedder } from './types.ts';
+import type { Embedder, EmbedderLanguages } from './types.ts';
 
 export type { Embedder } from './types.ts';
 export { checkBundledModel, convertBundledModel, MODEL_FILES } from './convert.ts';
@@ -115,6 +115,19 @@ function meanPool(hidden: Float32Array, mask: BigInt64Array, batch: number, toke
   return vectors;
 }
 
+/**
+ * What a model understands: the configured KEFU_EMBEDDING_LANGUAGES, else the bundled model's English,
+ * else what the model's name says (multilingual families), else every language.
+ */
+export function languagesOf(source: ModelSource, configured: readonly string[]): EmbedderLanguages {
+  if (configured.length > 0) return configured.includes('all') ? 'all' : (configured.filter((language): language is 'en' | 'zh' | 'other' => ['en', 'zh', 'other'].includes(language)));
+  if (source.kind === 'bundled') return ['en'];
+  const name = source.name.toLowerCase();
+  if (/multilingual|m3|xlm|labse|paraphrase-multi|mpnet-base-multi|distiluse|-zh|chinese|text2vec|bge-[a-z]+-zh|gte-multi/.test(name)) return 'all';
+  if (/-en(-|$|_)|english/.test(name)) return ['en'];
+  return 'all';
+}
+
 export interface KefuEmbedder extends Embedder {
   readonly source: ModelSource;
   readonly dtype: Config['embedding']['dtype'];
@@ -124,6 +137,7 @@ class TransformersEmbedder extends Embeddings implements KefuEmbedder {
   readonly modelId: string;
   readonly dimension: number;
   readonly maxTokens: number;
+  readonly languages: EmbedderLanguages;
   readonly source: ModelSource;
   readonly dtype: Config['embedding']['dtype'];
   truncatedCount = 0;
@@ -133,8 +147,9 @@ class TransformersEmbedder extends Embeddings implements KefuEmbedder {
   private readonly batchSize: number;
   private readonly logger: EmbedderLogger;
 
-  constructor(options: { source: ModelSource; dtype: Config['embedding']['dtype']; tokenizer: PreTrainedTokenizer; model: PreTrainedModel; dimension: number; maxTokens: number; batchSize: number; logger: EmbedderLogger }) {
+  constructor(options: { source: ModelSource; dtype: Config['embedding']['dtype']; tokenizer: PreTrainedTokenizer; model: PreTrainedModel; dimension: number; maxTokens: number; batchSize: number; logger: EmbedderLogger; languages: EmbedderLanguages }) {
     super({});
+    this.languages = options.languages;
     this.source = options.source;
     this.dtype = options.dtype;
     this.tokenizer = options.tokenizer;
@@ -244,7 +259,7 @@ export async function createEmbedder(options: CreateEmbedderOptions): Promise<Ke
   const dimension = modelConfig.hidden_size ?? 384;
   const tokenizerLimit = Number(tokenizer.model_max_length) || 512;
   const maxTokens = Math.min(tokenizerLimit, modelConfig.max_position_embeddings ?? tokenizerLimit);
-  return new TransformersEmbedder({ source, dtype: config.embedding.dtype, tokenizer, model, dimension, maxTokens, batchSize: config.embedding.batchSize, logger });
+  return new TransformersEmbedder({ source, dtype: config.embedding.dtype, tokenizer, model, dimension, maxTokens, batchSize: config.embedding.batchSize, logger, languages: languagesOf(source, config.embedding.languages) });
 }
 
 /**

@@ -31,3 +31,14 @@ describe('resolveModelSource', () => {
     expect(sourceFor(path.relative(process.cwd(), workDir))).toMatchObject({ kind: 'local', location: workDir });
   });
 });
+
+describe('languages the model understands', () => {
+  it('is English for the bundled model, all for multilingual names, and what the owner configured', async () => {
+    const { languagesOf } = await import('./index.ts');
+    expect(languagesOf({ kind: 'bundled', location: '/x', name: 'all-MiniLM-L6-v2' }, [])).toEqual(['en']);
+    expect(languagesOf({ kind: 'hub', location: 'intfloat/multilingual-e5-small', name: 'intfloat/multilingual-e5-small' }, [])).toBe('all');
+    expect(languagesOf({ kind: 'hub', location: 'BAAI/bge-small-en-v1.5', name: 'BAAI/bge-small-en-v1.5' }, [])).toEqual(['en']);
+    expect(languagesOf({ kind: 'hub', location: 'BAAI/bge-small-en-v1.5', name: 'BAAI/bge-small-en-v1.5' }, ['en', 'zh'])).toEqual(['en', 'zh']);
+    expect(languagesOf({ kind: 'bundled', location: '/x', name: 'all-MiniLM-L6-v2' }, ['all'])).toBe('all');
+  });
+});

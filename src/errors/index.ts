@@ -43,6 +43,7 @@ export const errorCatalogue = {
   INGEST_NOT_FOUND: { status: 404, message: 'No such file or folder: {detail}', hint: 'Check the path.' },
   DOCUMENT_NOT_FOUND: { status: 404, message: 'No indexed document at {detail}', hint: 'Run `npx kefu docs list` to see what is indexed.' },
   STORE_FAILED: { status: 500, message: 'The index could not be read or written: {detail}', hint: 'Check that KEFU_DATA_DIR is writable and has free space.' },
+  RECORDS_FAILED: { status: 500, message: 'The conversation records could not be read or written: {detail}', hint: 'Check that KEFU_DATA_DIR is writable and has free space; if kefu.db is damaged, move it aside and start again.' },
 
   // questions and conversations
   QUESTION_EMPTY: { status: 400, message: 'The question is empty', hint: 'Type a question.' },
@@ -62,6 +63,10 @@ export const errorCatalogue = {
   ROUTE_NOT_FOUND: { status: 404, message: 'Nothing here: {detail}', hint: 'See the API documentation at /docs.' },
   RATE_LIMITED: { status: 429, message: 'Too many requests', hint: 'Wait a moment and try again.' },
   NOT_READY: { status: 503, message: 'The service is starting: {detail}', hint: 'Try again in a few seconds.' },
+  REQUEST_TIMEOUT: { status: 408, message: 'The request took too long to arrive: {detail}', hint: 'Send the whole request at once; check the network between you and the service.' },
+  REQUEST_HEADERS_TOO_LARGE: { status: 431, message: 'The request headers are too large', hint: 'Send fewer or smaller headers (cookies are the usual cause).' },
+  EVAL_TOKEN_INVALID: { status: 401, message: 'The evaluation token is missing or wrong', hint: 'Send the header Authorization: Bearer <token>, with the token the server has in KEFU_EVAL_TOKEN.' },
+  LISTEN_FAILED: { status: 500, message: 'Cannot listen on {detail}', hint: 'Stop the program using that port (perhaps another kefu), or choose another port with KEFU_PORT or --port.' },
   INTERNAL: { status: 500, message: 'Something went wrong on our side', hint: 'Try again; if it keeps happening, tell the administrator.' },
 } as const satisfies Record<string, CatalogueEntry>;
 
@@ -101,6 +106,27 @@ export class KefuError extends Error {
 
 export function isKefuError(error: unknown): error is KefuError {
   return error instanceof KefuError;
+}
+
+/** What a client is told about an error of status >= 500: the code, and nothing from inside (no path, no detail). */
+const serverSide = {
+  unavailable: { message: 'The service is not available right now', hint: 'Try again in a few seconds; if it keeps happening, tell the administrator.' },
+  failed: { message: errorCatalogue.INTERNAL.message, hint: errorCatalogue.INTERNAL.hint },
+};
+
+/**
+ * The error body a client may see. Below 500 it is the error as it is (it is about the request); from 500 up
+ * the code stays (operators can look it up in the log) but the message and hint are generic, so server paths,
+ * file names and library messages never leave the process.
+ *
+ * @example
+ *   publicError(new KefuError('STORE_FAILED', { detail: '/srv/kefu/index' }))
+ *   // { code: 'STORE_FAILED', message: 'Something went wrong on our side', hint: 'Try again; …' }
+ */
+export function publicError(error: KefuError): { code: ErrorCode; message: string; hint: string } {
+  if (error.status < 500) return error.toJSON();
+  const generic = error.status === 503 ? serverSide.unavailable : serverSide.failed;
+  return { code: error.code, ...generic };
 }
 
 /** A one-line, human explanation for the CLI: message, then what to do. */

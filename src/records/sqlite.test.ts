@@ -35,7 +35,7 @@ describe('openSqliteRecords', () => {
     ]);
     expect(question?.role).toBe('user');
     const feedback = await records.addFeedback({ messageId: answer?.id ?? '', rating: 'up', comment: 'clear' });
-    const ticket = await records.openTicket({ conversationId: conversation.id, reason: 'customer-request', note: 'call me' });
+    const { ticket } = await records.openTicket({ conversationId: conversation.id, reason: 'customer-request', note: 'call me' });
     expect(ticket.number).toMatch(/^KF-0+1$/);
     await records.close();
 
@@ -71,6 +71,24 @@ describe('openSqliteRecords', () => {
     ).rejects.toMatchObject({ code: 'CONVERSATION_NOT_FOUND' });
     expect(await records.listMessages(conversation.id)).toEqual([]);
     await expect(records.openTicket({ conversationId: 'missing', reason: 'no-answer' })).rejects.toMatchObject({ code: 'CONVERSATION_NOT_FOUND' });
+    await records.close();
+  });
+
+  it('keeps one open ticket per conversation: asking again returns it, also from another connection', async () => {
+    const file = path.join(directory, 'kefu.db');
+    const records = openSqliteRecords({ path: file });
+    const other = openSqliteRecords({ path: file });
+    const conversation = await records.createConversation();
+    const first = await records.openTicket({ conversationId: conversation.id, reason: 'customer-request' });
+    const again = await Promise.all(Array.from({ length: 20 }, (_, index) => (index % 2 ? records : other).openTicket({ conversationId: conversation.id, reason: 'no-answer' })));
+    expect(first.created).toBe(true);
+    expect(again.every((opened) => !opened.created && opened.ticket.number === first.ticket.number)).toBe(true);
+    expect(await records.listTickets({ status: 'open' })).toHaveLength(1);
+    // Another conversation gets its own ticket.
+    const second = await other.openTicket({ conversationId: (await other.createConversation()).id, reason: 'no-answer' });
+    expect(second.created).toBe(true);
+    expect(second.ticket.number).not.toBe(first.ticket.number);
+    await other.close();
     await records.close();
   });
 

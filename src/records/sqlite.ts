@@ -69,6 +69,7 @@ CREATE TABLE IF NOT EXISTS tickets (
   transcript TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS tickets_by_status ON tickets(status, id);
+CREATE INDEX IF NOT EXISTS tickets_by_conversation ON tickets(conversation_id, status);
 `;
 
 interface MessageRow {
@@ -146,7 +147,7 @@ export function openSqliteRecords(options: OpenSqliteRecordsOptions): RecordsSto
     database.exec('PRAGMA busy_timeout = 5000');
     database.exec(schema);
   } catch (error) {
-    throw new KefuError('STORE_FAILED', { detail: options.path, cause: error, hint: 'Check that KEFU_DATA_DIR is writable; if the records file is damaged, move kefu.db aside and start again.' });
+    throw new KefuError('RECORDS_FAILED', { detail: options.path, cause: error });
   }
   const db = database;
   let closed = false;
@@ -175,12 +176,12 @@ export function openSqliteRecords(options: OpenSqliteRecordsOptions): RecordsSto
 
   // node:sqlite is synchronous; the async surface matches what a network database needs.
   const run = async <T>(work: () => T): Promise<T> => {
-    if (closed) throw new KefuError('STORE_FAILED', { detail: 'the records database is closed' });
+    if (closed) throw new KefuError('RECORDS_FAILED', { detail: 'the records database is closed' });
     try {
       return work();
     } catch (error) {
       if (error instanceof KefuError) throw error;
-      throw new KefuError('STORE_FAILED', { detail: options.path, cause: error });
+      throw new KefuError('RECORDS_FAILED', { detail: options.path, cause: error });
     }
   };
 
@@ -288,24 +289,31 @@ export function openSqliteRecords(options: OpenSqliteRecordsOptions): RecordsSto
 
     openTicket: (input) =>
       run(() =>
+        // BEGIN IMMEDIATE takes the write lock before the look-up, so two requests (or two processes) cannot
+        // both find no open ticket and both open one.
         transaction(() => {
           if (!conversationExists(input.conversationId)) throw new KefuError('CONVERSATION_NOT_FOUND', { detail: input.conversationId });
+          const existing = prepare("SELECT * FROM tickets WHERE conversation_id = ? AND status = 'open' ORDER BY id LIMIT 1").get(input.conversationId) as unknown as
+            | TicketRow
+            | undefined;
+          if (existing) return { ticket: toTicket(existing), created: false };
           const transcript = messagesOf(input.conversationId);
           const createdAt = new Date().toISOString();
           const result = prepare(
             "INSERT INTO tickets (conversation_id, reason, status, note, created_at, transcript) VALUES (?, ?, 'open', ?, ?, ?)",
           ).run(input.conversationId, input.reason, input.note ?? '', createdAt, JSON.stringify(transcript));
           const id = Number(result.lastInsertRowid);
-          return {
+          const ticket: TicketRecord = {
             id,
             number: ticketNumber(id),
             conversationId: input.conversationId,
             reason: input.reason,
-            status: 'open' as const,
+            status: 'open',
             note: input.note ?? '',
             createdAt,
             transcript,
           };
+          return { ticket, created: true };
         }),
       ),
 

@@ -74,6 +74,12 @@ export interface TicketRecord {
   transcript: MessageRecord[];
 }
 
+export interface OpenedTicket {
+  ticket: TicketRecord;
+  /** False when the conversation's existing open ticket was returned. */
+  created: boolean;
+}
+
 export interface RecordsStore {
   /** Starts a new, empty conversation. */
   createConversation(): Promise<ConversationRecord>;
@@ -88,8 +94,12 @@ export interface RecordsStore {
   getMessage(id: string): Promise<MessageRecord | undefined>;
   addFeedback(input: { messageId: string; rating: Rating; comment?: string }): Promise<FeedbackRecord>;
   listFeedback(messageId: string): Promise<FeedbackRecord[]>;
-  /** Opens a ticket holding a snapshot of the conversation's transcript. */
-  openTicket(input: { conversationId: string; reason: TicketReason; note?: string }): Promise<TicketRecord>;
+  /**
+   * Opens a ticket holding a snapshot of the conversation's transcript, unless the conversation already has an
+   * open ticket: then that one is returned (`created: false`) and nothing is written. One open ticket per
+   * conversation, however many times or from how many requests at once the customer asks.
+   */
+  openTicket(input: { conversationId: string; reason: TicketReason; note?: string }): Promise<OpenedTicket>;
   listTickets(options?: { status?: TicketStatus; limit?: number }): Promise<TicketRecord[]>;
   /** Quick check that the database answers (for readiness). */
   ping(): Promise<boolean>;

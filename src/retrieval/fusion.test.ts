@@ -64,3 +64,12 @@ describe('query terms', () => {
     expect(queryTerms('张世昌的职业是什么？')).toEqual(['张世昌', '职业']);
   });
 });
+
+describe('vector trust follows the model, not a language rule', () => {
+  it('gives the vector side its weight only in languages the model understands', async () => {
+    const { vectorPrior } = await import('./index.ts');
+    expect(vectorPrior({ language: 'zh', configured: 0.35, languages: ['en'] })).toBe(0);
+    expect(vectorPrior({ language: 'en', configured: 0.35, languages: ['en'] })).toBe(0.35);
+    expect(vectorPrior({ language: 'zh', configured: 0.35, languages: 'all' })).toBe(0.35);
+  });
+});

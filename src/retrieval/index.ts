@@ -13,7 +13,7 @@
  *   const { passages } = await retriever.retrieve({ query: 'How do I get a refund?' });
  */
 import type { Config } from '../config/index.ts';
-import type { Embedder } from '../embeddings/types.ts';
+import type { Embedder, EmbedderLanguages } from '../embeddings/types.ts';
 import type { ChunkFilter, ChunkStore, ScoredChunk, ScoredId } from '../store/index.ts';
 import type { ChunkRecord } from '../store/types.ts';
 import { detectLanguage, jaccard, keywordQuery, type Language } from '../text/index.ts';
@@ -87,11 +87,14 @@ const FAQ_TRUST_SIMILARITY = 0.5;
 /** How long cached corpus statistics are trusted before the index version is checked again. */
 const STATS_TTL_MS = 2000;
 
-/** Vector weight by language for the adaptive strategy (bundled model is English-only). */
-function languagePrior(language: Language, configured: number): number {
-  if (language === 'zh') return Math.min(configured, 0.1);
-  if (language === 'other') return Math.min(configured, 0.3);
-  return configured;
+/**
+ * The vector side's starting weight for a question: the configured weight when the embedding model
+ * understands the question's language, none when it does not (the bundled model is English-only, so a
+ * Chinese question leans on keywords; a multilingual model is trusted in every language).
+ */
+export function vectorPrior(options: { language: Language; configured: number; languages: EmbedderLanguages }): number {
+  const { language, configured, languages } = options;
+  return languages === 'all' || languages.includes(language) ? configured : 0;
 }
 
 /** How decisive a ranked list is: the gap between its best and fifth-best normalised score. */
@@ -172,8 +175,11 @@ export function createRetriever(options: { store: ChunkStore; embedder: Embedder
     ]);
     const vectorIds = queryVector ? await store.vectorSearchIds({ vector: queryVector, limit: CANDIDATES, filter: request.filter }) : [];
     const [keywordHits, vectorHits] = await withRecords([keywordIds, vectorIds], chunks);
+    // The FAQ matcher serves the fast path in every mode; its question similarities join the ranking only in
+    // hybrid mode, so the keyword and vector ablations measure one search each, nothing else.
     const faqMatches = faq.size > 0 && mode !== 'keyword' ? faq.match({ question: request.query, queryVector, limit: 10 }) : [];
-    mergeFaqQuestionSimilarity({ vectorHits, faqMatches, filter: request.filter });
+    const hybrid = mode === 'hybrid';
+    if (hybrid) mergeFaqQuestionSimilarity({ vectorHits, faqMatches, filter: request.filter });
 
     const { candidates, vectorWeight } = fuseCandidates({
       keywordHits,
@@ -181,15 +187,18 @@ export function createRetriever(options: { store: ChunkStore; embedder: Embedder
       mode,
       fusion,
       language,
+      languages: embedder.languages,
       vectorWeight: config.retrieval.vectorWeight,
       hasKeywordQuery: searchText.length > 0,
       faqQuestionSimilarity: faqMatches.reduce((best, match) => Math.max(best, match.semantic), 0),
     });
-    applyFaqMatches({ candidates, faqMatches, filter: request.filter });
-    applyNeighbourSupport(candidates);
-    applyTitleBoost({ candidates, terms, corpus });
+    if (hybrid) {
+      applyFaqMatches({ candidates, faqMatches, filter: request.filter });
+      applyNeighbourSupport(candidates);
+      applyTitleBoost({ candidates, terms, corpus });
+    }
     candidates.sort((a, b) => b.score - a.score);
-    const passages = collapseNearDuplicates(candidates, topK);
+    const passages = hybrid ? collapseNearDuplicates(candidates, topK) : candidates.slice(0, topK);
     return { language, terms, unknownTerms, queryVector, passages, faqMatches, vectorWeight, corpus };
   }
 
@@ -206,6 +215,8 @@ export function fuseCandidates(options: {
   mode: RetrievalMode;
   fusion: FusionStrategy;
   language: Language;
+  /** Languages the embedding model understands (the adaptive strategy trusts vectors only for these). */
+  languages?: EmbedderLanguages;
   /** Configured vector weight (weighted fusion; the adaptive strategy's starting point). */
   vectorWeight: number;
   hasKeywordQuery: boolean;
@@ -237,9 +248,9 @@ export function fuseCandidates(options: {
   const vectorValues = normalise(vectorHits.map((hit) => hit.score));
   const vectorNorm = new Map<string, number>(vectorHits.map((hit, index) => [hit.chunk.id, vectorValues[index] ?? 0]));
   if (mode === 'hybrid' && fusion === 'adaptive') {
-    vectorWeight = languagePrior(language, options.vectorWeight);
+    vectorWeight = vectorPrior({ language, configured: options.vectorWeight, languages: options.languages ?? ['en'] });
     if (!options.hasKeywordQuery || keywordHits.length === 0) vectorWeight = 1;
-    else if (language === 'en') {
+    else if (vectorWeight > 0) {
       // Trust the side whose ranking is more decisive for this question.
       const keywordDecisive = decisiveness(keywordHits.map((hit) => hit.score));
       const vectorDecisive = decisiveness(vectorHits.map((hit) => hit.score - (vectorHits.at(-1)?.score ?? 0)));

@@ -11,16 +11,19 @@ import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyServerOptions } from 'fastify';
+import type { Server } from 'node:http';
+import Fastify, { type FastifyHttpOptions, type FastifyServerOptions } from 'fastify';
 import type { AnswerService } from '../answer/types.ts';
 import type { Config } from '../config/index.ts';
 import { KefuError } from '../errors/index.ts';
 import type { RecordsStore } from '../records/types.ts';
-import { errorHandler } from './errors.ts';
+import type { DocumentAccess, DocumentReader } from './document-access.ts';
+import { clientErrorHandler, errorHandler, frameworkErrorHandler } from './errors.ts';
 import { createServiceMetrics } from './metrics.ts';
 import { registerChatRoutes } from './routes/chat.ts';
 import { registerConversationRoutes } from './routes/conversations.ts';
 import { registerDocumentRoutes } from './routes/documents.ts';
+import { registerEvalRoutes } from './routes/eval.ts';
 import { registerOperationRoutes } from './routes/operations.ts';
 import { ErrorBody } from './schemas.ts';
 
@@ -55,11 +58,16 @@ export interface BuildAppOptions {
   logger?: FastifyServerOptions['logger'];
   /** Folder of the web chat; defaults to the repository's web/. */
   webRoot?: string;
-  /** Folder documents are served from (sources link there); defaults to config.inboxDir. */
-  documentsDir?: string;
+  /**
+   * Which documents customers may open (indexed ones only). Without it no document is served: the
+   * composition root wires it from the index (`cli/document-services.ts`).
+   */
+  documents?: DocumentAccess;
+  /** Reads a document's sections for the readable view; without it the view answers 404. */
+  documentReader?: DocumentReader;
 }
 
-function createFastify(options: FastifyServerOptions) {
+function createFastify(options: FastifyHttpOptions<Server>) {
   return Fastify(options).withTypeProvider<TypeBoxTypeProvider>();
 }
 
@@ -67,6 +75,44 @@ function createFastify(options: FastifyServerOptions) {
 export type KefuApp = ReturnType<typeof createFastify>;
 
 const defaultWebRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'web');
+
+/** KEFU_TRUST_PROXY as Fastify takes it (a hop count becomes the function Fastify builds for one). */
+function trustProxyOption(setting: Config['server']['trustProxy']): FastifyServerOptions['trustProxy'] {
+  if (typeof setting === 'number') return (_address: string, hop: number) => hop < setting;
+  return typeof setting === 'boolean' ? setting : [...setting];
+}
+
+/** Keys that could reach an object's prototype when a body is merged into another object. */
+function findForbiddenKey(value: unknown): string | undefined {
+  if (!value || typeof value !== 'object') return undefined;
+  for (const [key, inner] of Object.entries(value)) {
+    if (key === '__proto__') return key;
+    if (key === 'constructor' && inner && typeof inner === 'object' && Object.hasOwn(inner, 'prototype')) return 'constructor.prototype';
+    const found = findForbiddenKey(inner);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/**
+ * The JSON body parser: Fastify's refuses `__proto__` keys too, but reports them as "not valid JSON";
+ * this one names the key. JSON.parse makes `__proto__` an own property (no pollution), which is then refused.
+ */
+function parseJsonBody(body: string): unknown {
+  if (body.length === 0) throw new KefuError('REQUEST_INVALID', { detail: 'the body is empty' });
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch (error) {
+    throw new KefuError('REQUEST_INVALID', { detail: 'the body is not valid JSON', cause: error });
+  }
+  const forbidden = /__proto__|constructor/.test(body) ? findForbiddenKey(value) : undefined;
+  if (forbidden) throw new KefuError('REQUEST_INVALID', { detail: `the body contains a "${forbidden}" key, which is not allowed` });
+  return value;
+}
+
+/** No document is open to customers until the composition root says which are. */
+const noDocuments: DocumentAccess = { lookup: async () => undefined, passage: async () => undefined };
 
 /**
  * Builds the configured app without listening.
@@ -77,11 +123,29 @@ const defaultWebRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url))
  */
 export async function buildApp(options: BuildAppOptions): Promise<KefuApp> {
   const { config } = options;
+  const { server } = config;
   const app = createFastify({
-    logger: options.logger ?? { level: config.server.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie'] },
-    bodyLimit: config.server.bodyLimitBytes,
+    logger: options.logger ?? { level: server.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie'] },
+    bodyLimit: server.bodyLimitBytes,
+    trustProxy: trustProxyOption(server.trustProxy),
     // In-flight requests (and streams) finish on close; idle keep-alive sockets are closed at once.
     forceCloseConnections: 'idle',
+    // Slow clients cannot hold connections: headers and the whole request (body included) have deadlines,
+    // idle keep-alive and idle sockets are closed. Node checks the deadlines every connectionsCheckingInterval.
+    requestTimeout: server.requestTimeoutMs,
+    keepAliveTimeout: server.keepAliveTimeoutMs,
+    connectionTimeout: server.idleTimeoutMs,
+    http: {
+      headersTimeout: server.headersTimeoutMs,
+      requestTimeout: server.requestTimeoutMs,
+      connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(server.headersTimeoutMs / 4))),
+    },
+    // Longer path parameters reach validation, which names the limit (the router would answer 404).
+    routerOptions: { maxParamLength: 2000 },
+    // A JSON number is not a question: no type coercion of bodies (routes take no numeric query parameters).
+    ajv: { customOptions: { coerceTypes: false } },
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
   });
 
   app.setErrorHandler(errorHandler);
@@ -90,8 +154,17 @@ export async function buildApp(options: BuildAppOptions): Promise<KefuApp> {
     void reply.status(404).send({ error: error.toJSON() });
   });
   app.addSchema(ErrorBody);
+  // Only JSON bodies: a text/plain body is refused (415) rather than read as a string.
+  app.removeContentTypeParser(['text/plain', 'application/json']);
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    try {
+      done(null, parseJsonBody(body as string));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
 
-  const corsOrigins = config.server.corsOrigins;
+  const corsOrigins = server.corsOrigins;
   const anyOrigin = corsOrigins.length === 0 || corsOrigins.includes('*');
   await app.register(helmet, {
     contentSecurityPolicy: {
@@ -113,8 +186,14 @@ export async function buildApp(options: BuildAppOptions): Promise<KefuApp> {
     crossOriginResourcePolicy: { policy: 'cross-origin' },
   });
   await app.register(cors, { origin: corsOrigins.includes('*') ? true : corsOrigins.length > 0 ? [...corsOrigins] : false });
+
+  // The rate limit is for the API: page assets, docs and /metrics are not counted (a page load fetches
+  // several files); a route may still set its own limit (/api/eval/ask) or none (/api/health).
+  app.addHook('onRoute', (route) => {
+    if (!route.url.startsWith('/api/') && route.config?.rateLimit === undefined) route.config = { ...route.config, rateLimit: false };
+  });
   await app.register(rateLimit, {
-    max: config.server.rateLimitPerMinute,
+    max: server.rateLimitPerMinute,
     timeWindow: 60_000,
     errorResponseBuilder: () => new KefuError('RATE_LIMITED'),
   });
@@ -132,7 +211,9 @@ export async function buildApp(options: BuildAppOptions): Promise<KefuApp> {
         { name: 'chat', description: 'Questions, conversations, feedback, hand-over' },
         { name: 'documents', description: 'Cited source documents' },
         { name: 'operations', description: 'Health and metrics' },
+        { name: 'evaluation', description: 'For `kefu eval --url` (only when KEFU_EVAL_TOKEN is set)' },
       ],
+      components: { securitySchemes: { evalToken: { type: 'http', scheme: 'bearer', description: 'KEFU_EVAL_TOKEN' } } },
     },
   });
   await app.register(swaggerUi, {
@@ -150,8 +231,9 @@ export async function buildApp(options: BuildAppOptions): Promise<KefuApp> {
 
   const dependencies = { app, config, answerService: options.answerService, records: options.records, metrics };
   registerChatRoutes(dependencies);
+  registerEvalRoutes(dependencies);
   registerConversationRoutes(dependencies);
-  registerDocumentRoutes({ app, documentsDir: options.documentsDir ?? config.inboxDir });
+  registerDocumentRoutes({ app, documents: options.documents ?? noDocuments, reader: options.documentReader });
   registerOperationRoutes({ ...dependencies, health: options.health });
 
   await app.register(fastifyStatic, {

@@ -3,6 +3,7 @@
  * error), stops accepting connections, lets in-flight answers finish, then closes the stores.
  */
 import closeWithGrace from 'close-with-grace';
+import { KefuError } from '../errors/index.ts';
 import type { KefuApp } from './app.ts';
 
 export interface ListenOptions {
@@ -33,5 +34,16 @@ export async function listen(options: ListenOptions): Promise<string> {
   app.addHook('onClose', async () => {
     closer.uninstall();
   });
-  return app.listen({ host: options.host, port: options.port });
+  try {
+    return await app.listen({ host: options.host, port: options.port });
+  } catch (error) {
+    closer.uninstall();
+    const code = (error as NodeJS.ErrnoException).code;
+    const address = `${options.host.includes(':') ? `[${options.host}]` : options.host}:${options.port}`;
+    // The usual start-up mistakes get one clear line instead of a stack trace.
+    if (code === 'EADDRINUSE') throw new KefuError('LISTEN_FAILED', { detail: `${address}: the port is already in use`, cause: error });
+    if (code === 'EACCES') throw new KefuError('LISTEN_FAILED', { detail: `${address}: permission denied`, cause: error, hint: 'Ports below 1024 need administrator rights: choose a port above 1024 with KEFU_PORT or --port.' });
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new KefuError('CONFIG_INVALID', { detail: `KEFU_HOST=${options.host} is not an address of this machine`, cause: error, hint: 'Set KEFU_HOST to 127.0.0.1 (this machine only), 0.0.0.0 (all interfaces) or one of its addresses.' });
+    throw error;
+  }
 }

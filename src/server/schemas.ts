@@ -20,25 +20,42 @@ export const Turn = Type.Object({ role: Role, text: Type.String({ maxLength: 20_
 
 const Strings = Type.Array(Type.String({ maxLength: 500 }), { maxItems: 50 });
 
+/** Fields of an answer request that only evaluation may set (POST /api/eval/ask), never a customer. */
+export const EVALUATION_FIELDS = ['history', 'retrieveOnly', 'retrievalMode', 'fusion', 'topK'] as const;
+
+const Filters = Type.Object(
+  { docPath: Type.Optional(Strings), docType: Type.Optional(Strings), category: Type.Optional(Strings), language: Type.Optional(Strings) },
+  { additionalProperties: false },
+);
+
 export function chatRequestSchema(maxQuestionChars: number) {
   return Type.Object(
     {
       question: Type.String({ minLength: 1, maxLength: maxQuestionChars, description: `The customer's question (English or Chinese), at most ${maxQuestionChars} characters` }),
       conversationId: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Continue this conversation; omit to start a new one' })),
-      history: Type.Optional(
-        Type.Array(Turn, { maxItems: 50, description: 'Previous turns to use instead of the stored ones (evaluation)' }),
-      ),
-      filters: Type.Optional(
-        Type.Object({ docPath: Type.Optional(Strings), docType: Type.Optional(Strings), category: Type.Optional(Strings), language: Type.Optional(Strings) }, { additionalProperties: false }),
-      ),
-      retrievalMode: Type.Optional(Type.Union([Type.Literal('hybrid'), Type.Literal('keyword'), Type.Literal('vector')])),
-      fusion: Type.Optional(Type.Union([Type.Literal('adaptive'), Type.Literal('weighted'), Type.Literal('rrf')])),
-      topK: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
-      retrieveOnly: Type.Optional(Type.Boolean({ description: 'Return retrieved passages only, no composed answer (evaluation)' })),
+      filters: Type.Optional(Filters),
     },
     { additionalProperties: false },
   );
 }
+
+/** The body of POST /api/eval/ask: every `AnswerRequest` field (the shared evaluation contract). */
+export function evalAskRequestSchema(maxQuestionChars: number) {
+  return Type.Object(
+    {
+      question: Type.String({ minLength: 1, maxLength: maxQuestionChars }),
+      history: Type.Optional(Type.Array(Turn, { maxItems: 50, description: 'Previous turns of the conversation (the dataset supplies them)' })),
+      filters: Type.Optional(Filters),
+      retrievalMode: Type.Optional(Type.Union([Type.Literal('hybrid'), Type.Literal('keyword'), Type.Literal('vector')])),
+      fusion: Type.Optional(Type.Union([Type.Literal('adaptive'), Type.Literal('weighted'), Type.Literal('rrf')])),
+      topK: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+      retrieveOnly: Type.Optional(Type.Boolean({ description: 'Return retrieved passages only, no composed answer' })),
+    },
+    { additionalProperties: false },
+  );
+}
+
+export const TicketReason = Type.Union([Type.Literal('customer-request'), Type.Literal('no-answer'), Type.Literal('negative-feedback')]);
 
 export const Citation = Type.Object({
   n: Type.Integer({ description: 'The [n] used in the answer text' }),
@@ -50,7 +67,8 @@ export const Citation = Type.Object({
   quote: Type.String(),
 });
 
-const RetrievedPassage = Type.Object({
+const RetrievedPassage = Type.Object(
+  {
   chunkId: Type.String(),
   docPath: Type.String(),
   title: Type.String(),
@@ -62,12 +80,26 @@ const RetrievedPassage = Type.Object({
   score: Type.Number(),
   keywordScore: Type.Optional(Type.Number()),
   vectorScore: Type.Optional(Type.Number()),
+  },
+  // Fields the answer service adds later reach evaluation too.
+  { additionalProperties: true },
+);
+
+const Outcome = Type.Union([Type.Literal('answered'), Type.Literal('faq'), Type.Literal('clarify'), Type.Literal('refused'), Type.Literal('handoff')]);
+
+export const HandoffResponse = Type.Object({
+  ticket: Type.Object({
+    id: Type.Integer(),
+    number: Type.String({ description: 'Ticket number to quote, e.g. KF-000012' }),
+    status: Type.String(),
+    reason: TicketReason,
+    createdAt: Type.String(),
+  }),
+  message: Type.String({ description: 'What happens next, to show the customer' }),
 });
 
-const Outcome = Type.Union([Type.Literal('answered'), Type.Literal('faq'), Type.Literal('refused'), Type.Literal('handoff')]);
-
 export const ChatResponse = Type.Object({
-  answer: Type.String(),
+  answer: Type.String({ description: 'Markdown (paragraphs, lists, tables, bold, links) with [n] citation markers' }),
   citations: Type.Array(Citation),
   outcome: Outcome,
   confidence: Type.Number(),
@@ -78,7 +110,38 @@ export const ChatResponse = Type.Object({
   retrieved: Type.Array(RetrievedPassage),
   suggestions: Type.Array(Type.String()),
   timings: Type.Object({ retrievalMs: Type.Number(), compositionMs: Type.Number(), totalMs: Type.Number() }),
+  /** Present when the customer asked for a person in the question: the ticket opened (or the one already open). */
+  handoff: Type.Optional(HandoffResponse),
 });
+
+const Evidence = Type.Object(
+  {
+    topCosine: Type.Optional(Type.Number()),
+    coverage: Type.Number(),
+    unknownShare: Type.Number(),
+    unknownTerms: Type.Array(Type.String()),
+    faqSimilarity: Type.Optional(Type.Number()),
+  },
+  { additionalProperties: true },
+);
+
+/** The full `AnswerResult` (POST /api/eval/ask): what the chat reply has, plus the evidence; nothing stored. */
+export const AnswerResultResponse = Type.Object(
+  {
+    answer: Type.String(),
+    citations: Type.Array(Citation),
+    outcome: Outcome,
+    confidence: Type.Number(),
+    query: Type.String(),
+    conversationId: Type.String(),
+    language: Type.Union([Type.Literal('en'), Type.Literal('zh'), Type.Literal('other')]),
+    retrieved: Type.Array(RetrievedPassage),
+    suggestions: Type.Array(Type.String()),
+    timings: Type.Object({ retrievalMs: Type.Number(), compositionMs: Type.Number(), totalMs: Type.Number() }),
+    evidence: Type.Optional(Evidence),
+  },
+  { additionalProperties: true },
+);
 
 export const Message = Type.Object({
   id: Type.String(),
@@ -118,7 +181,6 @@ export const FeedbackResponse = Type.Object({
   createdAt: Type.String(),
 });
 
-export const TicketReason = Type.Union([Type.Literal('customer-request'), Type.Literal('no-answer'), Type.Literal('negative-feedback')]);
 
 export const HandoffRequest = Type.Object(
   {
@@ -130,15 +192,34 @@ export const HandoffRequest = Type.Object(
   { additionalProperties: false },
 );
 
-export const HandoffResponse = Type.Object({
-  ticket: Type.Object({
-    id: Type.Integer(),
-    number: Type.String({ description: 'Ticket number to quote, e.g. KF-000012' }),
-    status: Type.String(),
-    reason: TicketReason,
-    createdAt: Type.String(),
-  }),
-  message: Type.String({ description: 'What happens next, to show the customer' }),
+
+export const DocumentViewQuery = Type.Object(
+  {
+    path: Type.String({ minLength: 1, maxLength: 1000, description: 'The document path, as in a citation (docPath)' }),
+    chunk: Type.Optional(Type.String({ maxLength: 200, description: 'Open at this passage (a citation chunkId)' })),
+  },
+  { additionalProperties: false },
+);
+
+export const DocumentViewResponse = Type.Object({
+  path: Type.String(),
+  title: Type.String(),
+  type: Type.String(),
+  /** Where the original file opens (PDFs at #page=N). */
+  original: Type.String(),
+  sections: Type.Array(
+    Type.Object({
+      headingPath: Type.Array(Type.String()),
+      text: Type.String({ description: 'Markdown subset: paragraphs, lists, tables, bold, links' }),
+      page: Type.Optional(Type.Integer()),
+    }),
+  ),
+  focus: Type.Optional(
+    Type.Object({
+      section: Type.Integer({ description: 'Index of the section holding the passage' }),
+      text: Type.String({ description: 'The passage text (to highlight)' }),
+    }),
+  ),
 });
 
 export const IndexingStatus = Type.Object({

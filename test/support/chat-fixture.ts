@@ -6,7 +6,9 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { createDocumentServices } from '../../cli/document-services.ts';
 import { openKnowledgeBase } from '../../cli/knowledge-base.ts';
+import type { DocumentAccess, DocumentReader } from '../../src/server/document-access.ts';
 import type { AnswerService } from '../../src/answer/types.ts';
 import { loadConfig, type Config } from '../../src/config/index.ts';
 import type { Embedder } from '../../src/embeddings/types.ts';
@@ -56,15 +58,18 @@ export interface ChatFixture {
   store: ChunkStore;
   embedder: Embedder;
   answerService: AnswerService;
+  /** What `kefu serve` wires into the app: the indexed documents and their readable view. */
+  documents: DocumentAccess;
+  documentReader: DocumentReader;
   close(): Promise<void>;
 }
 
-/** Builds the index in a fresh temp data dir; `env` adds KEFU_* settings. */
-export async function createChatFixture(env: Record<string, string> = {}): Promise<ChatFixture> {
+/** Builds the index in a fresh temp data dir; `env` adds KEFU_* settings, `documents` adds files to the inbox. */
+export async function createChatFixture(env: Record<string, string> = {}, documents: Record<string, string> = {}): Promise<ChatFixture> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'kefu-chat-'));
   const config = loadConfig({ env: { KEFU_DATA_DIR: dataDir, KEFU_LOG_LEVEL: 'warn', ...env }, dotenvDir: null, cwd: dataDir });
   await mkdir(config.inboxDir, { recursive: true });
-  for (const [name, text] of Object.entries(fixtureDocuments)) await writeFile(path.join(config.inboxDir, name), text);
+  for (const [name, text] of Object.entries({ ...fixtureDocuments, ...documents })) await writeFile(path.join(config.inboxDir, name), text);
   let failed: unknown[] = [];
   const knowledgeBase = await openKnowledgeBase({ config, sync: true, onSynced: (summary) => (failed = summary.failed) });
   if (failed.length > 0) throw new Error(`fixture documents failed to index: ${JSON.stringify(failed)}`);
@@ -75,6 +80,7 @@ export async function createChatFixture(env: Record<string, string> = {}): Promi
     store,
     embedder,
     answerService,
+    ...createDocumentServices({ config, store }),
     async close() {
       await knowledgeBase.close();
       await rm(dataDir, { recursive: true, force: true });

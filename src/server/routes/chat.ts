@@ -1,18 +1,22 @@
 /**
  * POST /api/chat: one question → one answer, as JSON or (with `Accept: text/event-stream`) as
  * Server-Sent Events. The answer service is stateless: this route loads the conversation's earlier
- * turns from the records, passes them as `history`, and stores the question and the answer.
+ * turns from the records, passes them as `history`, and stores the question and the answer. A question
+ * that asks for a person (outcome `handoff`) opens the conversation's ticket at once.
+ * Evaluation knobs (history, retrieveOnly, …) are not accepted here: they belong to POST /api/eval/ask.
  */
 import { Readable } from 'node:stream';
+import type { FastifyBaseLogger } from 'fastify';
 import type { Static } from 'typebox';
 import type { AnswerRequest, AnswerResult, AnswerService, Turn } from '../../answer/types.ts';
 import type { Config } from '../../config/index.ts';
 import { KefuError } from '../../errors/index.ts';
 import type { RecordsStore } from '../../records/types.ts';
 import type { KefuApp } from '../app.ts';
-import { toClientError } from '../errors.ts';
+import { reportError } from '../errors.ts';
+import { handOver, type HandoffResult } from '../handoff.ts';
 import type { ServiceMetrics } from '../metrics.ts';
-import { ChatResponse, chatRequestSchema } from '../schemas.ts';
+import { ChatResponse, EVALUATION_FIELDS, chatRequestSchema } from '../schemas.ts';
 
 /** Earlier turns given to the answer service for follow-up questions. */
 const HISTORY_TURNS = 10;
@@ -43,23 +47,17 @@ export function registerChatRoutes({ app, config, answerService, records, metric
       const conversation = await records.getConversation(body.conversationId);
       if (!conversation) throw new KefuError('CONVERSATION_NOT_FOUND', { detail: body.conversationId });
       conversationId = conversation.id;
-      history =
-        body.history ??
-        (await records.listMessages(conversationId))
-          .filter((message) => message.role === 'user' || message.role === 'assistant')
-          .slice(-HISTORY_TURNS)
-          .map((message) => ({ role: message.role as Turn['role'], text: message.text }));
+      history = (await records.listMessages(conversationId))
+        .filter((message) => message.role === 'user' || message.role === 'assistant')
+        .slice(-HISTORY_TURNS)
+        .map((message) => ({ role: message.role as Turn['role'], text: message.text }));
     } else {
       conversationId = (await records.createConversation()).id;
-      history = body.history ?? [];
+      history = [];
     }
     await records.appendMessages([{ conversationId, role: 'user', text: question }]);
     const request: AnswerRequest = { question, conversationId, history };
     if (body.filters) request.filters = body.filters;
-    if (body.retrievalMode) request.retrievalMode = body.retrievalMode;
-    if (body.fusion) request.fusion = body.fusion;
-    if (body.topK !== undefined) request.topK = body.topK;
-    if (body.retrieveOnly !== undefined) request.retrieveOnly = body.retrieveOnly;
     return request;
   }
 
@@ -83,6 +81,12 @@ export function registerChatRoutes({ app, config, answerService, records, metric
     return message.id;
   }
 
+  /** A question asking for a person opens (or finds) the conversation's ticket, after the answer is stored. */
+  async function handOverIfAsked(result: AnswerResult, conversationId: string, log: FastifyBaseLogger): Promise<HandoffResult | undefined> {
+    if (result.outcome !== 'handoff') return undefined;
+    return handOver({ records, metrics, log, conversationId, reason: 'customer-request', language: result.language === 'zh' ? 'zh' : 'en' });
+  }
+
   app.post(
     '/api/chat',
     {
@@ -90,18 +94,31 @@ export function registerChatRoutes({ app, config, answerService, records, metric
         tags: ['chat'],
         summary: 'Ask a question',
         description:
-          'Answers from the knowledge base with citations. With `Accept: text/event-stream` the answer streams as Server-Sent Events: ' +
-          '`answer-delta` {text} pieces, then `citations` {citations}, then `answer-end` {outcome, messageId, conversationId, confidence, query, suggestions, language}; ' +
-          'a failure after the stream started is sent as an `error` event {error}.',
+          'Answers from the knowledge base with citations; the answer is Markdown with [n] markers. With `Accept: text/event-stream` the answer streams as Server-Sent Events: ' +
+          '`answer-delta` {text} pieces, then `citations` {citations}, then `answer-end` {outcome, messageId, conversationId, confidence, query, suggestions, language, handoff?}; ' +
+          'a failure after the stream started is sent as an `error` event {error}. A question asking for a person (outcome `handoff`) opens a ticket: `handoff` {ticket, message}.',
         body: ChatRequest,
         response: {
           200: ChatResponse,
           400: { $ref: 'ErrorBody#' },
           404: { $ref: 'ErrorBody#' },
           413: { $ref: 'ErrorBody#' },
+          415: { $ref: 'ErrorBody#' },
           429: { $ref: 'ErrorBody#' },
           500: { $ref: 'ErrorBody#' },
         },
+      },
+      // Named before validation so the message says where the field belongs, not just "unknown field".
+      preValidation: async (request) => {
+        const body = request.body as Record<string, unknown> | null;
+        if (!body || typeof body !== 'object') return;
+        const field = EVALUATION_FIELDS.find((name) => Object.hasOwn(body, name));
+        if (field) {
+          throw new KefuError('REQUEST_INVALID', {
+            detail: `"${field}" is not accepted by POST /api/chat`,
+            hint: `Remove "${field}": conversations keep their own history. Evaluation options are accepted by POST /api/eval/ask (see /docs).`,
+          });
+        }
       },
     },
     async (request, reply) => {
@@ -112,7 +129,8 @@ export function registerChatRoutes({ app, config, answerService, records, metric
       if (!wantsStream) {
         const result = await answerService.answer(answerRequest);
         const messageId = await complete(result, conversationId);
-        return { ...result, conversationId, messageId };
+        const handoff = await handOverIfAsked(result, conversationId, request.log);
+        return { ...result, conversationId, messageId, ...(handoff ? { handoff: { ticket: handoff.ticket, message: handoff.message } } : {}) };
       }
 
       // A client that goes away mid-answer aborts the work; the answer is then not stored.
@@ -130,6 +148,7 @@ export function registerChatRoutes({ app, config, answerService, records, metric
             else {
               const { result } = event;
               const messageId = await complete(result, conversationId);
+              const handoff = await handOverIfAsked(result, conversationId, log);
               yield sseFrame('answer-end', {
                 outcome: result.outcome,
                 messageId,
@@ -138,14 +157,15 @@ export function registerChatRoutes({ app, config, answerService, records, metric
                 query: result.query,
                 suggestions: result.suggestions,
                 language: result.language,
+                ...(handoff ? { handoff: { ticket: handoff.ticket, message: handoff.message } } : {}),
               });
             }
           }
         } catch (error) {
           if (controller.signal.aborted) return;
-          const clientError = toClientError(error);
-          if (clientError.status >= 500) log.error({ err: error, route: '/api/chat', stream: true }, 'streamed answer failed');
-          yield sseFrame('error', { error: clientError.toJSON() });
+          // The same rules as the error handler: the detail of a 5xx goes to the log, not to the client.
+          const { body } = reportError({ error, log, context: { route: '/api/chat', stream: true } });
+          yield sseFrame('error', body);
         } finally {
           if (controller.signal.aborted) {
             metrics.streamsAborted.inc();

@@ -1,7 +1,8 @@
 /** Transcript, feedback and hand-over to a person. */
 import { KefuError } from '../../errors/index.ts';
-import type { RecordsStore, TicketRecord } from '../../records/types.ts';
+import type { RecordsStore } from '../../records/types.ts';
 import type { KefuApp } from '../app.ts';
+import { handOver } from '../handoff.ts';
 import type { ServiceMetrics } from '../metrics.ts';
 import {
   ConversationParams,
@@ -16,13 +17,6 @@ export interface ConversationRouteDependencies {
   app: KefuApp;
   records: RecordsStore;
   metrics: ServiceMetrics;
-}
-
-/** What the customer is told after asking for a person. */
-export function handoffMessage(ticket: Pick<TicketRecord, 'number'>, language: 'en' | 'zh'): string {
-  return language === 'zh'
-    ? `已为您创建工单 ${ticket.number}。人工客服会查看这段对话，并在一个工作日内回复您。联系我们时请提供此工单号。`
-    : `We have opened ticket ${ticket.number}. A member of our support team will read this conversation and reply within one working day. Please quote the ticket number if you contact us.`;
 }
 
 const errors = { 400: { $ref: 'ErrorBody#' }, 404: { $ref: 'ErrorBody#' }, 429: { $ref: 'ErrorBody#' } };
@@ -68,24 +62,16 @@ export function registerConversationRoutes({ app, records, metrics }: Conversati
       schema: {
         tags: ['chat'],
         summary: 'Ask for a person: opens a ticket (工单) with the transcript',
+        description: 'One open ticket per conversation: asking again returns the open ticket (200) instead of opening another (201).',
         body: HandoffRequest,
-        response: { 201: HandoffResponse, ...errors },
+        response: { 200: HandoffResponse, 201: HandoffResponse, ...errors },
       },
     },
     async (request, reply) => {
-      const { conversationId, reason = 'customer-request', note } = request.body;
-      const ticket = await records.openTicket({ conversationId, reason, note: note ?? '' });
-      const language =
-        request.body.language ?? (ticket.transcript.findLast((message) => message.role === 'assistant')?.language === 'zh' ? 'zh' : 'en');
-      const message = handoffMessage(ticket, language);
-      // The hand-over shows in the transcript, so the conversation reads the same later.
-      await records.appendMessages([{ conversationId, role: 'system', text: message }]);
-      metrics.tickets.inc({ reason });
-      request.log.info({ ticket: ticket.number, reason, conversationId }, 'ticket opened');
-      return reply.status(201).send({
-        ticket: { id: ticket.id, number: ticket.number, status: ticket.status, reason: ticket.reason, createdAt: ticket.createdAt },
-        message,
-      });
+      const { conversationId, reason = 'customer-request', note, language } = request.body;
+      const { created, ...result } = await handOver({ records, metrics, log: request.log, conversationId, reason, note, language });
+      // Asking again is not an error: the open ticket is the answer (200 rather than 201 Created).
+      return reply.status(created ? 201 : 200).send(result);
     },
   );
 }
