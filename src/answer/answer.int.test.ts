@@ -57,7 +57,7 @@ Newborns are covered from birth when they are added to the plan within 30 days.
   'api-access.md': `# API access
 
 ## Tokens
-Applications call the API with a token. Each application requests its tokens from the authorization server and sends them with every API call.
+Applications call the API with a token. A token is valid only for the application that requested it, and each application sends its token with every API call.
 
 ## Token lifetime
 Refresh tokens can be revoked at any time from the console. Access tokens expire after 3600 seconds; request a new one with the refresh token.

@@ -99,7 +99,7 @@ export function composeAnswer(input: ComposeInput): ComposedAnswer {
   const units = cutUnits({
     contents,
     relevance: (text) => relevanceOf(text, terms),
-    maxRun: Math.max(1, Math.min(3, input.maxSentences)),
+    maxRun: Math.max(1, Math.min(scoring.maxRun, input.maxSentences)),
   });
   const scored = scoreUnits({
     units,

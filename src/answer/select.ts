@@ -15,6 +15,8 @@ import { answerTypeMatch, type AnswerType } from './answer-type.ts';
 import { normalizeText, type Unit } from './units.ts';
 
 export const SCORING = {
+  /** Longest run of sentences (never more than the configured maximum answer length). */
+  maxRun: 3,
   /** Weight of the IDF-weighted share of question terms the unit contains. */
   coverage: 1,
   /** Share of the coverage a run's later sentences add that counts (its first sentence counts in full). */
