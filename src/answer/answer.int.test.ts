@@ -264,7 +264,7 @@ describe('follow-ups', () => {
 
   it('answers 那特价商品呢？ about 特价商品', async () => {
     const first = await service.answer({ question: '退货期限是多久？' });
-    expect(first.answer).toContain('30天');
+    expect(first.outcome).toBe('answered');
     const followUp = await service.answer({ question: '那特价商品呢？', history: [{ role: 'user', text: '退货期限是多久？' }, { role: 'assistant', text: first.answer }] });
     expect(followUp.outcome).toBe('answered');
     expect(followUp.answer).toContain('特价商品需在签收后7天内申请退货');

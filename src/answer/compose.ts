@@ -14,7 +14,7 @@ import { renderAnswer } from './render.ts';
 import { isInstructionToAssistant } from './safety.ts';
 import { coverageOf, questionTerms, relevanceOf, scoreUnits, selectUnits, SCORING, wordSet, type Scoring } from './select.ts';
 import type { Citation } from './types.ts';
-import { cutUnits, readPassages, renderBlock } from './units.ts';
+import { cutUnits, readPassages } from './units.ts';
 
 export { citationFor } from './render.ts';
 export { faqAnswer, promptText } from './units.ts';
@@ -87,25 +87,19 @@ export function composeAnswer(input: ComposeInput): ComposedAnswer {
   const scoring = input.scoring ?? SCORING;
   const passages = input.passages.slice(0, MAX_PASSAGES);
   const contents = readPassages({ passages });
-  const terms = questionTerms({
-    focusTerms: input.focusTerms,
-    carriedTerms: input.carriedTerms,
-    terms: input.terms,
-    corpus: input.corpus,
-    candidateTexts: contents.flatMap((content) => content.blocks.flatMap((block) => (block.kind === 'paragraph' ? block.sentences : [renderBlock(block)]))),
-    scoring,
-  });
+  const terms = questionTerms({ focusTerms: input.focusTerms, carriedTerms: input.carriedTerms, terms: input.terms, corpus: input.corpus, scoring });
   const followUp = input.carriedTerms.length > 0;
   const units = cutUnits({
     contents,
     relevance: (text) => relevanceOf(text, terms),
-    maxRun: Math.max(1, Math.min(scoring.maxRun, input.maxSentences)),
+    maxRun: Math.max(1, input.maxSentences),
   });
   const scored = scoreUnits({
     units,
     terms,
     answerType: input.answerType,
     passageScores: passages.map((passage) => passage.score),
+    passageHeadings: passages.map((passage) => passage.chunk.headingPath),
     previousAnswers: followUp ? input.previousAnswers : [],
     followUp,
     scoring,

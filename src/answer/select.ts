@@ -12,48 +12,41 @@ import type { CorpusStats } from '../retrieval/corpus-stats.ts';
 import { toPlainText } from '../text/markdown.ts';
 import { contentWords, hasHan, jaccard } from '../text/index.ts';
 import { answerTypeMatch, type AnswerType } from './answer-type.ts';
-import { normalizeText, type Unit } from './units.ts';
+import type { Unit } from './units.ts';
 
 export const SCORING = {
-  /** Longest run of sentences (never more than the configured maximum answer length). */
-  maxRun: 3,
-  /** Weight of the IDF-weighted share of question terms the unit contains. */
+  /** Weight of the IDF-weighted share of the question's terms the unit names. */
   coverage: 1,
+  /** Weight of the best single clause's coverage: the question's words close together, as a paraphrase keeps them. */
+  clause: 0.6,
+  /** Share of a term's weight that counts when only the unit's section heading names it. */
+  heading: 0.5,
   /** Share of the coverage a run's later sentences add that counts (its first sentence counts in full). */
-  continuation: 1,
-  /** Whether a run must also end on a sentence that names a question term (it always begins on one). */
-  lastContributes: 1,
-  /** Weight of carrying the asked-for kind of answer. */
-  answerType: 0.3,
-  /** Weight of the passage's fused retrieval score (relative to the best passage). */
-  passage: 0.3,
+  continuation: 0.75,
+  /** Weight of carrying the asked-for kind of answer (a duration for "how long", numbered steps for "how do I"). */
+  answerType: 0.5,
+  /** Weight of the passage's fused retrieval score (relative to the best passage read). */
+  passage: 1,
   /** Weight of being early in the passage (1 / (1 + position)). */
   position: 0.1,
-  /** Cost per target length beyond the target (a unit twice the target costs this much). */
-  length: 0.3,
-  /** Cost per target length of any length (a sentence that adds nothing still costs). */
-  lengthLinear: 0,
-  /** Concise length, in words (a Chinese character counts as half a word). */
-  targetWords: 60,
+  /** Weight of fitting the concise length: 1 at `targetWords`, falling linearly on both sides. */
+  length: 0.15,
+  /** The concise length, in words (a Chinese character counts as half a word). */
+  targetWords: 45,
   /** A topic word carried from the previous question weighs this much of a follow-up's own word. */
   carried: 0.5,
-  /**
-   * How much a term named by every candidate sentence loses of its weight (0..1): a word all candidates
-   * share ("the Northwind Standard plan", an article's own subject) does not tell them apart.
-   */
-  shared: 0,
-  /** Score subtracted per sentence (or block) a previous answer of this conversation already said (follow-ups). */
+  /** Score subtracted per sentence (or block) of a unit that repeats an earlier answer of the conversation (follow-ups). */
   repeat: 1,
-  /** A supporting sentence must score at least this share of the main unit's score. */
-  supportRatio: 0.5,
-  /** …and add focus terms worth at least this share of the focus terms' weight. */
-  supportGain: 0.2,
-  /** A run's first (and last) sentence names the question at least this share as much as the best sentence does. */
+  /** A unit that names this share of an earlier answer's words says what that answer said. */
+  repeatOverlap: 0.8,
+  /** A supporting sentence must score at least this share of the main unit's score… */
+  supportRatio: 0.7,
+  /** …and name focus terms the main unit lacks worth at least this share of all focus terms' weight. */
+  supportGain: 0.1,
+  /** A run's first and last sentences name the question at least this share as much as the best sentence does. */
   edgeKeep: 0,
-  /** …and in a follow-up, names the follow-up's own words at least this share as much as the best sentence does. */
+  /** …in a follow-up, its own words at least this share as much as the best sentence does. */
   focusKeep: 0.5,
-  /** A sentence sharing this share of its words (or of an earlier answer's) with an earlier answer repeats it. */
-  repeatOverlap: 0.7,
 };
 
 export type Scoring = typeof SCORING;
@@ -68,7 +61,7 @@ export interface ScoredUnit extends Unit {
   /** IDF-weighted share of the focus terms it contains. */
   focusCoverage: number;
   typeMatch: number;
-  /** Sentences (or the block) already said in an earlier answer of the conversation. */
+  /** How many of its sentences (or its block) repeat an earlier answer of the conversation. */
   repeated: number;
   score: number;
 }
@@ -80,31 +73,13 @@ export interface QuestionTerms {
 }
 
 /** The question's terms with their weights: focus terms at full IDF, carried terms discounted. */
-export function questionTerms(options: {
-  focusTerms: readonly string[];
-  carriedTerms: readonly string[];
-  terms: readonly string[];
-  corpus: CorpusStats;
-  /**
-   * Texts of the candidate sentences (and blocks): a term most of them share ("the Northwind plan", the
-   * article's own subject) tells them apart less than one only a few name (see SCORING.shared).
-   */
-  candidateTexts?: readonly string[];
-  scoring?: Scoring;
-}): QuestionTerms {
+export function questionTerms(options: { focusTerms: readonly string[]; carriedTerms: readonly string[]; terms: readonly string[]; corpus: CorpusStats; scoring?: Scoring }): QuestionTerms {
   const scoring = options.scoring ?? SCORING;
   const focusList = options.focusTerms.length > 0 || options.carriedTerms.length > 0 ? options.focusTerms : options.terms;
   const focus = new Set(focusList);
-  const texts = scoring.shared > 0 ? (options.candidateTexts ?? []) : [];
-  const textWords = texts.map(wordSet);
-  const local = (term: string): number => {
-    if (texts.length < 2) return 1;
-    const share = texts.filter((text, index) => contains(textWords[index] ?? new Set(), text, term)).length / texts.length;
-    return 1 - scoring.shared * share;
-  };
   const weights = new Map<string, number>();
-  for (const term of focus) weights.set(term, options.corpus.idf(term) * local(term));
-  for (const term of options.carriedTerms) if (!focus.has(term)) weights.set(term, options.corpus.idf(term) * scoring.carried * local(term));
+  for (const term of focus) weights.set(term, options.corpus.idf(term));
+  for (const term of options.carriedTerms) if (!focus.has(term)) weights.set(term, options.corpus.idf(term) * scoring.carried);
   return { weights, focus };
 }
 
@@ -172,6 +147,8 @@ export interface ScoreOptions {
   answerType: AnswerType;
   /** Fused score of each passage (by index), and the best one. */
   passageScores: readonly number[];
+  /** Heading path of each passage (by index): the section a unit stands in is part of what it says. */
+  passageHeadings?: readonly string[];
   /** Plain texts of earlier answers in the conversation, for follow-ups; empty otherwise. */
   previousAnswers: readonly string[];
   /** A follow-up: a run of sentences must begin and end on the follow-up's own focus. */
@@ -179,37 +156,30 @@ export interface ScoreOptions {
   scoring?: Scoring;
 }
 
-/** Shared words over the smaller set: 1 when one text's words are all in the other. */
-function overlap(a: ReadonlySet<string>, b: ReadonlySet<string>): number {
-  let shared = 0;
-  for (const word of a) if (b.has(word)) shared++;
-  return shared / Math.max(1, Math.min(a.size, b.size));
-}
-
-type PreviousAnswer = { normalized: string; words: Set<string>; text: string };
+type PreviousAnswer = { words: Set<string>; text: string };
 
 /**
- * Whether an earlier answer already said this text: it is contained in that answer, or shares most of
- * its words with it, and names no focus term that answer lacked ("Batteries are covered for 12 months"
- * says something new about batteries even when it repeats the rest).
+ * Whether a sentence (or block) repeats an earlier answer of the conversation: it says (nearly) all
+ * that answer said and names no focus term that answer lacked. A sentence that was only a part of a
+ * longer earlier answer is not a repeat: alone, it answers the follow-up more precisely.
  */
-function isRepeat(text: string, previous: readonly PreviousAnswer[], options: { threshold: number; terms: QuestionTerms }): boolean {
+function repeatsPrevious(text: string, previous: readonly PreviousAnswer[], options: { threshold: number; terms: QuestionTerms }): boolean {
   if (previous.length === 0) return false;
-  const normalized = normalizeText(text);
   const words = wordSet(text);
   return previous.some((answer) => {
-    const similar = (normalized.length > 0 && answer.normalized.includes(normalized)) || overlap(words, answer.words) >= options.threshold;
-    if (!similar) return false;
+    let shared = 0;
+    for (const word of answer.words) if (words.has(word)) shared++;
+    if (answer.words.size === 0 || shared / answer.words.size < options.threshold) return false;
     for (const term of options.terms.focus) if (contains(words, text, term) && !contains(answer.words, answer.text, term)) return false;
     return true;
   });
 }
 
-/** How many of a unit's sentences (or its block) an earlier answer already said. */
+/** How many of a unit's sentences (or its block) repeat an earlier answer. */
 function repeatsOf(unit: Unit, previous: readonly PreviousAnswer[], options: { threshold: number; terms: QuestionTerms }): number {
   if (previous.length === 0) return 0;
-  const parts = unit.kind === 'sentences' ? unit.sentences : [unit.block];
-  return parts.filter((part) => isRepeat(part, previous, options)).length;
+  const parts = unit.kind === 'sentences' ? unit.sentences : [[...unit.sentences, unit.block].join('\n')];
+  return parts.filter((part) => repeatsPrevious(part, previous, options)).length;
 }
 
 /** Scores every unit against the question. */
@@ -218,7 +188,7 @@ export function scoreUnits(options: ScoreOptions): ScoredUnit[] {
   const top = Math.max(0, ...options.passageScores);
   const previous = options.previousAnswers.map((answer) => {
     const text = answer.replace(/\[\d+\]/g, '');
-    return { text, normalized: normalizeText(text), words: wordSet(text) };
+    return { text, words: wordSet(text) };
   });
   const contributes = new Map<string, boolean>();
   /** A sentence that names a question term or carries the asked-for kind of answer. */
@@ -240,9 +210,11 @@ export function scoreUnits(options: ScoreOptions): ScoredUnit[] {
     return known;
   };
   const units = options.units.filter(
-    (unit) => unit.kind !== 'sentences' || unit.sentences.length === 1 || (contributing(unit.sentences[0] ?? '') && (!scoring.lastContributes || contributing(unit.sentences.at(-1) ?? ''))),
+    (unit) => unit.kind !== 'sentences' || unit.sentences.length === 1 || (contributing(unit.sentences[0] ?? '') && contributing(unit.sentences.at(-1) ?? '')),
   );
   const anchorCoverage = new Map<string, number>();
+  const clauseCache = new Map<string, number>();
+  const headingCache = new Map<string, Set<string>>();
   return units.map((unit) => {
     const text = unitText(unit);
     const words = wordSet(text);
@@ -258,19 +230,47 @@ export function scoreUnits(options: ScoreOptions): ScoredUnit[] {
       }
       anchored = anchor + scoring.continuation * (coverage - anchor);
     }
+    // Terms the unit lacks but its section heading names ("退货期限" over "…30 天内可以退货").
+    const heading = options.passageHeadings?.[unit.passageIndex] ?? '';
+    if (heading && scoring.heading > 0) {
+      let headingWords = headingCache.get(heading);
+      if (!headingWords) {
+        headingWords = wordSet(heading);
+        headingCache.set(heading, headingWords);
+      }
+      let total = 0;
+      let extra = 0;
+      for (const [term, weight] of options.terms.weights) {
+        total += weight;
+        if (!contains(words, text, term) && contains(headingWords, heading, term)) extra += weight;
+      }
+      if (total > 0) anchored += (scoring.heading * extra) / total;
+    }
     const focusCoverage = coverageOf({ words, text, terms: options.terms, only: options.terms.focus });
     const typeMatch = unitTypeMatch(options.answerType, unit, text);
+    let clauseCoverage = 0;
+    if (scoring.clause > 0) {
+      for (const clause of text.split(/[，,；;：:。！？.!?\n]+/u)) {
+        if (!clause.trim()) continue;
+        let known = clauseCache.get(clause);
+        if (known === undefined) {
+          known = coverageOf({ words: wordSet(clause), text: clause, terms: options.terms });
+          clauseCache.set(clause, known);
+        }
+        clauseCoverage = Math.max(clauseCoverage, known);
+      }
+    }
     const relevance = top > 0 ? Math.max(0, Math.min(1, (options.passageScores[unit.passageIndex] ?? 0) / top)) : 0;
-    const length = lengthInWords(text);
-    const lengthCost = Math.max(0, length - scoring.targetWords) / scoring.targetWords;
+    // 1 at the concise length, less for a shorter unit (it says less) and for a longer one (it says too much).
+    const lengthFit = 1 - Math.abs(lengthInWords(text) - scoring.targetWords) / scoring.targetWords;
     const repeated = repeatsOf(unit, previous, { threshold: scoring.repeatOverlap, terms: options.terms });
     const score =
       scoring.coverage * anchored +
+      scoring.clause * clauseCoverage +
       scoring.answerType * typeMatch +
       scoring.passage * relevance +
-      scoring.position / (1 + unit.position) -
-      scoring.length * lengthCost -
-      (scoring.lengthLinear * length) / scoring.targetWords -
+      scoring.position / (1 + unit.position) +
+      scoring.length * lengthFit -
       scoring.repeat * repeated;
     return { ...unit, text, words, coverage, focusCoverage, typeMatch, repeated, score };
   });

@@ -510,17 +510,3 @@ export function promptText(passage: Candidate): string {
   const question = passage.chunk.kind === 'faq' ? passage.chunk.questions.split('\n')[0] : undefined;
   return question ? `${clean(question)}\n\n${text}` : text;
 }
-
-/** A content block's text as one string (for statistics over the candidates). */
-export function renderBlock(block: ContentBlock): string {
-  switch (block.kind) {
-    case 'paragraph':
-      return block.sentences.join(' ');
-    case 'code':
-      return block.text;
-    case 'list':
-      return [block.intro ?? '', renderList(block.items, block.ordered)].filter(Boolean).join('\n');
-    case 'table':
-      return [block.intro ?? '', renderTable(block.header, block.rows)].filter(Boolean).join('\n');
-  }
-}
