@@ -8,7 +8,7 @@ import { loadConfig, type Config } from '../src/config/index.ts';
 import { createEmbedder } from '../src/embeddings/index.ts';
 import type { Embedder } from '../src/embeddings/types.ts';
 import { openStore, type ChunkStore } from '../src/store/index.ts';
-import { keywordQuery } from '../src/text/index.ts';
+import { bigramQuery, keywordQuery } from '../src/text/index.ts';
 import { ingestFiles, syncFolder, type SyncSummary } from './sync.ts';
 
 const repositoryRoot = path.resolve(import.meta.dirname, '..');
@@ -134,7 +134,7 @@ describe('folder sync', () => {
     expect(changed?.reused).toBe(total - (changed?.embedded ?? 0));
     expect(counter.texts()).toBe(changed?.embedded);
 
-    expect((await store.keywordSearch({ query: 'zebra', limit: 3 })).map((hit) => hit.chunk.headingPath)).toEqual(['Store handbook > Price matching']);
+    expect((await store.keywordSearch({ query: keywordQuery('zebra'), limit: 3 })).map((hit) => hit.chunk.headingPath)).toEqual(['Store handbook > Price matching']);
     expect(await store.keywordSearch({ query: keywordQuery('Price matching are explained here'), limit: 20 })).not.toContainEqual(expect.objectContaining({ chunk: expect.objectContaining({ text: expect.stringContaining('Price matching are explained') }) }));
     expect(await store.countChunks()).toBe(total);
   });
@@ -206,8 +206,8 @@ describe('folder sync', () => {
       expect(records.get(file)?.reason, file).toMatch(new RegExp(`^${code}: `));
     }
     expect(records.get('good.md')?.status).toBe('indexed');
-    expect((await store.keywordSearch({ query: 'worldwide', limit: 3 }))[0]?.chunk.docPath).toBe('good.md');
-    expect(await store.keywordSearch({ query: 'outside inbox', limit: 3 })).toEqual([]);
+    expect((await store.keywordSearch({ query: keywordQuery('worldwide'), limit: 3 }))[0]?.chunk.docPath).toBe('good.md');
+    expect(await store.keywordSearch({ query: keywordQuery('outside inbox'), limit: 3 })).toEqual([]);
   });
 
   it('removes the stale chunks of a file whose new version fails, and records why', async () => {
@@ -259,8 +259,8 @@ describe('folder sync', () => {
     const summary = await sync({ onProgress: (event) => { if (event.type === 'reconciled') events.push(`${event.orphanChunks}/${event.staleDocuments}`); } });
     expect(events).toEqual(['1/1']);
     expect(summary.indexed.map((file) => file.path).sort()).toEqual(['a.md', 'b.md']);
-    expect((await store.keywordSearch({ query: 'december', limit: 3 }))[0]?.chunk.docPath).toBe('a.md');
-    expect((await store.keywordSearch({ query: 'pickup', limit: 3 }))[0]?.chunk.docPath).toBe('b.md');
+    expect((await store.keywordSearch({ query: keywordQuery('december'), limit: 3 }))[0]?.chunk.docPath).toBe('a.md');
+    expect((await store.keywordSearch({ query: keywordQuery('pickup'), limit: 3 }))[0]?.chunk.docPath).toBe('b.md');
     const again = await sync();
     expect(again.skipped.sort()).toEqual(['a.md', 'b.md']);
   });
@@ -278,5 +278,32 @@ describe('folder sync', () => {
     const [after] = await ingestFiles({ config, store, embedder: counter.embedder, paths: [other] });
     expect(after?.removed).toEqual(['returns.pdf']);
     expect((await store.listDocuments()).map((record) => record.path)).toEqual(['inbox.md']);
+  });
+
+  it('reads terms.txt as the user dictionary, not a document: synonyms match, bad lines are reported, an edit re-indexes keywords without re-embedding', async () => {
+    await writeFile(path.join(inbox, 'refunds.md'), '# 退款\n\n花呗的退款会退回花呗额度，一般三个工作日到账。借呗不支持退款。');
+    await writeFile(path.join(inbox, 'terms.txt'), '花呗\n借呗\n退款=退钱\n退款=\n');
+    const first = await sync();
+    expect(first.indexed.map((file) => file.path)).toEqual(['refunds.md']);
+    expect(first.dictionary?.problems).toEqual([expect.objectContaining({ line: 4, problem: expect.stringMatching(/two terms/) })]);
+    const search = (question: string) => store.keywordSearch({ query: keywordQuery(question), bigrams: bigramQuery(question), limit: 3 });
+    expect((await search('花唄咋退錢')).map((hit) => hit.chunk.docPath)).toEqual(['refunds.md']);
+    expect(keywordQuery('花呗咋退钱')).toBe('花呗 退款');
+
+    // A new synonym and term: the keyword columns are rewritten, nothing is embedded again.
+    counter.reset();
+    await writeFile(path.join(inbox, 'terms.txt'), '花呗\n借呗\n花呗额度\n退款=退钱=退费\n');
+    const second = await sync();
+    expect(second.indexed).toEqual([]);
+    expect(second.dictionary?.rewritten?.changed).toBeGreaterThan(0);
+    expect(second.dictionary?.problems).toEqual([]);
+    expect(counter.texts()).toBe(0);
+    expect((await search('退费要多久')).map((hit) => hit.chunk.docPath)).toEqual(['refunds.md']);
+    expect((await store.allChunks()).some((chunk) => chunk.keywords.split(' ').includes('花呗额度'))).toBe(true);
+    expect((await store.analyzerState())?.dictionary).toContain('退款=退钱=退费');
+
+    // Nothing changed: no rebuild.
+    const third = await sync();
+    expect(third.dictionary).toBeUndefined();
   });
 });

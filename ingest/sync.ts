@@ -19,10 +19,11 @@ import type { Config } from '../src/config/index.ts';
 import type { Embedder } from '../src/embeddings/types.ts';
 import { KefuError, type ErrorCode } from '../src/errors/index.ts';
 import { formatOf } from '../src/formats/index.ts';
-import type { ChunkStore } from '../src/store/index.ts';
+import { keywordSource, type ChunkStore } from '../src/store/index.ts';
 import type { ChunkRecord, DocumentRecord } from '../src/store/types.ts';
-import { detectLanguage, keywordText } from '../src/text/index.ts';
+import { bigramText, detectLanguage, keywordText, useAnalyzer } from '../src/text/index.ts';
 import { chunkDocument } from './chunker.ts';
+import { dictionaryNeedsSync, syncDictionary, TERMS_FILE, type DictionaryReport } from './dictionary.ts';
 import { loadFile } from './loaders/index.ts';
 import type { ChunkDraft, ParsedDocument } from './types.ts';
 
@@ -60,6 +61,8 @@ export interface SyncSummary {
   modelChangedFrom?: string;
   /** True when the signal stopped the run early (the rest is done by the next run). */
   aborted: boolean;
+  /** The user dictionary (knowledge-base words, the inbox's terms.txt), when this run rebuilt it. */
+  dictionary?: DictionaryReport;
   milliseconds: number;
 }
 
@@ -140,6 +143,7 @@ function toChunkRecord(docPath: string, parsed: ParsedDocument, draft: ChunkDraf
   const faq = draft.faq;
   const questions = faq ? [faq.question, ...faq.alternates].join('\n') : '';
   const embedText = embeddingText(parsed.title, draft);
+  const keywords = keywordSource({ kind: draft.kind, questions, answer: faq?.answer ?? '', headingPath, text: draft.text });
   return {
     id: chunkId(docPath, draft.ordinal),
     docPath,
@@ -155,7 +159,8 @@ function toChunkRecord(docPath: string, parsed: ParsedDocument, draft: ChunkDraf
     answer: faq?.answer ?? '',
     category: faq?.category ?? '',
     faqId: faq?.id ?? '',
-    keywords: faq ? keywordText(`${questions}\n${faq.answer}`) : keywordText(`${headingPath} ${draft.text}`),
+    keywords: keywordText(keywords),
+    bigrams: bigramText(keywords),
     textHash: sha256(embedText),
     embedText,
   };
@@ -254,6 +259,8 @@ export async function syncFolder(options: SyncFolderOptions): Promise<SyncSummar
   } catch (error) {
     throw new KefuError('INGEST_NOT_FOUND', { detail: root, cause: error });
   }
+  const inboxRoot = await realpath(path.resolve(config.inboxDir)).catch(() => path.resolve(config.inboxDir));
+  const termsPath = path.join(config.inboxDir, TERMS_FILE);
   const summary: SyncSummary = { root: realRoot, indexed: [], skipped: [], failed: [], removed: [], chunksEmbedded: 0, chunksReused: 0, aborted: false, milliseconds: 0 };
 
   // 1. The model: vectors of another model are never mixed with this one's.
@@ -262,6 +269,8 @@ export async function syncFolder(options: SyncFolderOptions): Promise<SyncSummar
     summary.modelChangedFrom = change.previousModelId;
     emit({ type: 'model-changed', previousModelId: change.previousModelId, modelId: embedder.modelId });
   }
+  // New chunks are analysed as the index's keyword columns were (its recorded user dictionary).
+  useAnalyzer(await store.analyzer());
 
   // 2. Reconcile what a crash may have left: chunks without a record, records whose chunks do not match.
   const orphanChunks = await store.removeOrphanChunks();
@@ -281,7 +290,9 @@ export async function syncFolder(options: SyncFolderOptions): Promise<SyncSummar
     scopeKeys.push(scopeKey);
     const known = [...records.values()].some((record) => record.path === scopeKey || record.path.startsWith(`${scopeKey}/`));
     if (listed.missing && !known) summary.failed.push(failure(scopeKey, new KefuError('INGEST_NOT_FOUND', { detail: scope })));
-    for (const file of listed.files) files.set(file.key, file);
+    // The owner's terms file is configuration (the user dictionary), not a document.
+    const isTermsFile = (key: string) => key === TERMS_FILE && realRoot === inboxRoot;
+    for (const file of listed.files) if (!isTermsFile(file.key)) files.set(file.key, file);
   }
   const fileList = [...files.values()].sort((left, right) => left.key.localeCompare(right.key));
   const filesTotal = fileList.length;
@@ -367,8 +378,16 @@ export async function syncFolder(options: SyncFolderOptions): Promise<SyncSummar
   if (!signal?.aborted) await flush();
   summary.aborted = signal?.aborted ?? false;
 
-  // 6. Fold new rows into the full-text index and compact the small per-document commits.
-  if (changedIndex || orphanChunks > 0) await store.optimize();
+  // 6. The user dictionary: rebuilt from the knowledge base and terms.txt when either changed; a new one
+  //    rewrites the keyword columns (no re-embedding).
+  let rewritten = false;
+  if (!summary.aborted && (changedIndex || orphanChunks > 0 || (await dictionaryNeedsSync({ store, termsPath })))) {
+    summary.dictionary = await syncDictionary({ store, termsPath });
+    rewritten = (summary.dictionary.rewritten?.changed ?? 0) > 0;
+  }
+
+  // 7. Fold new rows into the full-text index and compact the small per-document commits.
+  if (changedIndex || orphanChunks > 0 || rewritten) await store.optimize();
   summary.milliseconds = Math.round(performance.now() - started);
   return summary;
 }

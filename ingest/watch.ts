@@ -88,6 +88,7 @@ export async function watchFolder(options: WatchFolderOptions): Promise<FolderWa
       });
       const changed = summary.indexed.length + summary.removed.length + summary.failed.length;
       if (changed > 0) logger.info(`sync done in ${(summary.milliseconds / 1000).toFixed(1)} s: ${summary.indexed.length} indexed, ${summary.skipped.length} unchanged, ${summary.failed.length} failed, ${summary.removed.length} removed`);
+      for (const problem of summary.dictionary?.problems ?? []) logger.warn(`terms.txt line ${problem.line} skipped: ${problem.problem}`);
       options.onSync?.(summary);
     } catch (error) {
       // A store or model failure: log it and keep watching; the next change (or restart) tries again.

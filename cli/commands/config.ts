@@ -18,7 +18,7 @@ export function register(program: Command): void {
       const rows = settings.map((setting) => [
         setting.name,
         setting.current === undefined ? '-' : `${setting.current}${setting.source === '.env' ? ' (.env)' : ''}`,
-        JSON.stringify(setting.default),
+        setting.default === undefined ? "(see meaning)" : JSON.stringify(setting.default),
         setting.description,
       ]);
       const header = ['setting', 'current', 'default', 'meaning'];

@@ -77,6 +77,7 @@ function merge(summaries: SyncSummary[]): SyncSummary & { roots: string[] } {
     ...(summaries.find((summary) => summary.modelChangedFrom)?.modelChangedFrom ? { modelChangedFrom: summaries.find((summary) => summary.modelChangedFrom)?.modelChangedFrom } : {}),
     aborted: summaries.some((summary) => summary.aborted),
     milliseconds: summaries.reduce((sum, summary) => sum + summary.milliseconds, 0),
+    ...(summaries.findLast((summary) => summary.dictionary)?.dictionary ? { dictionary: summaries.findLast((summary) => summary.dictionary)?.dictionary } : {}),
   };
 }
 
@@ -95,6 +96,13 @@ export function printSummary(summary: SyncSummary & { roots: string[] }, options
   if (summary.failed.length > 0) {
     lines.push('Failed:');
     lines.push(table([['  path', 'code', 'reason'], ...summary.failed.map((failed: FailedFile) => [`  ${failed.path}`, failed.code, `${failed.reason} → ${failed.hint}`])]));
+  }
+  const dictionary = summary.dictionary;
+  if (dictionary && dictionary.problems.length > 0) {
+    lines.push('terms.txt (lines skipped):', ...dictionary.problems.map((problem) => `  line ${problem.line}: ${problem.problem}${problem.text ? ` — ${problem.text}` : ''}`));
+  }
+  if (!options.quiet && dictionary?.rewritten && dictionary.rewritten.changed > 0) {
+    lines.push(`Keyword dictionary changed (${dictionary.discovered} words found, ${dictionary.terms} terms, ${dictionary.synonymGroups} synonym groups): keywords of ${dictionary.rewritten.changed} chunks rewritten, nothing re-embedded.`);
   }
   const seconds = (summary.milliseconds / 1000).toFixed(1);
   lines.push(

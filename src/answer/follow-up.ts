@@ -8,6 +8,7 @@
  * and carries the previous question's topic words that the follow-up lacks.
  */
 import type { Turn } from './types.ts';
+import { queryTerms } from '../retrieval/corpus-stats.ts';
 import { contentWords, hasHan } from '../text/index.ts';
 
 /** Opening words that continue the previous question. */
@@ -58,11 +59,12 @@ export function isFollowUp(question: string): boolean {
  *   // { followUp: true, focusTerms: ['sale', 'item'], carriedTerms: ['long', 'return'], query: 'and for sale items? (long return)' }
  */
 export function analyzeFollowUp(question: string, history: readonly Turn[]): FollowUpAnalysis {
-  const focusTerms = [...new Set(contentWords(question))];
+  // The terms the question is about, as retrieval analyses them ("how long" asks; "long" is not a topic).
+  const focusTerms = queryTerms(question);
   const previous = [...history].reverse().find((turn) => turn.role === 'user');
   if (!previous || !isFollowUp(question)) return { followUp: false, focusTerms, carriedTerms: [], query: question };
   const present = new Set(focusTerms);
-  const carriedTerms = [...new Set(contentWords(previous.text))].filter((word) => !present.has(word));
+  const carriedTerms = queryTerms(previous.text).filter((word) => !present.has(word));
   if (carriedTerms.length === 0) return { followUp: true, focusTerms, carriedTerms, query: question };
   const joiner = hasHan(previous.text) ? '' : ' ';
   return { followUp: true, focusTerms, carriedTerms, query: `${question.trim()} (${carriedTerms.join(joiner)})` };

@@ -5,7 +5,7 @@
  */
 import type { Embedder } from '../embeddings/types.ts';
 import type { ChunkRecord } from '../store/types.ts';
-import { contentWords, hasHan } from '../text/index.ts';
+import { contentWords, foldText, hasHan } from '../text/index.ts';
 
 export interface FaqMatch {
   chunk: ChunkRecord;
@@ -33,8 +33,9 @@ interface Variant {
   vector: number[];
 }
 
+/** Pairs of adjacent Han characters of the folded text (traditional and simplified alike). */
 function characterBigrams(text: string): Set<string> {
-  const han = [...text.replace(/[^\p{Script=Han}]/gu, '')];
+  const han = [...foldText(text).replace(/[^\p{Script=Han}]/gu, '')];
   const pairs = new Set<string>();
   for (let index = 0; index + 1 < han.length; index++) pairs.add(`${han[index]}${han[index + 1]}`);
   return pairs;
@@ -53,12 +54,24 @@ function dot(a: readonly number[], b: readonly number[]): number {
   return sum;
 }
 
+/** The lexical form of a text the matcher compares: content words and (folded) Han character pairs. */
+export interface LexicalForm {
+  words: Set<string>;
+  bigrams: Set<string>;
+  han: boolean;
+}
+
+/** Analyses a text once for `lexicalSimilarity` (the question is compared with every FAQ variant). */
+export function lexicalForm(text: string): LexicalForm {
+  return { words: new Set(contentWords(text)), bigrams: characterBigrams(text), han: hasHan(text) };
+}
+
 /** Lexical similarity: content-word overlap, and character pairs for Chinese. */
-export function lexicalSimilarity(question: string, other: { words: Set<string>; bigrams: Set<string> }): number {
-  const words = new Set(contentWords(question));
-  const wordScore = dice(words, other.words);
-  if (!hasHan(question)) return wordScore;
-  return Math.max(wordScore, dice(characterBigrams(question), other.bigrams));
+export function lexicalSimilarity(question: string | LexicalForm, other: { words: Set<string>; bigrams: Set<string> }): number {
+  const form = typeof question === 'string' ? lexicalForm(question) : question;
+  const wordScore = dice(form.words, other.words);
+  if (!form.han) return wordScore;
+  return Math.max(wordScore, dice(form.bigrams, other.bigrams));
 }
 
 /** Embeds every FAQ question and alternate once; build again when the index changes. */
@@ -87,9 +100,10 @@ export async function createFaqMatcher(options: {
     size: variants.length,
     match({ question, queryVector, limit = 5 }): FaqMatch[] {
       const chinese = hasHan(question);
+      const form = lexicalForm(question);
       const best = new Map<string, FaqMatch>();
       for (const variant of variants) {
-        const lexical = lexicalSimilarity(question, variant);
+        const lexical = lexicalSimilarity(form, variant);
         // The English-only model's similarity means little for Chinese text: rely on overlap there.
         const semantic = queryVector && !chinese && !hasHan(variant.text) ? dot(queryVector, variant.vector) : 0;
         const similarity = Math.max(semantic, lexical);

@@ -16,7 +16,7 @@ import type { Config } from '../config/index.ts';
 import type { Embedder, EmbedderLanguages } from '../embeddings/types.ts';
 import type { ChunkFilter, ChunkStore, ScoredChunk, ScoredId } from '../store/index.ts';
 import type { ChunkRecord } from '../store/types.ts';
-import { detectLanguage, jaccard, keywordQuery, type Language } from '../text/index.ts';
+import { bigramQuery, detectLanguage, jaccard, keywordQuery, useAnalyzer, type Language } from '../text/index.ts';
 import { buildCorpusStats, queryTerms, type CorpusStats } from './corpus-stats.ts';
 import { createFaqMatcher, type FaqMatch, type FaqMatcher } from './faq-matcher.ts';
 
@@ -129,6 +129,8 @@ export function createRetriever(options: { store: ChunkStore; embedder: Embedder
       return cached;
     }
     building ??= (async () => {
+      // Questions are analysed with the dictionary the index's keyword columns were written with.
+      useAnalyzer(await store.analyzer());
       const [chunks, faqChunks] = await Promise.all([store.allChunks(), store.faqChunks()]);
       const built: IndexView = {
         version,
@@ -170,7 +172,7 @@ export function createRetriever(options: { store: ChunkStore; embedder: Embedder
     const searchText = keywordQuery(request.query);
 
     const [keywordIds, queryVector] = await Promise.all([
-      mode !== 'vector' && searchText ? store.keywordSearchIds({ query: searchText, limit: CANDIDATES, filter: request.filter }) : Promise.resolve([] as ScoredId[]),
+      mode !== 'vector' && searchText ? store.keywordSearchIds({ query: searchText, bigrams: bigramQuery(request.query), limit: CANDIDATES, filter: request.filter }) : Promise.resolve([] as ScoredId[]),
       mode !== 'keyword' ? embedder.embedQuery(request.query) : Promise.resolve(undefined),
     ]);
     const vectorIds = queryVector ? await store.vectorSearchIds({ vector: queryVector, limit: CANDIDATES, filter: request.filter }) : [];

@@ -2,9 +2,11 @@
  * The index: an embedded LanceDB database with three tables.
  *
  * - `documents`: one row per file (path, root, title, type, content hash, size, status, reason, counts, times).
- * - `chunks`: one row per chunk (text, heading path, page, vector, and `keywords`, the jieba-segmented text
- *   carrying a whitespace-tokenised full-text index so that 退款 matches 如何申请退款).
- * - `meta`: key/value pairs; holds the embedding model id and vector dimension the chunks were made with.
+ * - `chunks`: one row per chunk (text, heading path, page, vector, and two keyword columns with
+ *   whitespace-tokenised full-text indexes: `keywords`, the analysed words, so that 退款 matches 如何申请退款,
+ *   and `bigrams`, pairs of adjacent Han characters, so a word jieba cut differently still matches).
+ * - `meta`: key/value pairs; holds the embedding model id and vector dimension the chunks were made with, and
+ *   the analyzer fingerprint and user dictionary the keyword columns were written with.
  *
  * Writes of one document are one LanceDB commit for its chunks (a merge-insert that also deletes the
  * document's rows that are no longer in the new version), followed by one commit for its record, so a reader
@@ -13,12 +15,14 @@
  * @example
  *   const store = await openStore({ directory: config.indexDir });
  *   await store.useModel({ modelId: embedder.modelId, dimension: embedder.dimension });
- *   const hits = await store.keywordSearch({ query: keywordQuery('如何退款'), limit: 8 });
+ *   const hits = await store.keywordSearch({ query: keywordQuery('如何退款'), bigrams: bigramQuery('如何退款'), limit: 8 });
  */
 import { mkdirSync } from 'node:fs';
 import * as lancedb from '@lancedb/lancedb';
 import { Field, FixedSizeList, Float32, Float64, Int32, Schema, Utf8 } from 'apache-arrow';
 import { KefuError } from '../errors/index.ts';
+import { analyzerFor, serializeDictionary, type Analyzer } from '../text/analyzer.ts';
+import { parseTerms } from '../text/terms.ts';
 import type { ChunkRecord, DocumentRecord, DocumentStatus } from './types.ts';
 
 export type { ChunkRecord, DocumentRecord, DocumentStatus } from './types.ts';
@@ -40,6 +44,31 @@ export interface ScoredChunk {
 export interface ScoredId {
   id: string;
   score: number;
+}
+
+/** A keyword query: analysed words for `keywords`, and (for Chinese) Han character pairs for `bigrams`. */
+export interface KeywordSearchOptions {
+  /** `keywordQuery(question)`: words joined by spaces; any may match. */
+  query: string;
+  /** `bigramQuery(question)`: character pairs joined by spaces, searched in the `bigrams` column. */
+  bigrams?: string;
+  /** Weight of a bigram match relative to a word match (default BIGRAM_WEIGHT). */
+  bigramWeight?: number;
+  limit: number;
+  filter?: ChunkFilter;
+}
+
+/** The analyzer the keyword columns were written with, as the index records it. */
+export interface AnalyzerState {
+  fingerprint: string;
+  /** The user dictionary in the terms-file format (`serializeDictionary`). */
+  dictionary: string;
+}
+
+export interface KeywordRewrite {
+  chunks: number;
+  /** Chunks whose keyword columns changed (the others were left as they were). */
+  changed: number;
 }
 
 export interface ModelChange {
@@ -77,12 +106,15 @@ export interface ChunkStore {
   removeDocument(path: string): Promise<void>;
   /** Vectors already stored for these text hashes (reuse instead of re-embedding). */
   vectorsByTextHash(hashes: string[]): Promise<Map<string, number[]>>;
-  /** BM25 full-text search over `keywords`; `query` is segmented words joined by spaces (any word may match). */
-  keywordSearch(options: { query: string; limit: number; filter?: ChunkFilter }): Promise<ScoredChunk[]>;
+  /**
+   * BM25 full-text search over `keywords` (the words of `query`) and `bigrams` (the character pairs of
+   * `bigrams`, weighted by BIGRAM_WEIGHT); a chunk's score is the sum of both.
+   */
+  keywordSearch(options: KeywordSearchOptions): Promise<ScoredChunk[]>;
   /** Exact cosine-similarity search; score in [-1, 1]. Result chunks carry `vector: []`. */
   vectorSearch(options: { vector: number[]; limit: number; filter?: ChunkFilter }): Promise<ScoredChunk[]>;
   /** `keywordSearch` returning only chunk ids and scores. */
-  keywordSearchIds(options: { query: string; limit: number; filter?: ChunkFilter }): Promise<ScoredId[]>;
+  keywordSearchIds(options: KeywordSearchOptions): Promise<ScoredId[]>;
   /** `vectorSearch` returning only chunk ids and scores. */
   vectorSearchIds(options: { vector: number[]; limit: number; filter?: ChunkFilter }): Promise<ScoredId[]>;
   getChunks(ids: string[]): Promise<ChunkRecord[]>;
@@ -99,8 +131,17 @@ export interface ChunkStore {
   removeOrphanChunks(): Promise<number>;
   /** Brings the full-text index up to date with new rows and compacts small writes. Call after a batch. */
   optimize(): Promise<void>;
-  /** Changes whenever chunks change (the chunks table version). */
+  /** Changes whenever chunks change (the chunks table version) or their analyzer does. */
   version(): Promise<number>;
+  /** The analyzer fingerprint and user dictionary the keyword columns were written with (undefined: not recorded). */
+  analyzerState(): Promise<AnalyzerState | undefined>;
+  /** The analyzer the keyword columns were written with (the one without a user dictionary when none is recorded). */
+  analyzer(): Promise<Analyzer>;
+  /**
+   * Rewrites `keywords` and `bigrams` of every chunk with `analyzer`, without touching vectors (one commit for
+   * the chunks that change), then records the analyzer. For a new dictionary or ANALYZER_VERSION.
+   */
+  rewriteKeywords(options: { analyzer: Analyzer }): Promise<KeywordRewrite>;
   close(): Promise<void>;
 }
 
@@ -108,6 +149,13 @@ const DOCUMENTS = 'documents';
 const CHUNKS = 'chunks';
 const META = 'meta';
 const KEYWORD_INDEX_OPTIONS = { baseTokenizer: 'whitespace', stem: false, removeStopWords: false, lowercase: true, asciiFolding: false, withPosition: false } as const;
+/** The full-text-indexed columns (both whitespace-tokenised: the analysis happens in src/text). */
+const KEYWORD_COLUMNS = ['keywords', 'bigrams'] as const;
+/**
+ * Weight of a bigram match relative to a word match in one keyword search (BM25 scores of the two columns
+ * are added). Measured on seeded dev halves, see eval/README.md ("Keyword analysis").
+ */
+export const BIGRAM_WEIGHT = 0.25;
 
 const documentSchema = new Schema([
   new Field('path', new Utf8(), false),
@@ -126,7 +174,7 @@ const documentSchema = new Schema([
 
 const metaSchema = new Schema([new Field('key', new Utf8(), false), new Field('value', new Utf8(), false)]);
 
-const CHUNK_TEXT_COLUMNS = ['id', 'docPath', 'title', 'docType', 'kind', 'headingPath', 'text', 'language', 'questions', 'answer', 'category', 'faqId', 'keywords', 'textHash'] as const;
+const CHUNK_TEXT_COLUMNS = ['id', 'docPath', 'title', 'docType', 'kind', 'headingPath', 'text', 'language', 'questions', 'answer', 'category', 'faqId', 'keywords', 'bigrams', 'textHash'] as const;
 const CHUNK_COLUMNS_WITHOUT_VECTOR = [...CHUNK_TEXT_COLUMNS, 'ordinal', 'page'];
 
 function chunkSchema(dimension: number): Schema {
@@ -160,6 +208,23 @@ export function filterToSql(filter: ChunkFilter | undefined): string | undefined
 
 type Row = Record<string, unknown>;
 
+/** Meta keys of the keyword analysis (separate from the model's and the ingest pipeline's keys). */
+const ANALYZER_KEY = 'analyzer';
+const ANALYZER_DICTIONARY_KEY = 'analyzerDictionary';
+const ANALYZER_REVISION_KEY = 'analyzerRevision';
+
+const keywordUpdateSchema = new Schema([new Field('id', new Utf8(), false), new Field('keywords', new Utf8(), false), new Field('bigrams', new Utf8(), false)]);
+
+function analyzerStateOf(stored: Map<string, string>): AnalyzerState | undefined {
+  const fingerprint = stored.get(ANALYZER_KEY);
+  return fingerprint ? { fingerprint, dictionary: stored.get(ANALYZER_DICTIONARY_KEY) ?? '' } : undefined;
+}
+
+/** The analyzer a recorded state names (shared per dictionary through `analyzerFor`). */
+function analyzerOf(state: AnalyzerState | undefined): Analyzer {
+  return analyzerFor(state ? parseTerms(state.dictionary).dictionary : undefined);
+}
+
 const text = (row: Row, key: string): string => (typeof row[key] === 'string' ? (row[key] as string) : '');
 const number = (row: Row, key: string): number => Number(row[key] ?? 0);
 
@@ -185,6 +250,7 @@ function rowToChunk(row: Row): ChunkRecord {
     category: text(row, 'category'),
     faqId: text(row, 'faqId'),
     keywords: text(row, 'keywords'),
+    bigrams: text(row, 'bigrams'),
     textHash: text(row, 'textHash'),
     vector: vectorOf(row.vector),
   };
@@ -213,7 +279,51 @@ function documentToRow(document: DocumentRecord): Row {
 }
 
 function chunkToRow(chunk: ChunkRecord): Row {
-  return { ...chunk };
+  return { ...chunk, bigrams: chunk.bigrams ?? '' };
+}
+
+/**
+ * The text a chunk's keyword columns are made from: an FAQ entry's questions and answer, a passage's heading
+ * path and text. Ingestion and `rewriteKeywords` both use it, so a rewrite writes what an ingest would.
+ */
+export function keywordSource(chunk: Pick<ChunkRecord, 'kind' | 'questions' | 'answer' | 'headingPath' | 'text'>): string {
+  return chunk.kind === 'faq' ? `${chunk.questions}\n${chunk.answer}` : `${chunk.headingPath} ${chunk.text}`;
+}
+
+/** A full-text query over both keyword columns: word matches plus weighted bigram matches. */
+function keywordFullTextQuery(words: string, bigrams: string, bigramWeight = BIGRAM_WEIGHT): lancedb.FullTextQuery | undefined {
+  const clauses: Array<[lancedb.Occur, lancedb.FullTextQuery]> = [];
+  if (words) clauses.push([lancedb.Occur.Should, new lancedb.MatchQuery(words, 'keywords')]);
+  if (bigrams && bigramWeight > 0) clauses.push([lancedb.Occur.Should, new lancedb.MatchQuery(bigrams, 'bigrams', { boost: bigramWeight })]);
+  if (clauses.length === 0) return undefined;
+  if (clauses.length === 1) return clauses[0]?.[1];
+  return new lancedb.BooleanQuery(clauses);
+}
+
+/**
+ * Brings a chunks table written by an older kefu up to this schema: adds the `bigrams` column (empty; the
+ * next sync fills it through `rewriteKeywords`, since the recorded analyzer differs) and its index. Vectors and
+ * every other column stay as they are.
+ */
+async function migrateChunks(table: lancedb.Table): Promise<void> {
+  const columns = new Set((await table.schema()).fields.map((field) => field.name));
+  if (!columns.has('bigrams')) {
+    try {
+      await table.addColumns([{ name: 'bigrams', valueSql: "''" }]);
+    } catch (error) {
+      // Another process (a server beside `kefu watch`) may have added it first.
+      const now = new Set((await table.schema()).fields.map((field) => field.name));
+      if (!now.has('bigrams')) throw error;
+    }
+  }
+  await ensureKeywordIndexes(table);
+}
+
+async function ensureKeywordIndexes(table: lancedb.Table): Promise<void> {
+  const indices = await table.listIndices();
+  for (const column of KEYWORD_COLUMNS) {
+    if (!indices.some((index) => index.columns.includes(column))) await table.createIndex(column, { config: lancedb.Index.fts(KEYWORD_INDEX_OPTIONS) });
+  }
 }
 
 async function wrap<T>(what: string, work: () => Promise<T>): Promise<T> {
@@ -242,8 +352,10 @@ export async function openStore(options: { directory: string }): Promise<ChunkSt
     const names = new Set(await db.tableNames());
     const documents = names.has(DOCUMENTS) ? await db.openTable(DOCUMENTS) : await db.createEmptyTable(DOCUMENTS, documentSchema);
     const meta = names.has(META) ? await db.openTable(META) : await db.createEmptyTable(META, metaSchema);
-    let chunks: lancedb.Table | undefined = names.has(CHUNKS) ? await db.openTable(CHUNKS) : undefined;
-    return createStore({ directory, db, documents, meta, getChunks: () => chunks, setChunks: (table) => { chunks = table; } });
+    const chunks: lancedb.Table | undefined = names.has(CHUNKS) ? await db.openTable(CHUNKS) : undefined;
+    if (chunks) await migrateChunks(chunks);
+    let current = chunks;
+    return createStore({ directory, db, documents, meta, getChunks: () => current, setChunks: (table) => { current = table; } });
   });
 }
 
@@ -276,8 +388,16 @@ function createStore(parts: StoreParts): ChunkStore {
     const table = await db.createEmptyTable(CHUNKS, chunkSchema(dimension));
     // Created up front on the empty table: rows added later are searched too (LanceDB scans rows the index
     // has not absorbed yet) and `optimize` folds them into the index.
-    await table.createIndex('keywords', { config: lancedb.Index.fts(KEYWORD_INDEX_OPTIONS) });
+    await ensureKeywordIndexes(table);
     return table;
+  }
+
+  async function recordAnalyzerIn(analyzer: Analyzer): Promise<void> {
+    const stored = await readMeta();
+    const dictionary = serializeDictionary(analyzer.dictionary);
+    if (stored.get(ANALYZER_KEY) === analyzer.fingerprint && stored.get(ANALYZER_DICTIONARY_KEY) === dictionary) return;
+    const revision = Number(stored.get(ANALYZER_REVISION_KEY) ?? 0) + 1;
+    await writeMeta({ [ANALYZER_KEY]: analyzer.fingerprint, [ANALYZER_DICTIONARY_KEY]: dictionary, [ANALYZER_REVISION_KEY]: String(revision) });
   }
 
   async function queryChunks(where: string | undefined, columns: readonly string[] | undefined): Promise<ChunkRecord[]> {
@@ -298,10 +418,11 @@ function createStore(parts: StoreParts): ChunkStore {
     await documents.mergeInsert('path').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute([documentToRow(document)]);
   }
 
-  async function runKeywordSearch(options: { query: string; limit: number; filter?: ChunkFilter; columns: readonly string[] }): Promise<Row[]> {
+  async function runKeywordSearch(options: KeywordSearchOptions & { columns: readonly string[] }): Promise<Row[]> {
     const table = getChunks();
-    if (!table || !options.query.trim()) return [];
-    let search = table.query().fullTextSearch(options.query.trim(), { columns: ['keywords'] }).select([...options.columns, '_score']).limit(options.limit);
+    const query = table ? keywordFullTextQuery(options.query.trim(), (options.bigrams ?? '').trim(), options.bigramWeight) : undefined;
+    if (!table || !query) return [];
+    let search = table.query().fullTextSearch(query).select([...options.columns, '_score']).limit(options.limit);
     const where = filterToSql(options.filter);
     if (where) search = search.where(where);
     return (await search.toArray()) as Row[];
@@ -415,9 +536,9 @@ function createStore(parts: StoreParts): ChunkStore {
       });
     },
 
-    async keywordSearch({ query, limit, filter }) {
+    async keywordSearch(options) {
       return wrap('keyword search', async () =>
-        (await runKeywordSearch({ query, limit, filter, columns: CHUNK_COLUMNS_WITHOUT_VECTOR })).map((row) => ({ chunk: rowToChunk(row), score: number(row, '_score') })),
+        (await runKeywordSearch({ ...options, columns: CHUNK_COLUMNS_WITHOUT_VECTOR })).map((row) => ({ chunk: rowToChunk(row), score: number(row, '_score') })),
       );
     },
 
@@ -427,8 +548,8 @@ function createStore(parts: StoreParts): ChunkStore {
       );
     },
 
-    async keywordSearchIds({ query, limit, filter }) {
-      return wrap('keyword search', async () => (await runKeywordSearch({ query, limit, filter, columns: ['id'] })).map((row) => ({ id: String(row.id), score: number(row, '_score') })));
+    async keywordSearchIds(options) {
+      return wrap('keyword search', async () => (await runKeywordSearch({ ...options, columns: ['id'] })).map((row) => ({ id: String(row.id), score: number(row, '_score') })));
     },
 
     async vectorSearchIds({ vector, limit, filter }) {
@@ -491,10 +612,7 @@ function createStore(parts: StoreParts): ChunkStore {
     async optimize() {
       await wrap('optimising the index', async () => {
         const table = getChunks();
-        const indices = table ? await table.listIndices() : [];
-        if (table && !indices.some((index) => index.columns.includes('keywords'))) {
-          await table.createIndex('keywords', { config: lancedb.Index.fts(KEYWORD_INDEX_OPTIONS) });
-        }
+        if (table) await ensureKeywordIndexes(table);
         // Keeps a day of old versions: a reader that started on an older version can still finish.
         const cleanupOlderThan = new Date(Date.now() - 24 * 60 * 60 * 1000);
         await table?.optimize({ cleanupOlderThan });
@@ -505,9 +623,49 @@ function createStore(parts: StoreParts): ChunkStore {
     async version() {
       return wrap('reading the index version', async () => {
         // The chunks table is re-created when the model changes and its version restarts at 1: the generation
-        // counter keeps the number increasing across re-creations.
-        const generation = Number((await readMeta()).get('generation') ?? 0);
-        return generation * 1_000_000_000 + ((await getChunks()?.version()) ?? 0);
+        // counter keeps the number increasing across re-creations. The analyzer revision moves it when a new
+        // analyzer is recorded after its keyword rewrite (so readers pick up the new dictionary).
+        const stored = await readMeta();
+        const generation = Number(stored.get('generation') ?? 0);
+        const analyzerRevision = Number(stored.get(ANALYZER_REVISION_KEY) ?? 0);
+        return generation * 1_000_000_000 + analyzerRevision + ((await getChunks()?.version()) ?? 0);
+      });
+    },
+
+    async analyzerState() {
+      return wrap('reading the analyzer', async () => analyzerStateOf(await readMeta()));
+    },
+
+    async analyzer() {
+      return wrap('reading the analyzer', async () => analyzerOf(analyzerStateOf(await readMeta())));
+    },
+
+    async rewriteKeywords({ analyzer }) {
+      return wrap('rewriting keyword columns', async () => {
+        const table = getChunks();
+        let changed = 0;
+        let total = 0;
+        if (table) {
+          await migrateChunks(table);
+          const rows = (await table.query().select(['id', 'kind', 'questions', 'answer', 'headingPath', 'text', 'keywords', 'bigrams']).toArray()) as Row[];
+          total = rows.length;
+          const updates: Array<{ id: string; keywords: string; bigrams: string }> = [];
+          for (const row of rows) {
+            const source = keywordSource({ kind: text(row, 'kind') === 'faq' ? 'faq' : 'passage', questions: text(row, 'questions'), answer: text(row, 'answer'), headingPath: text(row, 'headingPath'), text: text(row, 'text') });
+            const keywords = analyzer.keywordText(source);
+            const bigrams = analyzer.bigramText(source);
+            if (keywords !== text(row, 'keywords') || bigrams !== text(row, 'bigrams')) updates.push({ id: text(row, 'id'), keywords, bigrams });
+          }
+          changed = updates.length;
+          if (updates.length > 0) {
+            // Only the keyword columns are sent: LanceDB updates them in place and leaves the vectors alone.
+            const data = lancedb.makeArrowTable(updates, { schema: keywordUpdateSchema });
+            await table.mergeInsert('id').whenMatchedUpdateAll().execute(data);
+          }
+        }
+        // Recorded after the rewrite: a crash in between leaves the old fingerprint, so the next sync redoes it.
+        await recordAnalyzerIn(analyzer);
+        return { chunks: total, changed };
       });
     },
 

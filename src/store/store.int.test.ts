@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as lancedb from '@lancedb/lancedb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { keywordQuery, keywordText } from '../text/index.ts';
+import { Field, FixedSizeList, Float32, Int32, Schema, Utf8 } from 'apache-arrow';
+import { bigramQuery, bigramText, createAnalyzer, keywordQuery, keywordText } from '../text/index.ts';
 import { openStore, type ChunkStore } from './index.ts';
 import type { ChunkRecord, DocumentRecord } from './types.ts';
 
@@ -26,7 +27,7 @@ function documentRecord(docPath: string, overrides: Partial<DocumentRecord> = {}
 function chunk(docPath: string, ordinal: number, text: string, vector: number[], overrides: Partial<ChunkRecord> = {}): ChunkRecord {
   return {
     id: `${docPath}-${ordinal}`, docPath, title: docPath, docType: 'markdown', kind: 'passage', ordinal, headingPath: '', page: 0, text,
-    language: 'en', questions: '', answer: '', category: '', faqId: '', keywords: keywordText(text), textHash: `text-${text}`, vector: unit(vector), ...overrides,
+    language: 'en', questions: '', answer: '', category: '', faqId: '', keywords: keywordText(text), bigrams: bigramText(text), textHash: `text-${text}`, vector: unit(vector), ...overrides,
   };
 }
 
@@ -60,14 +61,14 @@ describe('LanceDB chunk store', () => {
     await store.optimize(); // the removed rows are now inside the full-text index, not just unindexed rows
 
     await store.removeDocument('old.md');
-    expect((await store.keywordSearch({ query: 'refund', limit: 5 })).map((hit) => hit.chunk.docPath)).toEqual([]);
+    expect((await store.keywordSearch({ query: keywordQuery('refund'), limit: 5 })).map((hit) => hit.chunk.docPath)).toEqual([]);
     expect((await store.vectorSearch({ vector: unit([1, 0, 0, 0]), limit: 5 })).map((hit) => hit.chunk.docPath)).toEqual(['keep.md']);
     expect(await store.getDocument('old.md')).toBeUndefined();
 
     // Replacing: the new version's text is found, the old version's text is not.
     await store.replaceDocument({ document: documentRecord('keep.md', { contentHash: 'v2' }), chunks: [chunk('keep.md', 0, 'delivery takes 3 days', [0, 0, 1, 0])] });
-    expect(await store.keywordSearch({ query: 'shipping', limit: 5 })).toEqual([]);
-    expect((await store.keywordSearch({ query: 'delivery', limit: 5 })).map((hit) => hit.chunk.text)).toEqual(['delivery takes 3 days']);
+    expect(await store.keywordSearch({ query: keywordQuery('shipping'), limit: 5 })).toEqual([]);
+    expect((await store.keywordSearch({ query: keywordQuery('delivery'), limit: 5 })).map((hit) => hit.chunk.text)).toEqual(['delivery takes 3 days']);
     expect((await store.getDocument('keep.md'))?.chunkCount).toBe(1);
   });
 
@@ -91,7 +92,7 @@ describe('LanceDB chunk store', () => {
 
     const filtered = await store.vectorSearch({ vector: unit([1, 0, 0, 0]), limit: 5, filter: { docPath: [tricky] } });
     expect(filtered.map((hit) => hit.chunk.docPath)).toEqual([tricky]);
-    expect((await store.keywordSearch({ query: 'return returns', limit: 5, filter: { kind: ['faq'] } })).map((hit) => hit.chunk.docPath)).toEqual(['faq.csv']);
+    expect((await store.keywordSearch({ query: keywordQuery('return returns'), limit: 5, filter: { kind: ['faq'] } })).map((hit) => hit.chunk.docPath)).toEqual(['faq.csv']);
     expect((await store.faqChunks()).map((faq) => faq.answer)).toEqual(['yes']);
   });
 
@@ -135,5 +136,70 @@ describe('LanceDB chunk store', () => {
     expect(await reopened.countChunks()).toBe(0);
     expect((await reopened.getDocument('a.md'))?.status).toBe('failed');
     await reopened.close();
+  });
+
+  it('finds a Chinese word through character pairs when jieba cut the passage and the question differently', async () => {
+    // Without a user dictionary jieba cuts 花呗 into 花/呗 in the passage; the words alone would also match 借呗's 呗.
+    await store.replaceDocument({ document: documentRecord('pay.md'), chunks: [chunk('pay.md', 0, '花呗的还款日是每月十日', [1, 0, 0, 0], { language: 'zh' }), chunk('pay.md', 1, '借呗的还款日可以自己选', [0, 1, 0, 0], { language: 'zh' })] });
+    const hits = await store.keywordSearch({ query: keywordQuery('花呗什么时候还'), bigrams: bigramQuery('花呗什么时候还'), limit: 5 });
+    expect(hits[0]?.chunk.text).toBe('花呗的还款日是每月十日');
+    expect(await store.keywordSearch({ query: '', bigrams: '', limit: 5 })).toEqual([]);
+  });
+
+  it('rewrites the keyword columns for a new analyzer without touching vectors, and records it', async () => {
+    await store.replaceDocument({ document: documentRecord('pay.md', { chunkCount: 2 }), chunks: [chunk('pay.md', 0, '花呗的还款日是每月十日', [1, 0, 0, 0]), chunk('pay.md', 1, 'Shipping takes 5 days', [0, 1, 0, 0])] });
+    const before = await store.version();
+    const analyzer = createAnalyzer({ dictionary: { words: [{ word: '花呗' }], synonyms: [['还款', '还钱']] } });
+    expect(await store.analyzerState()).toBeUndefined();
+    const rewrite = await store.rewriteKeywords({ analyzer });
+    expect(rewrite).toEqual({ chunks: 2, changed: 1 });
+    expect(await store.analyzerState()).toEqual({ fingerprint: analyzer.fingerprint, dictionary: '花呗\n还款=还钱' });
+    expect((await store.analyzer()).fingerprint).toBe(analyzer.fingerprint);
+    expect(await store.version()).toBeGreaterThan(before);
+    const [rewritten] = await store.getChunks(['pay.md-0']);
+    expect(rewritten?.keywords.split(' ')).toContain('花呗');
+    expect(rewritten?.vector).toEqual(unit([1, 0, 0, 0]).map((value) => Math.fround(value)));
+    expect((await store.keywordSearch({ query: analyzer.keywordQuery('花呗怎么还钱'), limit: 5 }))[0]?.chunk.id).toBe('pay.md-0');
+    // the same analyzer again changes nothing
+    expect(await store.rewriteKeywords({ analyzer })).toEqual({ chunks: 2, changed: 0 });
+  });
+});
+
+describe('an index written before the bigrams column', () => {
+  let directory: string;
+  afterEach(async () => rm(directory, { recursive: true, force: true }));
+
+  it('migrates on open: the column and its index are added, vectors and rows kept, and a rewrite fills it', async () => {
+    directory = await mkdtemp(path.join(tmpdir(), 'kefu-store-old-'));
+    // The chunks table as kefu wrote it before (no `bigrams`), with its keyword index.
+    const db = await lancedb.connect(directory);
+    const textColumns = ['id', 'docPath', 'title', 'docType', 'kind', 'headingPath', 'text', 'language', 'questions', 'answer', 'category', 'faqId', 'keywords', 'textHash'];
+    const oldSchema = new Schema([
+      ...textColumns.map((name) => new Field(name, new Utf8(), false)),
+      new Field('ordinal', new Int32(), false),
+      new Field('page', new Int32(), false),
+      new Field('vector', new FixedSizeList(DIMENSION, new Field('item', new Float32(), true)), false),
+    ]);
+    const old = await db.createEmptyTable('chunks', oldSchema);
+    await old.createIndex('keywords', { config: lancedb.Index.fts({ baseTokenizer: 'whitespace', stem: false, removeStopWords: false, lowercase: true, asciiFolding: false, withPosition: false }) });
+    const { bigrams: _bigrams, ...row } = chunk('faq.md', 0, '如何申请退款', [0, 0, 1, 0], { keywords: '如何 申请 退款' });
+    await old.add([row]);
+    await db.createEmptyTable('meta', new Schema([new Field('key', new Utf8(), false), new Field('value', new Utf8(), false)]));
+    await (await db.openTable('meta')).add([{ key: 'modelId', value: 'test-model' }, { key: 'dimension', value: String(DIMENSION) }]);
+    db.close();
+
+    const store = await openStore({ directory });
+    try {
+      expect((await store.useModel({ modelId: 'test-model', dimension: DIMENSION })).changed).toBe(false);
+      expect(await store.countChunks()).toBe(1);
+      expect((await store.keywordSearch({ query: keywordQuery('退款'), bigrams: bigramQuery('退款'), limit: 5 })).map((hit) => hit.chunk.id)).toEqual(['faq.md-0']);
+      await store.rewriteKeywords({ analyzer: createAnalyzer() });
+      const [migrated] = await store.getChunks(['faq.md-0']);
+      expect(migrated?.bigrams).toBe('如何 何申 申请 请退 退款');
+      expect(migrated?.vector).toEqual([0, 0, 1, 0]);
+      expect((await store.keywordSearch({ query: '', bigrams: bigramQuery('申请退款'), limit: 5 })).map((hit) => hit.chunk.id)).toEqual(['faq.md-0']);
+    } finally {
+      await store.close();
+    }
   });
 });

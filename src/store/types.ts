@@ -50,8 +50,13 @@ export interface ChunkRecord {
   category: string;
   /** FAQ only: the entry's id from the FAQ file (FaqEntry.id); '' for passages. */
   faqId: string;
-  /** Segmented (jieba for Chinese), lower-cased words joined by spaces: the full-text-indexed column. */
+  /** Analysed keywords joined by spaces (`keywordText`: folded, jieba-segmented, stemmed): full-text indexed. */
   keywords: string;
+  /**
+   * Pairs of adjacent Han characters joined by spaces (`bigramText`): full-text indexed beside `keywords`.
+   * Optional for records built by hand (stored as ''); ingestion always sets it, and reads always return it.
+   */
+  bigrams?: string;
   /** sha256 of the embedded text: lets unchanged chunk texts reuse their vectors. */
   textHash: string;
   vector: number[];

@@ -1,36 +1,37 @@
 /**
  * Language-aware text helpers shared by ingestion, retrieval and answer composition:
- * language detection, word segmentation (jieba for Chinese), keyword extraction for
- * full-text search, and sentence splitting for English and Chinese.
+ * language detection, keyword analysis for full-text search (folding, jieba segmentation with the
+ * index's user dictionary, Porter2 stemming, codes, character bigrams: see `analyzer.ts`), and
+ * sentence splitting for English and Chinese.
+ *
+ * The keyword helpers below use the active analyzer (`activeAnalyzer()`): the one of the index this
+ * process searches or ingests, so questions and the index are always analysed alike.
  *
  * @example
  *   keywordText('如何申请退款?')   // "如何 申请 退款"
  *   splitSentences('Hi. 你好。')   // ["Hi.", "你好。"]
  */
-import { createRequire } from 'node:module';
-import type { Jieba as JiebaType } from '@node-rs/jieba';
+import { activeAnalyzer } from './analyzer.ts';
+
+export {
+  activeAnalyzer,
+  analyzerFingerprint,
+  analyzerFor,
+  ANALYZER_VERSION,
+  createAnalyzer,
+  serializeDictionary,
+  useAnalyzer,
+  type Analyzer,
+  type Token,
+  type UserDictionary,
+} from './analyzer.ts';
+export type { DictionaryWord } from './chinese.ts';
+export { stemWord as stem } from './english.ts';
+export { foldText } from './fold.ts';
+export { STOP_WORDS } from './stop-words.ts';
+export { parseTerms, type TermsProblem } from './terms.ts';
 
 export type Language = 'en' | 'zh' | 'other';
-
-/**
- * Version of the keyword analysis (segmentation, folding, stemming) that builds the keyword columns.
- * Bump it whenever `keywordText` would write different words for the same text: the index records the
- * version it was built with and a sync re-indexes every document when it differs.
- */
-export const ANALYZER_VERSION = 1;
-
-const require = createRequire(import.meta.url);
-let jieba: JiebaType | undefined;
-
-/** jieba loads its dictionary (~100 ms) on first use, not at import. */
-function getJieba(): JiebaType {
-  if (!jieba) {
-    const { Jieba } = require('@node-rs/jieba') as typeof import('@node-rs/jieba');
-    const { dict } = require('@node-rs/jieba/dict') as { dict: Uint8Array };
-    jieba = Jieba.withDict(dict);
-  }
-  return jieba;
-}
 
 const HAN = /\p{Script=Han}/u;
 const HAN_GLOBAL = /\p{Script=Han}/gu;
@@ -53,72 +54,43 @@ export function hasHan(text: string): boolean {
   return HAN.test(text);
 }
 
-/** Very common words that carry no topic; kept small on purpose (BM25's IDF handles the rest). */
-export const STOP_WORDS = new Set([
-  // English
-  'a', 'an', 'the', 'and', 'or', 'but', 'if', 'of', 'to', 'in', 'on', 'at', 'by', 'for', 'with', 'from', 'as',
-  'is', 'are', 'was', 'were', 'be', 'been', 'being', 'am', 'do', 'does', 'did', 'doing', 'have', 'has', 'had',
-  'i', 'me', 'my', 'we', 'our', 'you', 'your', 'he', 'she', 'it', 'its', 'they', 'them', 'their', 'this', 'that',
-  'these', 'those', 'there', 'here', 'what', 'which', 'who', 'whom', 'when', 'where', 'why', 'how', 'can', 'could',
-  'would', 'should', 'will', 'shall', 'may', 'might', 'must', 'about', 'into', 'than', 'then', 'so', 'not', 'no',
-  'any', 'some', 'all', 'also', 'just', 'up', 'out', 'over', 'under', 'again', 'more', 'most', 'very', 'too',
-  'there', 'please', 'tell', 'know', 'get', 'got', 'us', 'much', 'many', 'one', 'each', 'other', 'such', 'only',
-  // Chinese function words and question words
-  '的', '了', '是', '在', '和', '与', '或', '吗', '呢', '吧', '啊', '么', '什么', '怎么', '怎样', '如何', '哪些',
-  '哪个', '为什么', '多少', '几', '我', '我们', '你', '你们', '他', '她', '它', '他们', '这', '那', '这个', '那个',
-  '有', '没有', '要', '会', '能', '可以', '吗', '请问', '请', '一个', '一下', '就', '都', '也', '还', '被', '把',
-  '对', '从', '到', '给', '让', '以', '及', '等', '之', '其', '中', '多久', '多长', '多长时间', '哪里', '哪儿', '是否',
-  '能否', '能不能', '可不可以', '怎么办', '怎么样', '需要', '想', '想要', '请问下', '一般',
-]);
-
-const WORD_PATTERN = /[\p{L}\p{N}]+(?:[.'’-][\p{L}\p{N}]+)*/gu;
-
 /**
- * Splits text into words: jieba for runs containing Han characters, Unicode word runs otherwise.
- * Lower-cases Latin; keeps numbers and codes (e.g. "sku-1234", "15.5").
+ * Splits text into words (folded: lower case, simplified Chinese; not stemmed): jieba for Han runs, words,
+ * numbers and codes otherwise ("sku-1234", "15.5" stay whole).
  */
-export function segmentWords(text: string, options: { discoverWords?: boolean } = {}): string[] {
-  const words: string[] = [];
-  if (!hasHan(text)) {
-    for (const match of text.toLowerCase().matchAll(WORD_PATTERN)) words.push(match[0]);
-    return words;
-  }
-  // `discoverWords` lets jieba's HMM join words missing from its dictionary (names): better terms,
-  // but not the segmentation the keyword index was built with, so only for analysing questions.
-  for (const piece of getJieba().cut(text, options.discoverWords ?? false)) {
-    const lowered = piece.toLowerCase();
-    for (const match of lowered.matchAll(WORD_PATTERN)) words.push(match[0]);
-  }
-  return words;
+export function segmentWords(text: string): string[] {
+  return activeAnalyzer()
+    .tokens(text)
+    .filter((token) => !token.part)
+    .map((token) => token.surface);
 }
 
-/** Light English stemmer (plural and common suffixes) so "refunds" matches "refund". */
-export function stem(word: string): string {
-  if (word.length <= 3 || !/^[a-z]+$/.test(word)) return word;
-  if (word.endsWith('ies') && word.length > 4) return `${word.slice(0, -3)}y`;
-  if (word.endsWith('sses')) return word.slice(0, -2);
-  if (word.endsWith('s') && !word.endsWith('ss') && !word.endsWith('us') && !word.endsWith('is')) return word.slice(0, -1);
-  return word;
-}
-
-/** Content words of a text (segmented, stop words removed, stemmed), in order, with repeats. */
+/** Content words of a text (analysed, stop words removed, stemmed), in order, with repeats. */
 export function contentWords(text: string): string[] {
-  return segmentWords(text)
-    .filter((word) => !STOP_WORDS.has(word))
-    .map(stem);
+  return activeAnalyzer().contentWords(text);
 }
 
 /**
- * The text stored in the keyword-search column: segmented words joined by spaces, so a
- * whitespace tokenizer indexes Chinese words (退款 matches 如何申请退款).
+ * The text stored in the keyword-search column: analysed words joined by spaces, so a whitespace
+ * tokenizer indexes Chinese words (退款 matches 如何申请退款).
  */
 export function keywordText(text: string): string {
-  return segmentWords(text).map(stem).join(' ');
+  return activeAnalyzer().keywordText(text);
+}
+
+/** The text stored in the bigram column: adjacent Han character pairs joined by spaces. */
+export function bigramText(text: string): string {
+  return activeAnalyzer().bigramText(text);
 }
 
 /** A keyword query: the content words of a question, de-duplicated. */
 export function keywordQuery(text: string): string {
-  return [...new Set(contentWords(text))].join(' ');
+  return activeAnalyzer().keywordQuery(text);
+}
+
+/** The bigram query of a question (pairs of Han characters inside runs of content words). */
+export function bigramQuery(text: string): string {
+  return activeAnalyzer().bigramQuery(text);
 }
 
 // English sentence end: . ! ? followed by space and an upper-case letter/digit/quote, not after common abbreviations.
