@@ -55,7 +55,7 @@ export type Scoring = typeof SCORING;
 export interface ScoredUnit extends Unit {
   /** Plain text of everything the unit shows (intro, sentences, block). */
   text: string;
-  words: Set<string>;
+  words: ReadonlySet<string>;
   /** IDF-weighted share of all question terms (focus and carried) it contains. */
   coverage: number;
   /** IDF-weighted share of the focus terms it contains. */
@@ -88,8 +88,23 @@ function contains(words: ReadonlySet<string>, text: string, term: string): boole
   return words.has(term) || (hasHan(term) && text.includes(term));
 }
 
-export function wordSet(text: string): Set<string> {
-  return new Set(contentWords(text));
+/**
+ * Content words of a text, memoised: the same sentences come back in every window of a paragraph and
+ * in every question about the same passages, and segmenting and stemming them is most of the
+ * composer's time. Bounded; a set returned is shared, so it is read-only.
+ */
+const WORD_CACHE_LIMIT = 20_000;
+const wordCache = new Map<string, ReadonlySet<string>>();
+export function wordSet(text: string): ReadonlySet<string> {
+  let words = wordCache.get(text);
+  if (words) return words;
+  words = new Set(contentWords(text));
+  if (wordCache.size >= WORD_CACHE_LIMIT) {
+    const oldest = wordCache.keys().next().value;
+    if (oldest !== undefined) wordCache.delete(oldest);
+  }
+  wordCache.set(text, words);
+  return words;
 }
 
 /** IDF-weighted share of the terms (of `only`, when given) a text contains. */
@@ -156,7 +171,7 @@ export interface ScoreOptions {
   scoring?: Scoring;
 }
 
-type PreviousAnswer = { words: Set<string>; text: string };
+type PreviousAnswer = { words: ReadonlySet<string>; text: string };
 
 /**
  * Whether a sentence (or block) repeats an earlier answer of the conversation: it says (nearly) all
@@ -214,10 +229,12 @@ export function scoreUnits(options: ScoreOptions): ScoredUnit[] {
   );
   const anchorCoverage = new Map<string, number>();
   const clauseCache = new Map<string, number>();
-  const headingCache = new Map<string, Set<string>>();
+  const headingCache = new Map<string, ReadonlySet<string>>();
   return units.map((unit) => {
     const text = unitText(unit);
-    const words = wordSet(text);
+    // The union of its parts' words: each sentence is segmented once however many windows it is in.
+    const words = new Set<string>();
+    for (const part of unit.kind === 'sentences' ? unit.sentences : [text]) for (const word of wordSet(part)) words.add(word);
     const coverage = coverageOf({ words, text, terms: options.terms });
     // A run is anchored on its first sentence: what the sentences after it add counts at a discount.
     let anchored = coverage;
@@ -250,14 +267,16 @@ export function scoreUnits(options: ScoreOptions): ScoredUnit[] {
     const typeMatch = unitTypeMatch(options.answerType, unit, text);
     let clauseCoverage = 0;
     if (scoring.clause > 0) {
-      for (const clause of text.split(/[，,；;：:。！？.!?\n]+/u)) {
-        if (!clause.trim()) continue;
-        let known = clauseCache.get(clause);
-        if (known === undefined) {
-          known = coverageOf({ words: wordSet(clause), text: clause, terms: options.terms });
-          clauseCache.set(clause, known);
+      for (const part of unit.kind === 'sentences' ? unit.sentences : [text]) {
+        let best = clauseCache.get(part);
+        if (best === undefined) {
+          best = 0;
+          for (const clause of part.split(/[，,；;：:。！？.!?\n]+/u)) {
+            if (clause.trim()) best = Math.max(best, coverageOf({ words: wordSet(clause), text: clause, terms: options.terms }));
+          }
+          clauseCache.set(part, best);
         }
-        clauseCoverage = Math.max(clauseCoverage, known);
+        clauseCoverage = Math.max(clauseCoverage, best);
       }
     }
     const relevance = top > 0 ? Math.max(0, Math.min(1, (options.passageScores[unit.passageIndex] ?? 0) / top)) : 0;
