@@ -104,7 +104,8 @@ export function composeAnswer(input: ComposeInput): ComposedAnswer {
     followUp,
     scoring,
   });
-  const { main, support } = selectUnits({ scored, terms, followUp, maxChars: MAX_ANSWER_CHARS, scoring });
+  const wantsValue = ['money', 'duration', 'date', 'number'].includes(input.answerType);
+  const { main, support } = selectUnits({ scored, terms, followUp, wantsValue, maxChars: MAX_ANSWER_CHARS, scoring });
   const chosen = main ? [main, ...(support ? [support] : [])] : [];
   const rendered = renderAnswer({ units: chosen, passages, chinese: input.language === 'zh' });
   const chosenText = chosen.map((unit) => unit.text).join('\n');

@@ -43,6 +43,11 @@ export const SCORING = {
   supportRatio: 0.7,
   /** …and name focus terms the main unit lacks worth at least this share of all focus terms' weight. */
   supportGain: 0.1,
+  /**
+   * "How long / how much / when" questions: when a unit carrying a value covers at least this share of the
+   * best coverage, only such units are considered (above 1: never).
+   */
+  typeKeep: 0.5,
   /** A run's first and last sentences name the question at least this share as much as the best sentence does. */
   edgeKeep: 0,
   /** …in a follow-up, its own words at least this share as much as the best sentence does. */
@@ -306,10 +311,23 @@ export interface Selection {
  * words are considered when any does: "and for sale items?" is answered about sale items when any
  * passage speaks of them.
  */
-export function selectUnits(options: { scored: readonly ScoredUnit[]; terms: QuestionTerms; followUp: boolean; maxChars: number; scoring?: Scoring }): Selection {
+export function selectUnits(options: {
+  scored: readonly ScoredUnit[];
+  terms: QuestionTerms;
+  followUp: boolean;
+  maxChars: number;
+  /** A question asking for a value (money, duration, date, number) is answered by a unit that has one when a relevant one does. */
+  wantsValue?: boolean;
+  scoring?: Scoring;
+}): Selection {
   const scoring = options.scoring ?? SCORING;
   let pool = options.scored;
   if (options.followUp && pool.some((unit) => unit.focusCoverage > 0)) pool = pool.filter((unit) => unit.focusCoverage > 0);
+  if (options.wantsValue && scoring.typeKeep <= 1) {
+    const bestCoverage = Math.max(0, ...pool.map((unit) => unit.coverage));
+    const typed = pool.filter((unit) => unit.typeMatch > 0 && unit.coverage >= scoring.typeKeep * bestCoverage);
+    if (typed.length > 0) pool = typed;
+  }
   const main = pool.reduce<ScoredUnit | undefined>((best, unit) => (!best || unit.score > best.score ? unit : best), undefined);
   if (!main) return {};
   const mainLength = main.text.length;
