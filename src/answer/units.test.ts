@@ -47,10 +47,12 @@ describe('sentences', () => {
     expect(stripGluedHeading('Rehabilitation Therapy REHABILITATION THERAPY Northwind Standard covers physical therapy.')).toBe('Northwind Standard covers physical therapy.');
     expect(stripGluedHeading('Tips When filing a claim, include the bill.')).toBe('When filing a claim, include the bill.');
     expect(stripGluedHeading('Exceptions Unfortunately, cosmetic surgery is not covered.')).toBe('Unfortunately, cosmetic surgery is not covered.');
+    expect(stripGluedHeading('Hospice Care COVERED SERVICES - HOSPICE CARE Northwind Health Plus covers hospice care.')).toBe('Northwind Health Plus covers hospice care.');
+    expect(stripGluedHeading('Home Equipment (HME), Orthotics And Supplies COVERED SERVICES – Home Equipment (HME), Orthotics And Supplies The plan covers home equipment.')).toBe('The plan covers home equipment.');
   });
 
   it('leaves ordinary sentences alone, acronyms and names included', () => {
-    for (const sentence of ['The HMO PPO plans are both available to you.', 'Northwind Health Plus is responsible for informing you.', 'In Washington State, the plan covers this.', '自签收之日起 30 天内可以退货。']) {
+    for (const sentence of ['The HMO PPO plans are both available to you.', 'Yes, we ship to Canada and the US.', 'Northwind Health Plus is responsible for informing you.', 'In Washington State, the plan covers this.', '自签收之日起 30 天内可以退货。']) {
       expect(stripGluedHeading(sentence)).toBe(sentence);
     }
   });

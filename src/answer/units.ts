@@ -141,19 +141,25 @@ export function stripGluedHeading(sentence: string): string {
     const isCaps = (index: number) => /\p{Lu}/u.test(word(index)) && !/\p{Ll}/u.test(word(index));
     const isCapitalised = (index: number) => /^[\p{Lu}\p{N}]/u.test(word(index));
     // The leading run of heading-shaped words: Title Case or ALL CAPS words and connectors.
+    // Dashes, colons and bars between heading parts ("Hospice Care COVERED SERVICES - HOSPICE CARE") belong to it.
+    const isPunctuation = (index: number) => /^[-–—:|•·/]+$/u.test(tokens[index]?.[0] ?? '');
     let run = 0;
-    while (run < tokens.length && word(run) && (isCapitalised(run) || TITLE_CONNECTORS.has(word(run).toLowerCase()))) {
+    while (run < Math.min(tokens.length, 24) && (isPunctuation(run) || (word(run) && (isCapitalised(run) || TITLE_CONNECTORS.has(word(run).toLowerCase()))))) {
       run++;
-      if (/[,;.!?]$/.test(tokens[run - 1]?.[0] ?? '')) break;
+      if (/[.!?]$/.test(tokens[run - 1]?.[0] ?? '')) break;
     }
     let cut = -1;
     // An ALL CAPS stretch (a running head) inside the run: the heading ends after it.
     for (let index = 0; index < run; index++) {
       let end = index;
-      while (end < run && isCaps(end)) end++;
+      while (end < run && (isCaps(end) || (end > index && isPunctuation(end)))) end++;
+      while (end > index && isPunctuation(end - 1)) end--;
       const letters = tokens.slice(index, end).map((token) => token[0].replace(/[^\p{L}]/gu, '')).join('');
+      const words = tokens.slice(index, end).filter((_, offset) => !isPunctuation(index + offset)).length;
       // Followed by another capitalised word: a stretch followed by lower case is an acronym of the sentence.
-      if (end < run && letters.length >= 4 && (end - index >= 2 || index === 0)) cut = Math.max(cut, end);
+      let next = end;
+      while (next < run && isPunctuation(next)) next++;
+      if (next < run && letters.length >= 4 && (words >= 2 || index === 0)) cut = Math.max(cut, next);
       index = Math.max(index, end);
     }
     // A sentence opener, or a sentence adverb ("Exceptions Unfortunately, the plan…"), after the heading.
@@ -161,7 +167,7 @@ export function stripGluedHeading(sentence: string): string {
       const lower = word(index).toLowerCase();
       if (isCapitalised(index) && (SENTENCE_OPENERS.has(lower) || /^\p{Lu}\p{Ll}+ly,$/u.test(tokens[index]?.[0] ?? ''))) cut = index;
     }
-    if (cut > 0 && cut <= 16 && tokens.length - cut >= 4) {
+    if (cut > 0 && tokens.length - cut >= 4) {
       text = text.slice(tokens[cut]?.index ?? 0);
       continue;
     }
