@@ -146,8 +146,12 @@ function bestPassageCoverage(options: { passages: readonly Candidate[]; terms: r
   const terms = questionTerms({ focusTerms: options.terms, carriedTerms: [], terms: options.terms, corpus: options.corpus });
   let best = 0;
   for (const passage of options.passages) {
-    const text = splitSentences(passage.chunk.text).filter((sentence) => !isInstructionToAssistant(sentence)).join(' ');
-    best = Math.max(best, coverageOf({ words: wordSet(text), text, terms }));
+    const sentences = splitSentences(passage.chunk.text);
+    const clean = sentences.filter((sentence) => !isInstructionToAssistant(sentence));
+    const text = clean.join(' ');
+    // The index already holds the passage's analysed words; re-analyse only a passage that lost an instruction.
+    const words = clean.length === sentences.length && passage.chunk.keywords ? new Set(passage.chunk.keywords.split(' ')) : wordSet(text);
+    best = Math.max(best, coverageOf({ words, text, terms }));
   }
   return best;
 }

@@ -94,22 +94,45 @@ function contains(words: ReadonlySet<string>, text: string, term: string): boole
 }
 
 /**
- * Content words of a text, memoised: the same sentences come back in every window of a paragraph and
- * in every question about the same passages, and segmenting and stemming them is most of the
- * composer's time. Bounded; a set returned is shared, so it is read-only.
+ * Content words, memoised: the same sentences come back in every window of a paragraph and in every
+ * question about the same passages, and segmenting and stemming them is most of the composer's time.
+ * Bounded; a set returned is shared, so it is read-only.
  */
 const WORD_CACHE_LIMIT = 20_000;
-const wordCache = new Map<string, ReadonlySet<string>>();
-export function wordSet(text: string): ReadonlySet<string> {
-  let words = wordCache.get(text);
-  if (words) return words;
-  words = new Set(contentWords(text));
-  if (wordCache.size >= WORD_CACHE_LIMIT) {
-    const oldest = wordCache.keys().next().value;
-    if (oldest !== undefined) wordCache.delete(oldest);
+const clauseCache = new Map<string, ReadonlySet<string>>();
+const textCache = new Map<string, ReadonlySet<string>>();
+
+function remember(cache: Map<string, ReadonlySet<string>>, key: string, words: ReadonlySet<string>): ReadonlySet<string> {
+  if (cache.size >= WORD_CACHE_LIMIT) {
+    const oldest = cache.keys().next().value;
+    if (oldest !== undefined) cache.delete(oldest);
   }
-  wordCache.set(text, words);
+  cache.set(key, words);
   return words;
+}
+
+const CLAUSE_BREAK = /[，,；;：:。！？!?\n]+|\.(?=\s|$)/u;
+
+/**
+ * The clauses of a text (split at commas, semicolons, colons and sentence ends; "3.5" stays whole).
+ * Words never span a clause break, so a text's words are the union of its clauses' words: each clause
+ * is analysed once, whichever sentence, run or clause test asks for it.
+ */
+export function clausesOf(text: string): string[] {
+  return text.split(CLAUSE_BREAK).filter((clause) => clause.trim());
+}
+
+/** The content words of a text (stemmed, stop words out), as a read-only set. */
+export function wordSet(text: string): ReadonlySet<string> {
+  const known = textCache.get(text);
+  if (known) return known;
+  const words = new Set<string>();
+  for (const clause of clausesOf(text)) {
+    let clauseWords = clauseCache.get(clause);
+    if (!clauseWords) clauseWords = remember(clauseCache, clause, new Set(contentWords(clause)));
+    for (const word of clauseWords) words.add(word);
+  }
+  return remember(textCache, text, words);
 }
 
 /** IDF-weighted share of the terms (of `only`, when given) a text contains. */
@@ -233,7 +256,8 @@ export function scoreUnits(options: ScoreOptions): ScoredUnit[] {
     (unit) => unit.kind !== 'sentences' || unit.sentences.length === 1 || (contributing(unit.sentences[0] ?? '') && contributing(unit.sentences.at(-1) ?? '')),
   );
   const anchorCoverage = new Map<string, number>();
-  const clauseCache = new Map<string, number>();
+  const clauseCoverageCache = new Map<string, number>();
+  const lengths = new Map<string, number>();
   const headingCache = new Map<string, ReadonlySet<string>>();
   return units.map((unit) => {
     const text = unitText(unit);
@@ -273,20 +297,27 @@ export function scoreUnits(options: ScoreOptions): ScoredUnit[] {
     let clauseCoverage = 0;
     if (scoring.clause > 0) {
       for (const part of unit.kind === 'sentences' ? unit.sentences : [text]) {
-        let best = clauseCache.get(part);
+        let best = clauseCoverageCache.get(part);
         if (best === undefined) {
           best = 0;
-          for (const clause of part.split(/[，,；;：:。！？.!?\n]+/u)) {
-            if (clause.trim()) best = Math.max(best, coverageOf({ words: wordSet(clause), text: clause, terms: options.terms }));
-          }
-          clauseCache.set(part, best);
+          for (const clause of clausesOf(part)) best = Math.max(best, coverageOf({ words: wordSet(clause), text: clause, terms: options.terms }));
+          clauseCoverageCache.set(part, best);
         }
         clauseCoverage = Math.max(clauseCoverage, best);
       }
     }
     const relevance = top > 0 ? Math.max(0, Math.min(1, (options.passageScores[unit.passageIndex] ?? 0) / top)) : 0;
     // 1 at the concise length, less for a shorter unit (it says less) and for a longer one (it says too much).
-    const lengthFit = 1 - Math.abs(lengthInWords(text) - scoring.targetWords) / scoring.targetWords;
+    let length = 0;
+    for (const part of unit.kind === 'sentences' ? unit.sentences : [text]) {
+      let known = lengths.get(part);
+      if (known === undefined) {
+        known = lengthInWords(part);
+        lengths.set(part, known);
+      }
+      length += known;
+    }
+    const lengthFit = 1 - Math.abs(length - scoring.targetWords) / scoring.targetWords;
     const repeated = repeatsOf(unit, previous, { threshold: scoring.repeatOverlap, terms: options.terms });
     const score =
       scoring.coverage * anchored +

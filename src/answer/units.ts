@@ -290,6 +290,27 @@ function repeatedLines(bodies: readonly string[]): Set<string> {
 
 const INTRO_END = /[:：]["'”’)）]*$/u;
 
+/** Paragraphs read before, by text: the same passages come back for many questions. Bounded. */
+const PARAGRAPH_CACHE_LIMIT = 5_000;
+const paragraphCache = new Map<string, readonly string[]>();
+
+/** A paragraph's content sentences: split, glued headings cut, furniture, questions and instructions dropped. */
+function paragraphSentences(text: string, dropLeadingFragment: boolean): string[] {
+  const key = `${dropLeadingFragment ? 1 : 0}${text}`;
+  let sentences = paragraphCache.get(key);
+  if (!sentences) {
+    const split = splitSentences(text);
+    if (dropLeadingFragment && /^\p{Ll}/u.test(split[0] ?? '')) split.shift();
+    sentences = split.map(stripGluedHeading).filter(isContentSentence);
+    if (paragraphCache.size >= PARAGRAPH_CACHE_LIMIT) {
+      const oldest = paragraphCache.keys().next().value;
+      if (oldest !== undefined) paragraphCache.delete(oldest);
+    }
+    paragraphCache.set(key, sentences);
+  }
+  return [...sentences];
+}
+
 /**
  * Reads the passages as cleaned blocks. A sentence already seen in a better-ranked passage is
  * dropped from later ones (the same text twice helps nobody), and so is a repeated list or table.
@@ -309,10 +330,9 @@ export function readPassages(options: { passages: readonly Candidate[] }): Passa
     const blocks: ContentBlock[] = [];
     parseBlocks(cleaned).forEach((block, blockIndex) => {
       if (block.kind === 'paragraph') {
-        const split = splitSentences(block.text);
         // A chunk that starts mid-sentence ("…for any costs that…") starts with a fragment.
-        if (blockIndex === 0 && passage.chunk.kind !== 'faq' && /^\p{Ll}/u.test(split[0] ?? '')) split.shift();
-        const sentences = split.map(stripGluedHeading).filter(isContentSentence).filter(once);
+        const dropFirst = blockIndex === 0 && passage.chunk.kind !== 'faq';
+        const sentences = paragraphSentences(block.text, dropFirst).filter(once);
         if (sentences.length > 0) blocks.push({ kind: 'paragraph', sentences });
         return;
       }
