@@ -19,6 +19,7 @@ describe('answer types', () => {
       ['可以退货吗？', 'yesno'],
       ['What is the Northwind Standard plan?', 'other'],
       ['广三铁路在哪年建成？', 'date'],
+      ['if i paid with paypal, how fast is the refund?', 'duration'],
       ['秧鸡什么时期从关岛南部消失了？', 'date'],
       ['颈阔肌在老年人身上有着怎样的体现？', 'other'],
       ['在家人在佛教道教有什么称谓？', 'other'],

@@ -10,7 +10,7 @@ export type AnswerType = 'money' | 'duration' | 'date' | 'number' | 'steps' | 'l
 
 const ENGLISH_RULES: Array<[AnswerType, RegExp]> = [
   ['money', /\bhow much\b|\b(cost|costs|price|prices|priced|fee|fees|charge|charges|charged|premium|premiums|deductible|copay|co-pay|coinsurance|rate|rates)\b/i],
-  ['duration', /\bhow long\b|\bhow soon\b|\bhow many (\w+ ){0,2}(seconds|minutes|hours|days|weeks|months|years)\b|\b(lifetime|expire|expires|expiry|expiration|validity|timeframe|time frame|waiting period|turnaround)\b/i],
+  ['duration', /\bhow long\b|\bhow (soon|fast|quickly)\b|\bhow many (\w+ ){0,2}(seconds|minutes|hours|days|weeks|months|years)\b|\b(lifetime|expire|expires|expiry|expiration|validity|timeframe|time frame|waiting period|turnaround)\b/i],
   ['date', /^\s*when\b|\bwhen (is|are|do|does|did|will|can|should)\b|\bwhat (date|day|time)\b|\bdeadline\b|\bby when\b/i],
   ['number', /\bhow many\b|\bwhat (percentage|percent|number|share|proportion|limit|maximum|minimum|amount)\b|\bhow (often|old|far|big|large|high|low)\b/i],
   ['steps', /\bhow (do|can|should|would|could|may|might) (i|we|you|one|they|employees|customers|members)\b|\bhow to\b|\b(steps|procedure|process)\b|\bwhat (should|do) i do\b/i],

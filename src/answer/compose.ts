@@ -87,7 +87,7 @@ export function composeAnswer(input: ComposeInput): ComposedAnswer {
   const scoring = input.scoring ?? SCORING;
   const passages = input.passages.slice(0, MAX_PASSAGES);
   const contents = readPassages({ passages });
-  const terms = questionTerms({ focusTerms: input.focusTerms, carriedTerms: input.carriedTerms, terms: input.terms, corpus: input.corpus, scoring });
+  const terms = questionTerms({ focusTerms: input.focusTerms, carriedTerms: input.carriedTerms, terms: input.terms, corpus: input.corpus, knownOnly: true, scoring });
   const followUp = input.carriedTerms.length > 0;
   const units = cutUnits({
     contents,
@@ -110,13 +110,14 @@ export function composeAnswer(input: ComposeInput): ComposedAnswer {
   const rendered = renderAnswer({ units: chosen, passages, chinese: input.language === 'zh' });
   const chosenText = chosen.map((unit) => unit.text).join('\n');
   const focus = input.focusTerms.length > 0 ? new Set(input.focusTerms) : new Set(input.terms);
+  const evidenceTerms = questionTerms({ focusTerms: input.focusTerms, carriedTerms: input.carriedTerms, terms: input.terms, corpus: input.corpus, scoring });
   const requiresKind = !['other', 'yesno'].includes(input.answerType);
   return {
     markdown: rendered.markdown,
     pieces: rendered.pieces,
     citations: rendered.citations,
     evidence: {
-      focusCoverage: chosen.length > 0 ? coverageOf({ words: wordSet(chosenText), text: chosenText, terms, only: focus }) : 0,
+      focusCoverage: chosen.length > 0 ? coverageOf({ words: wordSet(chosenText), text: chosenText, terms: evidenceTerms, only: focus }) : 0,
       bestPassageCoverage: bestPassageCoverage({ passages, terms: input.terms, corpus: input.corpus }),
       answerTypeMatched: !main ? 0 : requiresKind ? Math.max(...chosen.map((unit) => unit.typeMatch)) : 1,
       unitCount: chosen.length,

@@ -78,13 +78,28 @@ export interface QuestionTerms {
 }
 
 /** The question's terms with their weights: focus terms at full IDF, carried terms discounted. */
-export function questionTerms(options: { focusTerms: readonly string[]; carriedTerms: readonly string[]; terms: readonly string[]; corpus: CorpusStats; scoring?: Scoring }): QuestionTerms {
+export function questionTerms(options: {
+  focusTerms: readonly string[];
+  carriedTerms: readonly string[];
+  terms: readonly string[];
+  corpus: CorpusStats;
+  /**
+   * Leave out terms the documents never use: no unit can name them, so they only shrink every unit's
+   * coverage against the other features (scoring). Evidence keeps them: an unknown focus word is a
+   * sign the documents do not answer.
+   */
+  knownOnly?: boolean;
+  scoring?: Scoring;
+}): QuestionTerms {
   const scoring = options.scoring ?? SCORING;
   const focusList = options.focusTerms.length > 0 || options.carriedTerms.length > 0 ? options.focusTerms : options.terms;
-  const focus = new Set(focusList);
+  const usable = (term: string) => !options.knownOnly || options.corpus.knows(term);
+  const anyKnown = [...focusList, ...options.carriedTerms].some(usable);
+  const keep = (term: string) => !anyKnown || usable(term);
+  const focus = new Set(focusList.filter(keep));
   const weights = new Map<string, number>();
   for (const term of focus) weights.set(term, options.corpus.idf(term));
-  for (const term of options.carriedTerms) if (!focus.has(term)) weights.set(term, options.corpus.idf(term) * scoring.carried);
+  for (const term of options.carriedTerms) if (!focus.has(term) && keep(term)) weights.set(term, options.corpus.idf(term) * scoring.carried);
   return { weights, focus };
 }
 
