@@ -24,9 +24,9 @@ export const SCORING = {
   /** Share of the coverage a run's later sentences add that counts (its first sentence counts in full). */
   continuation: 0.75,
   /** Weight of carrying the asked-for kind of answer (a duration for "how long", numbered steps for "how do I"). */
-  answerType: 0.5,
+  answerType: 0.3,
   /** Weight of the passage's fused retrieval score (relative to the best passage read). */
-  passage: 1,
+  passage: 0.6,
   /** Weight of being early in the passage (1 / (1 + position)). */
   position: 0.1,
   /** Weight of fitting the concise length: 1 at `targetWords`, falling linearly on both sides. */
@@ -47,7 +47,7 @@ export const SCORING = {
    * "How long / how much / when" questions: when a unit carrying a value covers at least this share of the
    * best coverage, only such units are considered (above 1: never).
    */
-  typeKeep: 0.5,
+  typeKeep: 0.3,
   /** A run's first and last sentences name the question at least this share as much as the best sentence does. */
   edgeKeep: 0,
   /** …in a follow-up, its own words at least this share as much as the best sentence does. */
