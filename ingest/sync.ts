@@ -22,9 +22,12 @@ import { formatOf } from '../src/formats/index.ts';
 import { keywordSource, type ChunkStore } from '../src/store/index.ts';
 import type { ChunkRecord, DocumentRecord } from '../src/store/types.ts';
 import { bigramText, detectLanguage, keywordText, useAnalyzer } from '../src/text/index.ts';
+import { toPlainText } from '../src/text/markdown.ts';
 import { chunkDocument } from './chunker.ts';
 import { dictionaryNeedsSync, syncDictionary, TERMS_FILE, type DictionaryReport } from './dictionary.ts';
 import { loadFile } from './loaders/index.ts';
+import { pipelineVersion } from './pipeline-version.ts';
+import { openTitles, type FolderTitles } from './titles.ts';
 import type { ChunkDraft, ParsedDocument } from './types.ts';
 
 export interface IndexedFile {
@@ -59,6 +62,8 @@ export interface SyncSummary {
   chunksReused: number;
   /** The model id the index held before, when this run re-embedded everything because it changed. */
   modelChangedFrom?: string;
+  /** Set when the index was built by another ingest pipeline version: every document is re-indexed (vectors reused). */
+  pipelineChanged?: { previousVersion?: string; version: string };
   /** True when the signal stopped the run early (the rest is done by the next run). */
   aborted: boolean;
   /** The user dictionary (knowledge-base words, the inbox's terms.txt), when this run rebuilt it. */
@@ -68,6 +73,7 @@ export interface SyncSummary {
 
 export type SyncEvent =
   | { type: 'model-changed'; previousModelId: string; modelId: string }
+  | { type: 'pipeline-changed'; previousVersion?: string; version: string }
   | { type: 'reconciled'; orphanChunks: number; staleDocuments: number }
   | { type: 'scanned'; root: string; filesTotal: number; files: string[] }
   | { type: 'file-start'; path: string; filesDone: number; filesTotal: number }
@@ -130,24 +136,28 @@ function asKefuError(error: unknown, filePath: string): KefuError {
   return new KefuError('INGEST_CORRUPT', { detail: path.basename(filePath), cause: error });
 }
 
-/** What is embedded for a passage: the title and heading path give a chunk the context it was written in. */
+/**
+ * What is embedded for a passage: the title and heading path give a chunk the context it was written in, and
+ * the text is the plain form of its Markdown (a table row reads "Plan: Basic; Price: $5").
+ */
 export function embeddingText(title: string, draft: ChunkDraft): string {
   if (draft.kind === 'faq') return draft.text;
   const headings = draft.headingPath.filter((heading, index) => !(index === 0 && heading === title));
   const context = [title, ...headings].filter(Boolean).join(' > ');
-  return context ? `${context}: ${draft.text}` : draft.text;
+  const text = toPlainText(draft.text, { tables: 'records' });
+  return context ? `${context}: ${text}` : text;
 }
 
-function toChunkRecord(docPath: string, parsed: ParsedDocument, draft: ChunkDraft): Omit<ChunkRecord, 'vector'> & { embedText: string } {
+function toChunkRecord(docPath: string, title: string, parsed: ParsedDocument, draft: ChunkDraft): Omit<ChunkRecord, 'vector'> & { embedText: string } {
   const headingPath = draft.headingPath.join(' > ');
   const faq = draft.faq;
   const questions = faq ? [faq.question, ...faq.alternates].join('\n') : '';
-  const embedText = embeddingText(parsed.title, draft);
+  const embedText = embeddingText(title, draft);
   const keywords = keywordSource({ kind: draft.kind, questions, answer: faq?.answer ?? '', headingPath, text: draft.text });
   return {
     id: chunkId(docPath, draft.ordinal),
     docPath,
-    title: parsed.title,
+    title,
     docType: parsed.type,
     kind: draft.kind,
     ordinal: draft.ordinal,
@@ -269,6 +279,14 @@ export async function syncFolder(options: SyncFolderOptions): Promise<SyncSummar
     summary.modelChangedFrom = change.previousModelId;
     emit({ type: 'model-changed', previousModelId: change.previousModelId, modelId: embedder.modelId });
   }
+  // The pipeline: documents indexed by another version of the loaders and chunker are re-indexed (vectors reused).
+  const version = pipelineVersion({ modelId: embedder.modelId, chunkTokens: config.ingest.chunkTokens, chunkOverlap: config.ingest.chunkOverlap });
+  const pipeline = await store.usePipeline({ version });
+  if (pipeline.changed) {
+    summary.pipelineChanged = { ...(pipeline.previousVersion ? { previousVersion: pipeline.previousVersion } : {}), version };
+    emit({ type: 'pipeline-changed', ...(pipeline.previousVersion ? { previousVersion: pipeline.previousVersion } : {}), version });
+  }
+  const titles = await openTitles({ store, root: realRoot });
   // New chunks are analysed as the index's keyword columns were (its recorded user dictionary).
   useAnalyzer(await store.analyzer());
 
@@ -301,8 +319,10 @@ export async function syncFolder(options: SyncFolderOptions): Promise<SyncSummar
   let filesDone = 0;
   let chunksDone = 0;
   let changedIndex = false;
+  /** True while documents are indexed a second time under a corrected title (they were counted already). */
+  let retitling = false;
   const fileDone = (outcome: 'indexed' | 'skipped' | 'failed' | 'removed', key: string, detail?: IndexedFile | FailedFile) => {
-    if (outcome !== 'removed') filesDone++;
+    if (outcome !== 'removed' && !retitling) filesDone++;
     emit({ type: 'file', outcome, path: key, ...(detail ? { detail } : {}), filesDone, filesTotal, chunksDone });
   };
 
@@ -312,6 +332,7 @@ export async function syncFolder(options: SyncFolderOptions): Promise<SyncSummar
     if (signal?.aborted) break;
     if ((record.root ?? '') !== realRoot || !inScope(record.path) || files.has(record.path)) continue;
     await store.removeDocument(record.path);
+    titles.forget(record.path);
     changedIndex = true;
     summary.removed.push(record.path);
     fileDone('removed', record.path);
@@ -320,7 +341,7 @@ export async function syncFolder(options: SyncFolderOptions): Promise<SyncSummar
   // 5. Parse the next file while the current batch is embedded: the model runs on onnxruntime's threads,
   //    parsing on this one, so both cores stay busy. Small documents are batched (one embedding call and two
   //    commits for many files); a large one is a batch of its own.
-  const prepare = (file: FileEntry): Promise<Prepared> => prepareFile({ config, embedder, root: realRoot, file, record: records.get(file.key), forced: stale.has(file.key) });
+  const prepare = (file: FileEntry, forced = stale.has(file.key)): Promise<Prepared> => prepareFile({ config, embedder, root: realRoot, file, record: records.get(file.key), forced, titles });
   let batch: Ready[] = [];
   const flush = async (): Promise<void> => {
     const current = batch;
@@ -343,12 +364,32 @@ export async function syncFolder(options: SyncFolderOptions): Promise<SyncSummar
       if (signal?.aborted) return;
       for (const ready of current) {
         const kefuError = asKefuError(error, ready.key);
+        titles.forget(ready.key);
         await recordFailure(store, ready.record, kefuError);
         const failed = failure(ready.key, kefuError);
         summary.failed.push(failed);
         fileDone('failed', ready.key, failed);
       }
     }
+  };
+  const handle = async (prepared: Prepared): Promise<void> => {
+    if (prepared.kind === 'skipped') {
+      if (prepared.refreshRecord) await store.updateDocument(prepared.refreshRecord);
+      summary.skipped.push(prepared.key);
+      fileDone('skipped', prepared.key);
+      return;
+    }
+    if (prepared.kind === 'failed') {
+      titles.forget(prepared.key);
+      await recordFailure(store, prepared.record, prepared.error);
+      changedIndex = true;
+      const failed = failure(prepared.key, prepared.error);
+      summary.failed.push(failed);
+      fileDone('failed', prepared.key, failed);
+      return;
+    }
+    batch.push(prepared);
+    if (batch.reduce((sum, ready) => sum + ready.chunks.length, 0) >= BATCH_CHUNKS || batch.length >= BATCH_FILES) await flush();
   };
   let next = fileList[0] ? prepare(fileList[0]) : undefined;
   for (let index = 0; index < fileList.length && next; index++) {
@@ -357,25 +398,25 @@ export async function syncFolder(options: SyncFolderOptions): Promise<SyncSummar
     emit({ type: 'file-start', path: file.key, filesDone, filesTotal });
     const prepared = await next;
     next = signal?.aborted ? undefined : fileList[index + 1] ? prepare(fileList[index + 1] as FileEntry) : undefined;
-    if (prepared.kind === 'skipped') {
-      if (prepared.refreshRecord) await store.updateDocument(prepared.refreshRecord);
-      summary.skipped.push(prepared.key);
-      fileDone('skipped', prepared.key);
-      continue;
-    }
-    if (prepared.kind === 'failed') {
-      await recordFailure(store, prepared.record, prepared.error);
-      changedIndex = true;
-      const failed = failure(prepared.key, prepared.error);
-      summary.failed.push(failed);
-      fileDone('failed', prepared.key, failed);
-      continue;
-    }
-    batch.push(prepared);
-    if (batch.reduce((sum, ready) => sum + ready.chunks.length, 0) >= BATCH_CHUNKS || batch.length >= BATCH_FILES) await flush();
+    await handle(prepared);
     if (signal?.aborted) break;
   }
   if (!signal?.aborted) await flush();
+  // Titles: a document read early in the run may have chosen a title that a later one turned out to share
+  // (both covers say "Contoso Electronics"); such documents are indexed once more under their real title.
+  if (!signal?.aborted) {
+    retitling = true;
+    for (const key of titles.outdated({ records, removed: new Set(summary.removed) })) {
+      const file = files.get(key);
+      if (!file) continue; // outside the scope of this run: corrected by the next sync of its folder
+      summary.indexed = summary.indexed.filter((indexed) => indexed.path !== key);
+      await handle(await prepare(file, true));
+      if (signal?.aborted) break;
+    }
+    if (!signal?.aborted) await flush();
+    retitling = false;
+  }
+  await titles.save();
   summary.aborted = signal?.aborted ?? false;
 
   // 6. The user dictionary: rebuilt from the knowledge base and terms.txt when either changed; a new one
@@ -400,8 +441,8 @@ async function recordFailure(store: ChunkStore, record: DocumentRecord, error: K
   await store.recordDocument({ ...record, status: 'failed', reason: `${error.code}: ${error.message}`, chunkCount: 0, indexedAt: new Date().toISOString() });
 }
 
-async function prepareFile(options: { config: Config; embedder: Embedder; root: string; file: FileEntry; record: DocumentRecord | undefined; forced: boolean }): Promise<Prepared> {
-  const { config, embedder, root, file, record, forced } = options;
+async function prepareFile(options: { config: Config; embedder: Embedder; root: string; file: FileEntry; record: DocumentRecord | undefined; forced: boolean; titles: FolderTitles }): Promise<Prepared> {
+  const { config, embedder, root, file, record, forced, titles } = options;
   const base: DocumentRecord = {
     path: file.key, root, title: path.basename(file.key), type: typeFromName(file.key), contentHash: '', size: 0, status: 'failed',
     reason: '', chunkCount: 0, pageCount: 0, modifiedAt: '', indexedAt: new Date().toISOString(),
@@ -427,14 +468,15 @@ async function prepareFile(options: { config: Config; embedder: Embedder; root: 
     if (unchangedRecord && record.contentHash === base.contentHash) return { kind: 'skipped', key: file.key, refreshRecord: { ...record, size: base.size, modifiedAt: base.modifiedAt } };
     if (bytes.length === 0) return fail(new KefuError('INGEST_EMPTY', { detail: path.basename(file.key) }));
     const parsed = await loadFile({ path: file.absolute, bytes, maxFileBytes: config.ingest.maxFileBytes });
-    base.title = parsed.title || base.title;
+    const title = titles.choose(file.key, parsed);
+    base.title = title || base.title;
     base.type = parsed.type;
     base.pageCount = parsed.pageCount ?? 0;
     const drafts = chunkDocument({ document: parsed, countTokens: (text: string) => embedder.countTokens(text), targetTokens: config.ingest.chunkTokens, overlapTokens: config.ingest.chunkOverlap });
     if (drafts.length === 0) return fail(new KefuError('INGEST_NO_TEXT', { detail: path.basename(file.key), hint: 'The file has no text kefu can index.' }));
     // Warnings (e.g. FAQ rows skipped) ride along in `reason`, so `kefu docs list` shows them.
     const reason = (parsed.warnings ?? []).join('; ');
-    return { kind: 'ready', key: file.key, record: { ...base, status: 'indexed', reason, chunkCount: drafts.length }, warnings: parsed.warnings ?? [], chunks: drafts.map((draft) => toChunkRecord(file.key, parsed, draft)) };
+    return { kind: 'ready', key: file.key, record: { ...base, status: 'indexed', reason, chunkCount: drafts.length }, warnings: parsed.warnings ?? [], chunks: drafts.map((draft) => toChunkRecord(file.key, title, parsed, draft)) };
   } catch (error) {
     return fail(error);
   }

@@ -57,6 +57,42 @@ describe('argument mistakes get a message and a non-zero exit', () => {
   });
 });
 
+describe('kefu users', () => {
+  it('adds an account and prints its token once as the last word of the last line; lists, disables, resets', async () => {
+    const added = kefu(['users', 'add', 'alice', '--role', 'agent', '--display-name', 'Alice Wong']);
+    expect(added.status).toBe(0);
+    const lines = added.stdout.trim().split('\n');
+    const token = lines.at(-1)?.split(/\s+/).at(-1) ?? '';
+    expect(token).toMatch(/^kefu_[0-9a-f]{16}_[A-Za-z0-9_-]{43}$/);
+    expect(added.stdout.split(token)).toHaveLength(2);
+
+    const list = kefu(['users', 'list', '--json']);
+    const users = JSON.parse(list.stdout) as Array<Record<string, unknown>>;
+    expect(users).toMatchObject([{ name: 'alice', displayName: 'Alice Wong', role: 'agent', disabled: false }]);
+    // Only a hash is stored: the token appears nowhere in the database file.
+    const database = readFileSync(path.join(workDir, 'data', 'kefu.db'));
+    expect(database.includes(Buffer.from(token.split('_')[2] ?? 'x'))).toBe(false);
+    expect(JSON.stringify(users)).not.toContain(token);
+
+    const duplicate = kefu(['users', 'add', 'Alice', '--role', 'owner']);
+    expect(duplicate.status).toBe(1);
+    expect(duplicate.stderr).toMatch(/already exists: alice/);
+    expect(kefu(['users', 'add', 'bob']).stderr).toMatch(/--role/);
+    expect(kefu(['users', 'add', 'bob', '--role', 'boss']).stderr).toMatch(/Allowed choices are agent, owner, admin/);
+
+    expect(kefu(['users', 'disable', 'alice']).stdout).toMatch(/Disabled alice/);
+    expect(JSON.parse(kefu(['users', 'list', '--json']).stdout)[0].disabled).toBe(true);
+    const reset = kefu(['users', 'reset', 'alice']);
+    const fresh = reset.stdout.trim().split('\n').at(-1)?.split(/\s+/).at(-1) ?? '';
+    expect(fresh).toMatch(/^kefu_/);
+    expect(fresh).not.toBe(token);
+    expect(kefu(['users', 'enable', 'alice']).stdout).toMatch(/Enabled alice/);
+    const missing = kefu(['users', 'reset', 'nobody']);
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toMatch(/No user named nobody/);
+  });
+});
+
 describe('settings', () => {
   it('kefu config shows the value in force beside the default, and where it came from', async () => {
     await writeFile(path.join(workDir, '.env'), 'KEFU_RETRIEVAL_TOP_K=5\n');

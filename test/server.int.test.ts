@@ -45,6 +45,9 @@ async function countConversations(): Promise<number> {
   return row.count;
 }
 
+/** The customer's proof of owning a conversation: the conversationToken from its first reply. */
+const withToken = (answer: { conversationToken?: string }) => ({ 'x-conversation-token': answer.conversationToken ?? '' });
+
 let fixture: ChatFixture;
 let recordsDir: string;
 let records: RecordsStore;
@@ -86,10 +89,11 @@ describe('POST /api/chat', () => {
       method: 'POST',
       url: '/api/chat',
       payload: { question: 'How do I reset my password?', conversationId: answer.conversationId },
+      headers: withToken(answer),
     });
     expect(followUp.json()).toMatchObject({ outcome: 'faq', conversationId: answer.conversationId });
 
-    const transcript = await app.inject({ method: 'GET', url: `/api/conversations/${answer.conversationId}` });
+    const transcript = await app.inject({ method: 'GET', url: `/api/conversations/${answer.conversationId}`, headers: withToken(answer) });
     expect(transcript.statusCode).toBe(200);
     const messages = transcript.json().messages as Array<{ role: string; text: string; id: string; citations: unknown[] }>;
     expect(messages.map((message) => message.role)).toEqual(['user', 'assistant', 'user', 'assistant']);
@@ -125,11 +129,11 @@ describe('POST /api/chat', () => {
     const citations = events[firstCitations]?.data.citations as Array<{ docPath: string }>;
     expect(citations[0]?.docPath).toBe('shipping.md');
     const end = events.at(-1)?.data ?? {};
-    expect(end).toMatchObject({ outcome: 'answered', messageId: expect.any(String), conversationId: expect.any(String), query: expect.any(String) });
+    expect(end).toMatchObject({ outcome: 'answered', messageId: expect.any(String), conversationId: expect.any(String), query: expect.any(String), conversationToken: expect.any(String), state: 'bot' });
     expect(end.suggestions).toEqual(expect.any(Array));
 
     // The streamed answer was stored once complete: it can be rated.
-    const feedback = await app.inject({ method: 'POST', url: '/api/feedback', payload: { messageId: end.messageId, rating: 'up' } });
+    const feedback = await app.inject({ method: 'POST', url: '/api/feedback', payload: { messageId: end.messageId, rating: 'up' }, headers: withToken(end) });
     expect(feedback.statusCode).toBe(201);
   });
 
@@ -187,7 +191,8 @@ describe('POST /api/chat', () => {
     ['a blank question', { payload: { question: '   \n ' } }, 400, 'QUESTION_EMPTY'],
     ['a question over the length limit', { payload: { question: 'why '.repeat(600) } }, 400, 'QUESTION_TOO_LONG'],
     ['a 1 MB body', { payload: { question: 'x'.repeat(1024 * 1024) } }, 413, 'REQUEST_TOO_LARGE'],
-    ['an unknown conversation', { payload: { question: 'Hi', conversationId: 'no-such-conversation' } }, 404, 'CONVERSATION_NOT_FOUND'],
+    ['an unknown conversation', { payload: { question: 'Hi', conversationId: 'no-such-conversation' }, headers: { 'x-conversation-token': 'some-token' } }, 404, 'CONVERSATION_NOT_FOUND'],
+    ['a conversation without its token', { payload: { question: 'Hi', conversationId: 'no-such-conversation' } }, 401, 'CONVERSATION_TOKEN_REQUIRED'],
     ['a form body', { payload: 'question=hi', headers: { 'content-type': 'application/x-www-form-urlencoded' } }, 415, 'REQUEST_MEDIA_TYPE'],
     ['a text/plain body', { payload: 'How long do refunds take?', headers: { 'content-type': 'text/plain' } }, 415, 'REQUEST_MEDIA_TYPE'],
     ['a number as the question', { payload: { question: 123 } }, 400, 'REQUEST_INVALID'],
@@ -218,7 +223,7 @@ describe('error bodies', () => {
     const response = await app.inject({ method: 'GET', url: `/api/conversations/${'c'.repeat(101)}` });
     expect(response.statusCode).toBe(400);
     expect(response.json().error).toMatchObject({ code: 'REQUEST_INVALID', message: expect.stringContaining('100 characters') });
-    expect((await app.inject({ method: 'GET', url: `/api/conversations/${'c'.repeat(100)}` })).json().error.code).toBe('CONVERSATION_NOT_FOUND');
+    expect((await app.inject({ method: 'GET', url: `/api/conversations/${'c'.repeat(100)}`, headers: { 'x-conversation-token': 't' } })).json().error.code).toBe('CONVERSATION_NOT_FOUND');
   });
 
   it('answers a URL that is not validly percent-encoded with the usual error body', async () => {
@@ -329,7 +334,7 @@ describe('POST /api/eval/ask', () => {
 
 describe('conversations, feedback and hand-over', () => {
   it('answers 404 for an unknown conversation', async () => {
-    const response = await app.inject({ method: 'GET', url: '/api/conversations/nope' });
+    const response = await app.inject({ method: 'GET', url: '/api/conversations/nope', headers: { 'x-conversation-token': 'some-token' } });
     expect(response.statusCode).toBe(404);
     expect(response.json().error.code).toBe('CONVERSATION_NOT_FOUND');
   });
@@ -337,7 +342,7 @@ describe('conversations, feedback and hand-over', () => {
   it('keeps one open ticket per conversation, however often and however concurrently hand-over is asked', async () => {
     const answer = (await app.inject({ method: 'POST', url: '/api/chat', payload: { question: 'Do you ship to Canada?' } })).json();
     const responses = await Promise.all(
-      Array.from({ length: 20 }, () => app.inject({ method: 'POST', url: '/api/handoff', payload: { conversationId: answer.conversationId } })),
+      Array.from({ length: 20 }, () => app.inject({ method: 'POST', url: '/api/handoff', payload: { conversationId: answer.conversationId }, headers: withToken(answer) })),
     );
     const numbers = new Set(responses.map((response) => response.json().ticket.number));
     expect(numbers.size).toBe(1);
@@ -345,7 +350,7 @@ describe('conversations, feedback and hand-over', () => {
     expect(responses.filter((response) => response.statusCode === 200)).toHaveLength(19);
     const tickets = (await records.listTickets({ limit: 1000 })).filter((ticket) => ticket.conversationId === answer.conversationId);
     expect(tickets).toHaveLength(1);
-    const transcript = (await app.inject({ method: 'GET', url: `/api/conversations/${answer.conversationId}` })).json();
+    const transcript = (await app.inject({ method: 'GET', url: `/api/conversations/${answer.conversationId}`, headers: withToken(answer) })).json();
     expect(transcript.messages.filter((message: { role: string }) => message.role === 'system')).toHaveLength(1);
   });
 
@@ -360,32 +365,33 @@ describe('conversations, feedback and hand-over', () => {
     expect(body.handoff.message).toMatch(wording);
     const [ticket] = (await records.listTickets({ limit: 1000 })).filter((candidate) => candidate.conversationId === body.conversationId);
     expect(ticket?.transcript.map((message) => message.text)).toEqual([question, body.answer]);
-    const button = await app.inject({ method: 'POST', url: '/api/handoff', payload: { conversationId: body.conversationId } });
+    const button = await app.inject({ method: 'POST', url: '/api/handoff', payload: { conversationId: body.conversationId }, headers: withToken(body) });
     expect(button.statusCode).toBe(200);
     expect(button.json().ticket.number).toBe(body.handoff.ticket.number);
 
-    const streamed = await app.inject({ method: 'POST', url: '/api/chat', headers: { accept: 'text/event-stream' }, payload: { question, conversationId: body.conversationId } });
-    const end = parseSse(streamed.body).at(-1);
-    expect(end?.event).toBe('answer-end');
-    expect((end?.data.handoff as { ticket: { number: string } }).ticket.number).toBe(body.handoff.ticket.number);
+    // People have the conversation now: asking again goes to them, kefu does not answer over them.
+    const streamed = await app.inject({ method: 'POST', url: '/api/chat', headers: { accept: 'text/event-stream', ...withToken(body) }, payload: { question, conversationId: body.conversationId } });
+    const events = parseSse(streamed.body);
+    expect(events.map((event) => event.event)).toEqual(['routed']);
+    expect(events[0]?.data).toMatchObject({ routed: true, state: 'waiting', conversationId: body.conversationId });
   });
 
   it('records feedback with a comment and refuses feedback on a message that does not exist', async () => {
     const answer = (await app.inject({ method: 'POST', url: '/api/chat', payload: { question: 'Do you ship to Mexico?' } })).json();
-    const response = await app.inject({ method: 'POST', url: '/api/feedback', payload: { messageId: answer.messageId, rating: 'down', comment: 'too vague' } });
+    const response = await app.inject({ method: 'POST', url: '/api/feedback', payload: { messageId: answer.messageId, rating: 'down', comment: 'too vague' }, headers: withToken(answer) });
     expect(response.statusCode).toBe(201);
     expect(await records.listFeedback(answer.messageId)).toMatchObject([{ rating: 'down', comment: 'too vague' }]);
 
     const missing = await app.inject({ method: 'POST', url: '/api/feedback', payload: { messageId: 'not-a-message', rating: 'up' } });
     expect(missing.statusCode).toBe(404);
     expect(missing.json().error.code).toBe('MESSAGE_NOT_FOUND');
-    const badRating = await app.inject({ method: 'POST', url: '/api/feedback', payload: { messageId: answer.messageId, rating: 'meh' } });
+    const badRating = await app.inject({ method: 'POST', url: '/api/feedback', payload: { messageId: answer.messageId, rating: 'meh' }, headers: withToken(answer) });
     expect(badRating.statusCode).toBe(400);
   });
 
   it('opens a ticket with the transcript and tells the customer what happens next', async () => {
     const answer = (await app.inject({ method: 'POST', url: '/api/chat', payload: { question: 'What is the capital of France?' } })).json();
-    const response = await app.inject({ method: 'POST', url: '/api/handoff', payload: { conversationId: answer.conversationId, reason: 'no-answer', note: 'please call' } });
+    const response = await app.inject({ method: 'POST', url: '/api/handoff', payload: { conversationId: answer.conversationId, reason: 'no-answer', note: 'please call' }, headers: withToken(answer) });
     expect(response.statusCode).toBe(201);
     const body = response.json();
     expect(body.ticket.number).toMatch(/^KF-\d{6}$/);
@@ -394,10 +400,10 @@ describe('conversations, feedback and hand-over', () => {
     expect(ticket).toMatchObject({ number: body.ticket.number, reason: 'no-answer', note: 'please call' });
     expect(ticket?.transcript.map((message) => message.text)).toEqual(['What is the capital of France?', answer.answer]);
 
-    const chinese = await app.inject({ method: 'POST', url: '/api/handoff', payload: { conversationId: answer.conversationId, language: 'zh' } });
+    const chinese = await app.inject({ method: 'POST', url: '/api/handoff', payload: { conversationId: answer.conversationId, language: 'zh' }, headers: withToken(answer) });
     expect(chinese.json().message).toMatch(/工单/);
     expect(chinese.json().ticket.number).toBe(body.ticket.number);
-    const unknown = await app.inject({ method: 'POST', url: '/api/handoff', payload: { conversationId: 'nope' } });
+    const unknown = await app.inject({ method: 'POST', url: '/api/handoff', payload: { conversationId: 'nope' }, headers: { 'x-conversation-token': 'some-token' } });
     expect(unknown.statusCode).toBe(404);
   });
 });
@@ -519,7 +525,7 @@ describe('rate limiting', () => {
     // race inside the limiter's in-memory store, which real sockets never do.
     const responses = [];
     for (let index = 0; index < 200; index += 1) {
-      responses.push(await limited.inject({ method: 'GET', url: '/api/conversations/burst', remoteAddress: '10.0.0.7' }));
+      responses.push(await limited.inject({ method: 'GET', url: '/api/conversations/burst', remoteAddress: '10.0.0.7', headers: { 'x-conversation-token': 't' } }));
     }
     const statuses = responses.map((response) => response.statusCode);
     expect(statuses.filter((status) => status === 404)).toHaveLength(50);
@@ -528,7 +534,7 @@ describe('rate limiting', () => {
     expect(rejected?.json().error).toEqual({ code: 'RATE_LIMITED', message: expect.any(String), hint: expect.any(String) });
     expect(rejected?.headers['retry-after']).toBeDefined();
     // Other clients are unaffected.
-    expect((await limited.inject({ method: 'GET', url: '/api/conversations/x', remoteAddress: '10.0.0.8' })).statusCode).toBe(404);
+    expect((await limited.inject({ method: 'GET', url: '/api/conversations/x', remoteAddress: '10.0.0.8', headers: { 'x-conversation-token': 't' } })).statusCode).toBe(404);
     expect((await limited.inject({ method: 'GET', url: '/api/health', remoteAddress: '10.0.0.7' })).statusCode).toBe(200);
     await limited.close();
   });
@@ -542,7 +548,7 @@ describe('rate limiting', () => {
       }
     }
     const statuses: number[] = [];
-    for (let index = 0; index < 3; index += 1) statuses.push((await limited.inject({ method: 'POST', url: '/api/handoff', payload: { conversationId: 'nope' }, remoteAddress: '10.0.1.1' })).statusCode);
+    for (let index = 0; index < 3; index += 1) statuses.push((await limited.inject({ method: 'POST', url: '/api/handoff', payload: { conversationId: 'nope' }, remoteAddress: '10.0.1.1', headers: { 'x-conversation-token': 't' } })).statusCode);
     for (let index = 0; index < 3; index += 1) statuses.push((await limited.inject({ method: 'POST', url: '/api/feedback', payload: { messageId: 'nope', rating: 'up' }, remoteAddress: '10.0.1.1' })).statusCode);
     expect(statuses).toEqual([404, 404, 404, 404, 404, 429]);
     await limited.close();
@@ -550,7 +556,7 @@ describe('rate limiting', () => {
 
   it('tells clients behind a trusted proxy apart by X-Forwarded-For, and ignores the header otherwise', async () => {
     const request = (target: KefuApp, forwardedFor: string) =>
-      target.inject({ method: 'GET', url: '/api/conversations/x', remoteAddress: '127.0.0.1', headers: { 'x-forwarded-for': forwardedFor } });
+      target.inject({ method: 'GET', url: '/api/conversations/x', remoteAddress: '127.0.0.1', headers: { 'x-forwarded-for': forwardedFor, 'x-conversation-token': 't' } });
     const direct = await limitedApp({ rateLimitPerMinute: 3 });
     const directStatuses = [];
     for (const client of ['203.0.113.1', '203.0.113.2', '203.0.113.3', '203.0.113.4']) directStatuses.push((await request(direct, client)).statusCode);

@@ -1,8 +1,12 @@
 // The kefu web chat: plain JavaScript modules, no build step. Answers are Markdown (paragraphs, lists,
 // tables, bold, links, [n] citation markers) rendered by markdown.js as DOM nodes; every piece of document
 // or answer text reaches the page as a text node (never innerHTML): documents may contain markup, and it
-// must stay text.
+// must stay text. Agent and customer messages are plain text, always.
+//
+// The conversation (its id and the token that opens it) is kept in localStorage, so it survives a reload. When a
+// person takes over, live updates arrive over SSE (live.js): the agent's replies and typing, and the state.
 import { renderMarkdown } from '/markdown.js';
+import { openLiveStream } from '/live.js';
 
 const strings = {
   en: {
@@ -34,6 +38,21 @@ const strings = {
     openSource: 'Open the source',
     indexing: 'Preparing the documents (indexing {done} of {total})… Answers cover what is indexed so far.',
     indexingStart: 'Preparing the documents… Answers cover what is indexed so far.',
+    chattingWith: 'You are chatting with {name}',
+    waitingForPerson: 'Waiting for a person from our team…',
+    agentTyping: '{name} is typing…',
+    agentFallback: 'Support team',
+    placeholderPeople: 'Write a message…',
+    delivered: 'Sent to our team',
+    reconnecting: 'Reconnecting…',
+    contactTitle: 'How can we reach you? (optional)',
+    email: 'Email',
+    phone: 'Phone',
+    contactSend: 'Send',
+    contactSent: 'Thank you, we have your details.',
+    rateTitle: 'How was your conversation with {name}?',
+    rateOption: '{n} out of 5',
+    rateThanks: 'Thank you for your rating.',
   },
   zh: {
     title: '在线客服',
@@ -65,6 +84,21 @@ const strings = {
     openSource: '打开来源',
     indexing: '正在准备文档（已索引 {done} / {total}）… 回答基于已索引的内容。',
     indexingStart: '正在准备文档… 回答基于已索引的内容。',
+    chattingWith: '正在与 {name} 对话',
+    waitingForPerson: '正在等待人工客服接入…',
+    agentTyping: '{name} 正在输入…',
+    agentFallback: '客服团队',
+    placeholderPeople: '请输入消息…',
+    delivered: '已发送给客服',
+    reconnecting: '正在重新连接…',
+    contactTitle: '我们如何联系您？（可选）',
+    email: '邮箱',
+    phone: '电话',
+    contactSend: '提交',
+    contactSent: '谢谢，我们已收到您的联系方式。',
+    rateTitle: '您对与 {name} 的这次对话满意吗？',
+    rateOption: '{n} 分（满分 5 分）',
+    rateThanks: '感谢您的评价。',
   },
 };
 
@@ -80,8 +114,56 @@ const storage = {
 const params = new URLSearchParams(location.search);
 let language = params.get('lang') || storage.get('localStorage', 'kefu-language') || ((navigator.language || 'en').toLowerCase().startsWith('zh') ? 'zh' : 'en');
 if (!strings[language]) language = 'en';
-let conversationId = storage.get('sessionStorage', 'kefu-conversation');
+/** The conversation this browser is in: its id and the token that opens it (kept across reloads). */
+let conversationId = null;
+let conversationToken = null;
+try {
+  const saved = JSON.parse(storage.get('localStorage', 'kefu-conversation') || 'null');
+  if (saved && typeof saved.id === 'string' && typeof saved.token === 'string') ({ id: conversationId, token: conversationToken } = saved);
+} catch {
+  /* a damaged entry: start afresh */
+}
 let busy = false;
+/** bot | waiting | agent | resolved, as the server last said. */
+let conversationState = 'bot';
+let agentName = null;
+const embedded = params.get('embed') === '1';
+
+function saveConversation(id, token) {
+  const changed = id !== conversationId || token !== conversationToken;
+  conversationId = id;
+  conversationToken = token;
+  storage.set('localStorage', 'kefu-conversation', id && token ? JSON.stringify({ id, token }) : null);
+  if (changed) tellParentConversation();
+}
+
+/**
+ * In the widget, the chat is a third-party frame, and browsers increasingly refuse such frames any storage. The
+ * widget on the host page keeps the conversation in the site's own storage instead (as Chatwoot and Intercom keep
+ * theirs in a first-party cookie): it says hello with what it kept, and hears about every change. Messages go only
+ * to the origin that said hello.
+ */
+let parentOrigin = null;
+let helloReceived;
+const hello = new Promise((resolve) => (helloReceived = resolve));
+
+function tellParentConversation() {
+  if (!embedded || !parentOrigin) return;
+  window.parent.postMessage({ type: 'kefu:conversation', conversation: conversationId && conversationToken ? { id: conversationId, token: conversationToken } : null }, parentOrigin);
+}
+
+function forgetConversation() {
+  stopLive();
+  saveConversation(null, null);
+  conversationState = 'bot';
+  agentName = null;
+  renderState();
+}
+
+/** The header that opens this conversation. */
+function tokenHeaders() {
+  return conversationToken ? { 'x-conversation-token': conversationToken } : {};
+}
 
 const messages = document.getElementById('messages');
 const composer = document.getElementById('composer');
@@ -90,6 +172,8 @@ const sendButton = document.getElementById('send-button');
 const personButton = document.getElementById('person-button');
 const languageSwitch = document.getElementById('language-switch');
 const feedbackTemplate = document.getElementById('feedback-template');
+const stateBanner = document.getElementById('state-banner');
+const typingLine = document.getElementById('typing');
 
 function t(key) {
   return strings[language][key] ?? strings.en[key] ?? key;
@@ -102,6 +186,7 @@ function applyLanguage() {
   for (const element of document.querySelectorAll('[data-placeholder]')) element.placeholder = t(element.dataset.placeholder);
   for (const element of document.querySelectorAll('[data-label]')) element.setAttribute('aria-label', t(element.dataset.label));
   languageSwitch.setAttribute('aria-label', t('switchLanguageLabel'));
+  renderState();
 }
 
 function element(tag, className, text) {
@@ -117,14 +202,25 @@ function scrollToEnd() {
 
 let bubbleCount = 0;
 
-/** A message bubble. Assistant answers are Markdown, rendered as DOM nodes; everything else is plain text. */
-function addMessage(role, text) {
+/** Ids of the stored messages on the page, so a live update or a reload never shows one twice. */
+const shown = new Set();
+
+/**
+ * A message bubble. Assistant answers are Markdown, rendered as DOM nodes; everything else (the customer's, an
+ * agent's, notices) is plain text: markup in it stays characters.
+ */
+function addMessage(role, text, { id = null, authorName = null } = {}) {
   const bubble = element('div', `message message-${role}`);
   bubble.id = `message-${++bubbleCount}`;
+  if (id) {
+    bubble.dataset.messageId = id;
+    shown.add(id);
+  }
   if (role === 'assistant') {
     bubble.append(element('div', 'message-text markdown'));
     setAnswer(bubble, text, []);
   } else {
+    if (role === 'agent') bubble.append(element('p', 'message-author', authorName || t('agentFallback')));
     bubble.append(element('p', 'message-text', text));
   }
   messages.append(bubble);
@@ -266,7 +362,7 @@ function renderPersonOffer(bubble) {
 }
 
 async function postJson(url, body) {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...tokenHeaders() }, body: JSON.stringify(body) });
   const data = await response.json().catch(() => ({}));
   if (!response.ok) throw Object.assign(new Error(data.error?.message || response.statusText), { payload: data });
   return data;
@@ -329,10 +425,12 @@ function showError(bubble, payload) {
 
 function finishAnswer(bubble, end) {
   bubble.setAttribute('aria-busy', 'false');
-  if (end.conversationId) {
-    conversationId = end.conversationId;
-    storage.set('sessionStorage', 'kefu-conversation', conversationId);
+  if (end.conversationId) saveConversation(end.conversationId, end.conversationToken || conversationToken);
+  if (end.messageId) {
+    bubble.dataset.messageId = end.messageId;
+    shown.add(end.messageId);
   }
+  if (end.state) setState({ state: end.state });
   if (end.handoff) showTicket(end.handoff);
   else if (end.outcome === 'refused' || end.outcome === 'handoff') renderPersonOffer(bubble);
   renderSuggestions(bubble, end.suggestions);
@@ -340,12 +438,15 @@ function finishAnswer(bubble, end) {
   scrollToEnd();
 }
 
-/** The ticket opened for this conversation (by the button or because the customer asked in words). */
+/** The ticket opened for this conversation (by the button, because the customer asked in words, or kefu could not answer). */
 function showTicket(handoff) {
-  const bubble = addMessage('system', handoff.message);
+  const bubble = handoff.messageId && shown.has(handoff.messageId) ? messages.querySelector(`[data-message-id="${CSS.escape(handoff.messageId)}"]`) : addMessage('system', handoff.message, { id: handoff.messageId || null });
+  if (!bubble) return;
   bubble.dataset.ticket = handoff.ticket.number;
   bubble.setAttribute('tabindex', '-1');
   bubble.focus();
+  if (handoff.outsideHours) renderContactForm();
+  setState({ state: handoff.state || 'waiting' });
 }
 
 /** Reads an SSE body frame by frame: `event: name` + `data: json`, frames separated by a blank line. */
@@ -372,62 +473,76 @@ async function* readEvents(response) {
   }
 }
 
+function chatRequest(body) {
+  return fetch('/api/chat', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...tokenHeaders() },
+    body: JSON.stringify(body),
+  });
+}
+
 async function ask(text) {
   const trimmed = text.trim();
   if (!trimmed || busy) return;
   busy = true;
   sendButton.disabled = true;
-  addMessage('user', trimmed);
-  const bubble = addMessage('assistant', '');
-  bubble.setAttribute('aria-busy', 'true');
+  const mine = addMessage('user', trimmed);
+  // The answer's bubble appears with its first piece: a message to people gets no answer from kefu.
+  let bubble = null;
+  const answerBubble = () => {
+    if (!bubble) {
+      bubble = addMessage('assistant', '');
+      bubble.setAttribute('aria-busy', 'true');
+    }
+    return bubble;
+  };
   let markdown = '';
   let citations = [];
   try {
-    const body = { question: trimmed };
+    const body = { question: trimmed, channel: embedded ? 'widget' : 'web' };
     if (conversationId) body.conversationId = conversationId;
-    let response = await fetch('/api/chat', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
-      body: JSON.stringify(body),
-    });
-    if (response.status === 404 && conversationId) {
-      // The conversation is gone (a new database): start a fresh one.
-      conversationId = null;
-      storage.set('sessionStorage', 'kefu-conversation', null);
-      response = await fetch('/api/chat', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
-        body: JSON.stringify({ question: trimmed }),
-      });
+    let response = await chatRequest(body);
+    if ((response.status === 401 || response.status === 403 || response.status === 404) && conversationId) {
+      // The conversation is gone or no longer ours (a new database, a lost token): start a fresh one.
+      forgetConversation();
+      delete body.conversationId;
+      response = await chatRequest(body);
     }
     if (!response.ok || !response.body) {
-      showError(bubble, await response.json().catch(() => null));
+      showError(answerBubble(), await response.json().catch(() => null));
       return;
     }
     let ended = false;
     for await (const event of readEvents(response)) {
-      if (event.name === 'answer-delta') {
+      if (event.name === 'routed') {
+        // People have the conversation: the message went to them.
+        ended = true;
+        mine.dataset.messageId = event.data.messageId;
+        shown.add(event.data.messageId);
+        mine.append(element('span', 'message-status', t('delivered')));
+        setState({ state: event.data.state });
+      } else if (event.name === 'answer-delta') {
         markdown += event.data.text;
-        setAnswer(bubble, markdown, citations, { deferred: true });
+        setAnswer(answerBubble(), markdown, citations, { deferred: true });
         scrollToEnd();
       } else if (event.name === 'citations') {
         citations = event.data.citations ?? [];
-        setAnswer(bubble, markdown, citations, { deferred: true });
-        renderSources(bubble, citations);
+        setAnswer(answerBubble(), markdown, citations, { deferred: true });
+        renderSources(answerBubble(), citations);
       } else if (event.name === 'answer-end') {
         ended = true;
-        setAnswer(bubble, markdown, citations);
-        finishAnswer(bubble, event.data);
+        setAnswer(answerBubble(), markdown, citations);
+        finishAnswer(answerBubble(), event.data);
       } else if (event.name === 'error') {
-        showError(bubble, event.data);
+        showError(answerBubble(), event.data);
         return;
       }
     }
-    if (!ended) showError(bubble, { error: { message: t('interrupted'), hint: '' } });
+    if (!ended) showError(answerBubble(), { error: { message: t('interrupted'), hint: '' } });
   } catch {
-    showError(bubble, null);
+    showError(answerBubble(), null);
   } finally {
-    bubble.setAttribute('aria-busy', 'false');
+    bubble?.setAttribute('aria-busy', 'false');
     busy = false;
     sendButton.disabled = false;
     question.focus();
@@ -451,28 +566,235 @@ async function handoff(reason) {
   }
 }
 
-async function restore() {
-  if (!conversationId) return;
-  try {
-    const response = await fetch(`/api/conversations/${encodeURIComponent(conversationId)}`);
-    if (!response.ok) {
-      conversationId = null;
-      storage.set('sessionStorage', 'kefu-conversation', null);
-      return;
-    }
-    const conversation = await response.json();
-    for (const message of conversation.messages) {
-      const bubble = addMessage(message.role, message.text);
-      if (message.role === 'assistant') {
-        setAnswer(bubble, message.text, message.citations);
-        renderSources(bubble, message.citations);
-        if (message.outcome === 'refused' || message.outcome === 'handoff') renderPersonOffer(bubble);
-        renderFeedback(bubble, message.id);
-      }
-    }
-  } catch {
-    /* offline: start with an empty view */
+/** One stored message, as the page shows it (a reload, a live update, or what happened while the stream was away). */
+function showStored(message) {
+  if (shown.has(message.id)) return;
+  const bubble = addMessage(message.role, message.text, { id: message.id, authorName: message.authorName });
+  if (message.role === 'assistant') {
+    setAnswer(bubble, message.text, message.citations);
+    renderSources(bubble, message.citations);
+    if (message.outcome === 'refused' || message.outcome === 'handoff') renderPersonOffer(bubble);
+    renderFeedback(bubble, message.id);
   }
+  if (message.role === 'agent' && agentName === null) agentName = message.authorName;
+  return bubble;
+}
+
+/** Reads the conversation; `onlyNew` shows just what the page does not show yet. Returns it, or null. */
+async function readConversation() {
+  if (!conversationId) return null;
+  try {
+    const response = await fetch(`/api/conversations/${encodeURIComponent(conversationId)}`, { headers: tokenHeaders(), cache: 'no-store' });
+    if (response.status === 401 || response.status === 403 || response.status === 404) {
+      forgetConversation();
+      return null;
+    }
+    return response.ok ? await response.json() : null;
+  } catch {
+    return null;
+  }
+}
+
+async function restore() {
+  const conversation = await readConversation();
+  if (!conversation) return;
+  for (const message of conversation.messages) showStored(message);
+  setState({ state: conversation.state, agentName: conversation.agentName, canRate: conversation.ticket?.canRate }, conversation.lastEventSeq);
+  if (conversation.ticket && conversation.ticket.status === 'open' && conversation.ticket.outsideHours && !conversation.ticket.contactLeft) renderContactForm();
+}
+
+// --- live updates while people have the conversation -------------------------------------------------------
+
+let live = null;
+let typingTimer = null;
+let lastTypingSent = 0;
+let unread = 0;
+/** Whether the widget around this page is open (always true outside the widget). */
+let visible = !embedded;
+
+function stopLive() {
+  live?.close();
+  live = null;
+}
+
+/** Follows the conversation live from `afterSeq` (what the page last read). */
+function startLive(afterSeq) {
+  if (live || !conversationId) return;
+  live = openLiveStream({
+    url: `/api/conversations/${encodeURIComponent(conversationId)}/events`,
+    headers: tokenHeaders,
+    lastEventId: afterSeq ?? null,
+    onStatus: (status) => {
+      statusBanner.hidden = status !== 'reconnecting';
+      if (status === 'reconnecting') statusBanner.textContent = t('reconnecting');
+      if (status === 'denied') stopLive();
+    },
+    onEvent: (name, data) => {
+      if (name === 'ready' || name === 'state') setState(data);
+      else if (name === 'typing') showTyping(data.name);
+      else if (name === 'message') receive(data.message);
+    },
+  });
+}
+
+/** A message that arrived live: the customer's own are already on the page. */
+function receive(message) {
+  if (message.role === 'user' || shown.has(message.id)) return;
+  hideTyping();
+  showStored(message);
+  if (message.role === 'agent' && (!visible || document.hidden)) {
+    unread += 1;
+    tellWidget();
+  }
+}
+
+function showTyping(name) {
+  typingLine.textContent = t('agentTyping').replace('{name}', name || agentName || t('agentFallback'));
+  typingLine.hidden = false;
+  clearTimeout(typingTimer);
+  typingTimer = setTimeout(hideTyping, 5000);
+}
+
+function hideTyping() {
+  clearTimeout(typingTimer);
+  typingLine.hidden = true;
+}
+
+/** The widget's bubble shows how many agent messages arrived while it was closed. */
+function tellWidget() {
+  if (embedded && parentOrigin) window.parent.postMessage({ type: 'kefu:unread', count: unread }, parentOrigin);
+}
+
+window.addEventListener('message', (event) => {
+  if (!embedded || event.source !== window.parent || !event.data) return;
+  if (event.data.type === 'kefu:hello') {
+    parentOrigin = event.origin;
+    visible = Boolean(event.data.open);
+    const kept = event.data.conversation;
+    if (!conversationId && kept && typeof kept.id === 'string' && typeof kept.token === 'string') {
+      conversationId = kept.id;
+      conversationToken = kept.token;
+    } else tellParentConversation();
+    helloReceived();
+  } else if (event.data.type === 'kefu:visibility') {
+    visible = Boolean(event.data.open);
+    if (visible) {
+      unread = 0;
+      tellWidget();
+    }
+  }
+});
+
+let ratingShown = false;
+
+/** The state as the server says it; `afterSeq` starts live updates from there when people have the conversation. */
+function setState(next, afterSeq) {
+  if (next.state) conversationState = next.state;
+  if (next.agentName !== undefined) agentName = next.agentName ?? agentName;
+  renderState();
+  if (conversationState === 'bot') stopLive();
+  else if (!live) {
+    if (afterSeq !== undefined) startLive(afterSeq);
+    else catchUpAndFollow();
+  }
+  if (conversationState === 'resolved' && next.canRate && !ratingShown) renderRating();
+}
+
+/** After a hand-over: show anything already written (an agent may be quick), then follow from there. */
+async function catchUpAndFollow() {
+  const conversation = await readConversation();
+  if (!conversation || live) return;
+  for (const message of conversation.messages) if (message.role !== 'user') showStored(message);
+  setState({ state: conversation.state, agentName: conversation.agentName, canRate: conversation.ticket?.canRate }, conversation.lastEventSeq);
+}
+
+function renderState() {
+  if (!stateBanner) return;
+  const withPeople = conversationState === 'waiting' || conversationState === 'agent';
+  stateBanner.hidden = !withPeople;
+  stateBanner.textContent = conversationState === 'agent' ? t('chattingWith').replace('{name}', agentName || t('agentFallback')) : t('waitingForPerson');
+  personButton.hidden = withPeople;
+  question.placeholder = withPeople ? t('placeholderPeople') : t('placeholder');
+}
+
+/** Outside business hours: an optional email or phone, validated by the server. */
+function renderContactForm() {
+  if (messages.querySelector('.contact-form')) return;
+  const form = element('form', 'contact-form message message-system');
+  form.append(element('p', 'contact-title', t('contactTitle')));
+  const fields = element('div', 'contact-fields');
+  const field = (type, key, autocomplete) => {
+    const label = element('label', 'contact-field');
+    const input = element('input');
+    input.type = type;
+    input.name = key;
+    input.autocomplete = autocomplete;
+    input.maxLength = type === 'email' ? 254 : 40;
+    label.append(element('span', '', t(key)), input);
+    fields.append(label);
+    return input;
+  };
+  const email = field('email', 'email', 'email');
+  const phone = field('tel', 'phone', 'tel');
+  const submit = element('button', 'button', t('contactSend'));
+  submit.type = 'submit';
+  const problem = element('p', 'contact-error');
+  problem.setAttribute('role', 'alert');
+  form.append(fields, submit, problem);
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    problem.textContent = '';
+    const body = {};
+    if (email.value.trim()) body.email = email.value.trim();
+    if (phone.value.trim()) body.phone = phone.value.trim();
+    submit.disabled = true;
+    try {
+      await postJson(`/api/conversations/${encodeURIComponent(conversationId)}/contact`, body);
+      form.replaceChildren(element('p', '', t('contactSent')));
+    } catch (error) {
+      problem.textContent = error.payload?.error ? `${error.payload.error.message}. ${error.payload.error.hint}` : t('networkError');
+      submit.disabled = false;
+    }
+  });
+  messages.append(form);
+  scrollToEnd();
+}
+
+/** After an agent resolved the conversation: an optional 1–5 rating, asked once. */
+function renderRating() {
+  ratingShown = true;
+  const box = element('div', 'rating message message-system');
+  box.append(element('p', 'rating-title', t('rateTitle').replace('{name}', agentName || t('agentFallback'))));
+  const row = element('div', 'rating-options');
+  row.setAttribute('role', 'group');
+  row.setAttribute('aria-label', t('rateTitle').replace('{name}', agentName || t('agentFallback')));
+  for (let score = 1; score <= 5; score += 1) {
+    const button = element('button', 'rating-option', String(score));
+    button.type = 'button';
+    button.setAttribute('aria-label', t('rateOption').replace('{n}', String(score)));
+    button.addEventListener('click', async () => {
+      for (const other of row.querySelectorAll('button')) other.disabled = true;
+      try {
+        await postJson(`/api/conversations/${encodeURIComponent(conversationId)}/rating`, { score });
+        box.replaceChildren(element('p', '', t('rateThanks')));
+      } catch {
+        for (const other of row.querySelectorAll('button')) other.disabled = false;
+      }
+    });
+    row.append(button);
+  }
+  box.append(row);
+  messages.append(box);
+  scrollToEnd();
+}
+
+/** Tells the agent the customer is typing (at most every 3 s, only while people have the conversation). */
+function customerTyping() {
+  if (!conversationId || (conversationState !== 'waiting' && conversationState !== 'agent')) return;
+  const now = Date.now();
+  if (now - lastTypingSent < 3000) return;
+  lastTypingSent = now;
+  fetch(`/api/conversations/${encodeURIComponent(conversationId)}/typing`, { method: 'POST', headers: tokenHeaders() }).catch(() => undefined);
 }
 
 composer.addEventListener('submit', (event) => {
@@ -488,6 +810,7 @@ question.addEventListener('keydown', (event) => {
   }
 });
 question.addEventListener('input', () => {
+  customerTyping();
   question.style.height = 'auto';
   question.style.height = `${Math.min(question.scrollHeight, 160)}px`;
 });
@@ -538,8 +861,9 @@ async function watchIndexing() {
   if (indexing && (indexing.state === 'starting' || indexing.state === 'syncing')) setTimeout(watchIndexing, 2000);
 }
 
-if (params.get('embed') === '1') document.body.classList.add('embedded');
+if (embedded) document.body.classList.add('embedded');
 
 applyLanguage();
-restore();
+// In the widget without storage of its own, wait (briefly) for the widget's hello with the kept conversation.
+(embedded && !conversationId ? Promise.race([hello, new Promise((resolve) => setTimeout(resolve, 1500))]) : Promise.resolve()).then(restore);
 watchIndexing();

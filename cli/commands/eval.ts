@@ -12,6 +12,7 @@ import { readCatalog, checkGold } from '../../eval/catalog.ts';
 import { asRunReport, compareReports, renderComparison } from '../../eval/compare.ts';
 import { DEFAULT_SHARED_DATA_DIR, loadDataset, sampleQuestions } from '../../eval/datasets.ts';
 import { checkThresholds, readThresholds, renderGate, THRESHOLDS_FILE } from '../../eval/gate.ts';
+import { isIntentDataset } from '../../eval/intents.ts';
 import { renderConsoleTable } from '../../eval/report-text.ts';
 import { DEFAULT_CONFIGURATIONS, runEvaluation } from '../../eval/runner.ts';
 import type { EvalTarget } from '../../eval/types.ts';
@@ -72,6 +73,12 @@ async function compareFiles(files: string[], json: boolean | undefined): Promise
 async function evaluate(options: EvalOptions): Promise<void> {
   if (!options.dataset) throw new InvalidArgumentError('--dataset is required (northwind, stackfaq, cmrc2018 or a path)');
   const config = loadConfig();
+  if (isIntentDataset(options.dataset)) {
+    // Intent datasets score the intent classifier (eval/intents.ts), not retrieval and answers.
+    const { runIntentEvalCommand } = await import('../../eval/intents-command.ts');
+    await runIntentEvalCommand({ config, dataset: options.dataset, sharedDataDir: options.evalData, json: options.json ?? false, reportsDir: options.reports, writeReports: options.writeReports, seed: options.seed });
+    return;
+  }
   const log = (message: string) => console.error(message);
   const dataset = await loadDataset({ dataset: options.dataset, evalDir: path.join(config.dataDir, 'eval'), sharedDataDir: options.evalData, ...(options.corpusLimit === undefined ? {} : { corpusLimit: options.corpusLimit }) });
   const catalog = await readCatalog(dataset.corpusDir);
@@ -157,7 +164,7 @@ export function register(program: Command): void {
   program
     .command('eval')
     .description('measure answer quality on a labeled dataset: retrieval ablation (keyword, vector, hybrid variants), answers, refusals, latency')
-    .addOption(new Option('-d, --dataset <name|path>', 'northwind, stackfaq, cmrc2018 (read from --eval-data), or a dataset folder / .jsonl file (see eval/README.md)'))
+    .addOption(new Option('-d, --dataset <name|path>', 'northwind, stackfaq, cmrc2018 (read from --eval-data), or a dataset folder / .jsonl file (see eval/README.md); banking77 or clinc150 evaluate the intent classifier instead'))
     .option('-n, --limit <n>', 'score a deterministic subset of n questions (seeded sample)', positiveInteger)
     .option('--corpus-limit <n>', 'cmrc2018 only: index just the first n paragraphs and ask only their questions (quick gates)', positiveInteger)
     .option('--seed <n>', 'seed of the --limit sample', positiveInteger, 42)

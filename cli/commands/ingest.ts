@@ -27,6 +27,7 @@ function createProgress(options: { quiet: boolean }): { onEvent: (event: SyncEve
   };
   const onEvent = (event: SyncEvent) => {
     if (event.type === 'model-changed') note(`The embedding model changed (${event.previousModelId} → ${event.modelId}): re-embedding every document.`);
+    if (event.type === 'pipeline-changed') note('The index was built by another version of the ingest pipeline: re-indexing every document (unchanged texts keep their vectors).');
     if (event.type === 'reconciled') note(`Repairing an interrupted run: ${event.orphanChunks} orphan chunks removed, ${event.staleDocuments} documents to redo.`);
     if (options.quiet) return;
     if (event.type === 'scanned') {

@@ -77,6 +77,6 @@ export function register(program: Command): void {
           await knowledgeBase.close();
         },
       });
-      app.log.info(`kefu chat is ready: ${address}/  (API docs: ${address}/docs)`);
+      app.log.info(`kefu chat is ready: ${address}/  (agent workspace: ${address}/agent, API docs: ${address}/docs)`);
     });
 }

@@ -1,6 +1,7 @@
 /** The contract of `answer()`: used by the CLI, the server and the evaluation harness. */
 import type { AnswerabilityFeatures } from './answerability.ts';
 import type { FaqFeatures } from './faq-gate.ts';
+import type { Citation } from '../schemas/citation.ts';
 
 /**
  * answered: composed from passages; faq: a curated answer verbatim; clarify: "did you mean…" with the
@@ -51,18 +52,8 @@ export interface AnswerService {
   stream(request: AnswerRequest, options?: { signal?: AbortSignal }): AsyncGenerator<AnswerEvent>;
 }
 
-export interface Citation {
-  /** 1-based number used in the answer text as [n]. */
-  n: number;
-  chunkId: string;
-  docPath: string;
-  title: string;
-  /** 1-based page, or undefined when the format has none. */
-  page?: number;
-  headingPath: string;
-  /** The passage sentence(s) the answer took from this source. */
-  quote: string;
-}
+/** A source of an answer: the one schema shared with the records and the HTTP API (src/schemas/citation.ts). */
+export type { Citation };
 
 export interface RetrievedPassage {
   chunkId: string;

@@ -14,6 +14,9 @@ import { parseEnv } from 'node:util';
 import Type, { type Static } from 'typebox';
 import Value from 'typebox/value';
 import { KefuError } from '../errors/index.ts';
+import { checkTimeZone, parseBusinessHours, type OpenRange } from './business-hours.ts';
+
+export type { OpenRange } from './business-hours.ts';
 
 const PositiveInteger = (defaultValue: number, description: string, maximum = Number.MAX_SAFE_INTEGER) =>
   Type.Integer({ minimum: 1, maximum, default: defaultValue, description });
@@ -61,6 +64,21 @@ export const settingsSchema = Type.Object({
   KEFU_LLM_MODEL: Type.String({ default: '', description: 'LLM model name' }),
   KEFU_LLM_API_KEY: Type.String({ default: '', description: 'LLM API key, when the endpoint needs one' }),
   KEFU_LLM_TIMEOUT_MS: PositiveInteger(15_000, 'Give up on the LLM after this long and answer extractively'),
+  KEFU_HANDOVER_AFTER_REFUSALS: Type.Integer({ minimum: 0, maximum: 100, default: 2, description: 'Hand the conversation to people after this many refused answers in a row (0 = never)' }),
+  KEFU_BUSINESS_HOURS: Type.String({ default: '', description: 'When people answer, e.g. "mon-fri 09:00-18:00; sat 10:00-14:00" (in KEFU_TIME_ZONE); empty = always. Outside them customers are told when people are back and may leave an email or phone' }),
+  KEFU_TIME_ZONE: Type.String({ default: '', description: 'Time zone of the business hours, e.g. Asia/Shanghai (default: this machine\'s)' }),
+  KEFU_FIRST_RESPONSE_TARGET_MINUTES: PositiveInteger(5, 'First-response target for handed-over conversations: the queue turns amber at half of it and red past it', 10_080),
+  KEFU_MAX_AGENT_MESSAGE_CHARS: PositiveInteger(10_000, 'Longest agent reply or note', 100_000),
+  KEFU_SESSION_HOURS: PositiveInteger(12, 'How long a sign-in to the agent workspace lasts', 24 * 90),
+  KEFU_SIGN_IN_MAX_FAILURES: PositiveInteger(5, 'Failed sign-ins for one name before it is locked'),
+  KEFU_SIGN_IN_LOCKOUT_MINUTES: PositiveInteger(15, 'How long a name stays locked after too many failed sign-ins'),
+  KEFU_WEBHOOK_URLS: Type.String({ default: '', description: 'Comma-separated http(s) URLs that receive ticket.created, ticket.assigned, message.created and ticket.resolved (signed with KEFU_WEBHOOK_SECRET)' }),
+  KEFU_WEBHOOK_SECRET: Type.String({ default: '', description: 'Shared secret for the X-Kefu-Signature HMAC-SHA256 header (at least 16 characters; required with KEFU_WEBHOOK_URLS)' }),
+  KEFU_WEBHOOK_TIMEOUT_MS: PositiveInteger(5_000, 'A webhook receiver must answer within this time'),
+  KEFU_WEBHOOK_MAX_ATTEMPTS: PositiveInteger(8, 'Attempts per webhook delivery before it is marked failed', 50),
+  KEFU_WEBHOOK_RETRY_MS: PositiveInteger(2_000, 'Wait before the first webhook retry; doubled for each further attempt (at most an hour)'),
+  KEFU_LIVE_HEARTBEAT_MS: PositiveInteger(15_000, 'Live update streams (SSE) send a heartbeat this often, so proxies and idle timeouts keep them open', 600_000),
+  KEFU_MAX_LIVE_STREAMS: PositiveInteger(10_000, 'Live update streams (SSE) open at once, customers and agents together'),
 });
 
 type Settings = Static<typeof settingsSchema>;
@@ -117,6 +135,34 @@ export interface Config {
     /** An owner-trained answerability model file; '' for the shipped one. */
     readonly answerabilityModel: string;
     readonly maxSentences: number;
+  };
+  readonly handover: {
+    /** 0 = never hand over for refusals. */
+    readonly afterRefusals: number;
+    /** Empty = always open. */
+    readonly businessHours: readonly OpenRange[];
+    /** KEFU_BUSINESS_HOURS as written (shown to admins). */
+    readonly businessHoursText: string;
+    readonly timeZone: string;
+    readonly firstResponseTargetMinutes: number;
+    readonly maxAgentMessageChars: number;
+  };
+  readonly accounts: {
+    readonly sessionHours: number;
+    readonly signInMaxFailures: number;
+    readonly signInLockoutMinutes: number;
+  };
+  readonly webhooks: {
+    /** Empty = no webhooks. */
+    readonly urls: readonly string[];
+    readonly secret: string;
+    readonly timeoutMs: number;
+    readonly maxAttempts: number;
+    readonly retryMs: number;
+  };
+  readonly live: {
+    readonly heartbeatMs: number;
+    readonly maxStreams: number;
   };
   readonly llm: {
     readonly provider: 'none' | 'ollama' | 'openai';
@@ -204,6 +250,29 @@ function isAddressOrRange(entry: string): boolean {
   return prefix >= 0 && prefix <= (family === 4 ? 32 : 128);
 }
 
+/** KEFU_WEBHOOK_URLS → http(s) URLs, and a secret to sign with whenever there is one. */
+function parseWebhooks(urls: string, secret: string): string[] {
+  const list = urls.split(',').map((url) => url.trim()).filter(Boolean);
+  for (const url of list) {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(url);
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) {
+      throw new KefuError('CONFIG_INVALID', { detail: `KEFU_WEBHOOK_URLS: "${url}" is not an http(s) URL`, hint: 'List full URLs such as https://hooks.example.com/kefu, separated by commas.' });
+    }
+  }
+  if (list.length > 0 && secret.length < 16) {
+    throw new KefuError('CONFIG_INVALID', {
+      detail: 'KEFU_WEBHOOK_SECRET must be set (at least 16 characters) when KEFU_WEBHOOK_URLS is',
+      hint: 'Set KEFU_WEBHOOK_SECRET to a long random string (e.g. `openssl rand -hex 32`); receivers check the X-Kefu-Signature header with it.',
+    });
+  }
+  return list;
+}
+
 /** Reads, validates and freezes the configuration. Throws `CONFIG_INVALID` naming the bad variable. */
 export function loadConfig(options: LoadConfigOptions = {}): Config {
   const cwd = options.cwd ?? process.cwd();
@@ -260,6 +329,30 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
       answerabilityModel: settings.KEFU_ANSWERABILITY_MODEL ? path.resolve(cwd, settings.KEFU_ANSWERABILITY_MODEL) : '',
       maxSentences: settings.KEFU_MAX_ANSWER_SENTENCES,
     },
+    handover: {
+      afterRefusals: settings.KEFU_HANDOVER_AFTER_REFUSALS,
+      businessHours: parseBusinessHours(settings.KEFU_BUSINESS_HOURS),
+      businessHoursText: settings.KEFU_BUSINESS_HOURS,
+      timeZone: checkTimeZone(settings.KEFU_TIME_ZONE || Intl.DateTimeFormat().resolvedOptions().timeZone),
+      firstResponseTargetMinutes: settings.KEFU_FIRST_RESPONSE_TARGET_MINUTES,
+      maxAgentMessageChars: settings.KEFU_MAX_AGENT_MESSAGE_CHARS,
+    },
+    accounts: {
+      sessionHours: settings.KEFU_SESSION_HOURS,
+      signInMaxFailures: settings.KEFU_SIGN_IN_MAX_FAILURES,
+      signInLockoutMinutes: settings.KEFU_SIGN_IN_LOCKOUT_MINUTES,
+    },
+    webhooks: {
+      urls: parseWebhooks(settings.KEFU_WEBHOOK_URLS, settings.KEFU_WEBHOOK_SECRET),
+      secret: settings.KEFU_WEBHOOK_SECRET,
+      timeoutMs: settings.KEFU_WEBHOOK_TIMEOUT_MS,
+      maxAttempts: settings.KEFU_WEBHOOK_MAX_ATTEMPTS,
+      retryMs: settings.KEFU_WEBHOOK_RETRY_MS,
+    },
+    live: {
+      heartbeatMs: settings.KEFU_LIVE_HEARTBEAT_MS,
+      maxStreams: settings.KEFU_MAX_LIVE_STREAMS,
+    },
     llm: {
       provider: settings.KEFU_LLM_PROVIDER,
       baseUrl: settings.KEFU_LLM_BASE_URL,
@@ -271,7 +364,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
 }
 
 /** Settings whose values are secrets: never printed. */
-const SECRET_SETTINGS: ReadonlySet<string> = new Set(['KEFU_LLM_API_KEY', 'KEFU_EVAL_TOKEN']);
+const SECRET_SETTINGS: ReadonlySet<string> = new Set(['KEFU_LLM_API_KEY', 'KEFU_EVAL_TOKEN', 'KEFU_WEBHOOK_SECRET']);
 
 export interface SettingDescription {
   name: string;

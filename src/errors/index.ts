@@ -45,12 +45,39 @@ export const errorCatalogue = {
   STORE_FAILED: { status: 500, message: 'The index could not be read or written: {detail}', hint: 'Check that KEFU_DATA_DIR is writable and has free space.' },
   RECORDS_FAILED: { status: 500, message: 'The conversation records could not be read or written: {detail}', hint: 'Check that KEFU_DATA_DIR is writable and has free space; if kefu.db is damaged, move it aside and start again.' },
 
+  // intents
+  INTENTS_INVALID: { status: 422, message: 'Intents file has problems: {detail}', hint: 'Fix the lines named above (see src/intents/README.md for the format); `npx kefu intents check <file>` lists every problem.' },
+  INTENTS_MODEL_MISMATCH: { status: 409, message: 'The intent model does not fit: {detail}', hint: 'Train it again from the intents file (a sync does this when the examples or the embedding model change).' },
+
   // questions and conversations
   QUESTION_EMPTY: { status: 400, message: 'The question is empty', hint: 'Type a question.' },
   QUESTION_TOO_LONG: { status: 400, message: 'The question is too long: {detail}', hint: 'Shorten the question to its essentials.' },
   CONVERSATION_NOT_FOUND: { status: 404, message: 'No conversation with id {detail}', hint: 'Start a new conversation by asking without a conversationId.' },
   MESSAGE_NOT_FOUND: { status: 404, message: 'No answer with id {detail}', hint: 'Feedback must name the messageId of an answer kefu gave.' },
+  CONVERSATION_TOKEN_REQUIRED: { status: 401, message: 'This conversation needs its token: {detail}', hint: 'Send the conversationToken you received when the conversation started, in the header X-Conversation-Token.' },
+  CONVERSATION_TOKEN_INVALID: { status: 403, message: 'The conversation token does not open this conversation', hint: 'Use the conversationToken returned when this conversation was created, or start a new conversation by asking without a conversationId.' },
+  CONVERSATION_NOT_WITH_PEOPLE: { status: 409, message: 'The conversation is not with people: {detail}', hint: 'kefu answers it until the customer asks for a person (or is handed over); there is nothing for an agent to do yet.' },
+  CONVERSATION_RESOLVED: { status: 409, message: 'The conversation is already resolved: {detail}', hint: 'It reopens with kefu when the customer writes again, or hands over again when they ask for a person.' },
+  CONVERSATION_ASSIGNED: { status: 409, message: 'Another agent is answering this conversation: {detail}', hint: 'Assign it to yourself first ("Assign to me") if you mean to take it over; the other agent will see that you did.' },
+  RATING_NOT_EXPECTED: { status: 409, message: 'There is nothing to rate: {detail}', hint: 'A rating (1 to 5) is asked once, after an agent resolves the conversation.' },
+  CONTACT_INVALID: { status: 400, message: 'The contact detail is not valid: {detail}', hint: 'Give an email address like name@example.com and/or a phone number of 6 to 20 digits (spaces, dashes, brackets and a leading + are fine).' },
+  MESSAGE_TOO_LONG: { status: 400, message: 'The message is too long: {detail}', hint: 'Split it into shorter messages.' },
+  MESSAGE_EMPTY: { status: 400, message: 'The message is empty', hint: 'Type a message.' },
   LLM_FAILED: { status: 502, message: 'The language model did not answer: {detail}', hint: 'Check KEFU_LLM_BASE_URL and that the model server is running; kefu falls back to extractive answers meanwhile.' },
+
+  // accounts and the agent workspace
+  AUTH_REQUIRED: { status: 401, message: 'Sign in first: {detail}', hint: 'Sign in at /agent with your name and token, or send Authorization: Bearer <token> (`npx kefu users add` makes a token).' },
+  AUTH_INVALID: { status: 401, message: 'The name or sign-in token is wrong, or the account is disabled', hint: 'Check the token (`npx kefu users reset <name>` issues a new one); an administrator can re-enable a disabled account.' },
+  AUTH_LOCKED: { status: 429, message: 'Too many failed sign-ins for this name: {detail}', hint: 'Wait until the lock-out ends, then sign in with the right token; an administrator can issue a new one with `npx kefu users reset <name>`.' },
+  AUTH_FORBIDDEN: { status: 403, message: 'Your role may not do this: {detail}', hint: 'Ask an administrator for an account with the needed role (agent, owner or admin).' },
+  CSRF_INVALID: { status: 403, message: 'The request is missing its CSRF token', hint: 'Reload the workspace (it sends X-CSRF-Token with every change), or call the API with Authorization: Bearer <token>.' },
+  USER_NOT_FOUND: { status: 404, message: 'No user named {detail}', hint: 'Run `npx kefu users list` to see the accounts.' },
+  USER_EXISTS: { status: 409, message: 'A user with this name already exists: {detail}', hint: 'Choose another name, or `npx kefu users reset <name>` to give the existing user a new token.' },
+  USER_INVALID: { status: 400, message: 'Invalid user: {detail}', hint: 'Names are 2 to 40 letters, digits, dots, dashes or underscores; roles are agent, owner or admin.' },
+  QUICK_REPLY_NOT_FOUND: { status: 404, message: 'No quick reply with id {detail}', hint: 'Reload the list of quick replies.' },
+  QUICK_REPLY_EXISTS: { status: 409, message: 'The shortcut is already used: {detail}', hint: 'Choose another shortcut, or edit the existing quick reply.' },
+  DELIVERY_NOT_FOUND: { status: 404, message: 'No webhook delivery with id {detail}', hint: 'Reload the delivery log.' },
+  STREAMS_EXHAUSTED: { status: 503, message: 'Too many live connections are open', hint: 'Try again in a moment; the administrator can raise KEFU_MAX_LIVE_STREAMS.' },
 
   // evaluation
   DATASET_INVALID: { status: 400, message: 'Dataset problem: {detail}', hint: 'See eval/README.md for the dataset format.' },

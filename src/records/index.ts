@@ -1,3 +1,7 @@
-/** Durable records of conversations, messages, feedback and tickets. See README.md. */
+/** Durable records of conversations, messages, feedback, tickets, the event log, accounts and webhooks. See README.md. */
 export type * from './types.ts';
 export { openSqliteRecords, ticketNumber, type OpenSqliteRecordsOptions } from './sqlite.ts';
+export { createSqlRecords, type CreateSqlRecordsOptions } from './sql-records.ts';
+export { openSqliteDatabase, sqliteDialect } from './sqlite-database.ts';
+export type { Dialect, SqlDatabase, SqlExecutor, SqlRow, SqlValue } from './sql-database.ts';
+export { MIGRATIONS, SCHEMA_VERSION, migrate, appliedMigrations, type Migration } from './migrations.ts';

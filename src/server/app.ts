@@ -13,18 +13,25 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Server } from 'node:http';
 import Fastify, { type FastifyHttpOptions, type FastifyServerOptions } from 'fastify';
+import { createAccounts } from '../accounts/index.ts';
 import type { AnswerService } from '../answer/types.ts';
 import type { Config } from '../config/index.ts';
 import { KefuError } from '../errors/index.ts';
+import { createMemoryBus, createWebhookWorker, trackPresence, type EventBus } from '../events/index.ts';
+import { createHandoverService, type IntentRoute } from '../handover/index.ts';
 import type { RecordsStore } from '../records/types.ts';
 import type { DocumentAccess, DocumentReader } from './document-access.ts';
 import { clientErrorHandler, errorHandler, frameworkErrorHandler } from './errors.ts';
+import { createLiveStreams } from './live.ts';
 import { createServiceMetrics } from './metrics.ts';
+import { registerAdminRoutes } from './routes/admin.ts';
+import { registerAgentRoutes } from './routes/agent.ts';
 import { registerChatRoutes } from './routes/chat.ts';
 import { registerConversationRoutes } from './routes/conversations.ts';
 import { registerDocumentRoutes } from './routes/documents.ts';
 import { registerEvalRoutes } from './routes/eval.ts';
 import { registerOperationRoutes } from './routes/operations.ts';
+import { registerSessionRoutes } from './routes/session.ts';
 import { ErrorBody } from './schemas.ts';
 
 /** Where the index stands with the ingest folder (shown by /api/health and the chat page). */
@@ -65,6 +72,13 @@ export interface BuildAppOptions {
   documents?: DocumentAccess;
   /** Reads a document's sections for the readable view; without it the view answers 404. */
   documentReader?: DocumentReader;
+  /**
+   * Where committed changes are published for live streams and webhooks; defaults to an in-process bus. Several
+   * replicas pass a bus shared through their database (PostgreSQL LISTEN/NOTIFY).
+   */
+  bus?: EventBus;
+  /** Routes an answered question to people by intent (a later intent layer); none by default. */
+  routeToPeople?: IntentRoute;
 }
 
 function createFastify(options: FastifyHttpOptions<Server>) {
@@ -188,9 +202,14 @@ export async function buildApp(options: BuildAppOptions): Promise<KefuApp> {
   await app.register(cors, { origin: corsOrigins.includes('*') ? true : corsOrigins.length > 0 ? [...corsOrigins] : false });
 
   // The rate limit is for the API: page assets, docs and /metrics are not counted (a page load fetches
-  // several files); a route may still set its own limit (/api/eval/ask) or none (/api/health).
+  // several files); a route may still set its own limit (/api/eval/ask) or none (/api/health). The workspace
+  // (an agent typing, opening conversations, several agents behind one office address) gets four times the
+  // customers' limit; its routes need credentials before they do any work.
   app.addHook('onRoute', (route) => {
     if (!route.url.startsWith('/api/') && route.config?.rateLimit === undefined) route.config = { ...route.config, rateLimit: false };
+    else if (/^\/api\/(agent|admin)\//.test(route.url) && route.config?.rateLimit === undefined) {
+      route.config = { ...route.config, rateLimit: { max: server.rateLimitPerMinute * 4, timeWindow: 60_000 } };
+    }
   });
   await app.register(rateLimit, {
     max: server.rateLimitPerMinute,
@@ -208,12 +227,22 @@ export async function buildApp(options: BuildAppOptions): Promise<KefuApp> {
         description: 'Ask questions answered from the knowledge base with citations, rate answers, and hand a conversation to a person.',
       },
       tags: [
-        { name: 'chat', description: 'Questions, conversations, feedback, hand-over' },
+        { name: 'chat', description: 'Questions, conversations, feedback, hand-over (a conversation needs its X-Conversation-Token)' },
+        { name: 'staff', description: 'Signing in to the agent workspace' },
+        { name: 'agent', description: 'The agent workspace: queue, conversations, replies, notes, assignment, quick replies, live updates (agents and owners)' },
+        { name: 'admin', description: 'Accounts, settings, the webhook delivery log (admins)' },
         { name: 'documents', description: 'Cited source documents' },
         { name: 'operations', description: 'Health and metrics' },
         { name: 'evaluation', description: 'For `kefu eval --url` (only when KEFU_EVAL_TOKEN is set)' },
       ],
-      components: { securitySchemes: { evalToken: { type: 'http', scheme: 'bearer', description: 'KEFU_EVAL_TOKEN' } } },
+      components: {
+        securitySchemes: {
+          evalToken: { type: 'http', scheme: 'bearer', description: 'KEFU_EVAL_TOKEN' },
+          staffToken: { type: 'http', scheme: 'bearer', description: 'A sign-in token from `npx kefu users add`' },
+          session: { type: 'apiKey', in: 'cookie', name: 'kefu_session', description: 'The workspace session (POST /api/session); changes also need X-CSRF-Token' },
+          conversationToken: { type: 'apiKey', in: 'header', name: 'X-Conversation-Token', description: 'The conversationToken returned when the conversation started' },
+        },
+      },
     },
   });
   await app.register(swaggerUi, {
@@ -225,23 +254,59 @@ export async function buildApp(options: BuildAppOptions): Promise<KefuApp> {
   const metrics = createServiceMetrics();
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
-    if (route === '/metrics') return;
+    // Live streams last minutes; as latencies they would drown every request that matters.
+    if (route === '/metrics' || route.endsWith('/events')) return;
     metrics.requestDuration.observe(reply.elapsedTime / 1000, { method: request.method, route, status: String(reply.statusCode) });
   });
 
-  const dependencies = { app, config, answerService: options.answerService, records: options.records, metrics };
+  const { records } = options;
+  const bus = options.bus ?? createMemoryBus({ onError: (error) => app.log.warn({ err: error }, 'a live event listener failed') });
+  const presence = trackPresence({ bus });
+  const accounts = createAccounts({ records, settings: config.accounts });
+  const handover = createHandoverService({
+    records,
+    bus,
+    presence,
+    settings: config.handover,
+    onTicketOpened: (reason) => metrics.tickets.inc({ reason }),
+    ...(options.routeToPeople ? { routeToPeople: options.routeToPeople } : {}),
+  });
+  const live = createLiveStreams({ bus, records, presence, settings: config.live, log: app.log });
+  const webhooks = createWebhookWorker({ records, bus, settings: config.webhooks, log: app.log });
+  metrics.metrics.gauge('kefu_live_streams', 'Live update streams (SSE) open now, customers and agents', () => live.count());
+  app.addHook('onReady', async () => {
+    await webhooks.start();
+  });
+  // Live streams never finish on their own: end them first, so closing waits only for real requests.
+  app.addHook('preClose', async () => {
+    live.closeAll();
+  });
+  app.addHook('onClose', async () => {
+    await webhooks.stop();
+    presence.stop();
+    if (!options.bus) await bus.close();
+  });
+
+  const documents = options.documents ?? noDocuments;
+  const dependencies = { app, config, answerService: options.answerService, records, metrics, handover };
   registerChatRoutes(dependencies);
   registerEvalRoutes(dependencies);
-  registerConversationRoutes(dependencies);
-  registerDocumentRoutes({ app, documents: options.documents ?? noDocuments, reader: options.documentReader });
+  registerConversationRoutes({ app, records, handover, live });
+  registerSessionRoutes({ app, config, accounts });
+  registerAgentRoutes({ app, config, records, accounts, handover, bus, presence, live, documents, metrics });
+  registerAdminRoutes({ app, config, records, accounts, handover, live });
+  registerDocumentRoutes({ app, documents, reader: options.documentReader });
   registerOperationRoutes({ ...dependencies, health: options.health });
+  // The workspace lives at /agent/ (its assets are relative to that folder).
+  app.get('/agent', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/agent/', 302));
 
   await app.register(fastifyStatic, {
     root: options.webRoot ?? defaultWebRoot,
     prefix: '/',
     index: 'index.html',
-    // Only the page's own assets: never the tests, READMEs or anything else in the folder.
-    allowedPath: (pathName) => pathName === '/' || /^\/[\w-]+\.(?:html|css|js|svg|png|ico|webmanifest)$/.test(pathName),
+    // Only the pages' own assets (the chat, and the agent workspace under /agent/): never the tests, READMEs or
+    // anything else in the folder.
+    allowedPath: (pathName) => pathName === '/' || pathName === '/agent/' || /^\/(?:agent\/)?[\w-]+\.(?:html|css|js|svg|png|ico|webmanifest)$/.test(pathName),
     cacheControl: true,
     maxAge: '5m',
   });

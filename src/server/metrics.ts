@@ -27,6 +27,8 @@ export interface Histogram {
 
 export interface Metrics {
   counter(name: string, help: string): Counter;
+  /** A value read when scraped (e.g. streams open now). */
+  gauge(name: string, help: string, read: () => number): void;
   histogram(name: string, help: string, buckets: number[]): Histogram;
   /** The exposition text for GET /metrics. */
   render(): string;
@@ -48,6 +50,9 @@ export function createMetrics(): Metrics {
           values.set(key, (values.get(key) ?? 0) + by);
         },
       };
+    },
+    gauge(name, help, read) {
+      renderers.push(() => [`# HELP ${name} ${help}`, `# TYPE ${name} gauge`, `${name} ${read()}`].join('\n'));
     },
     histogram(name, help, buckets) {
       const sorted = [...buckets].sort((a, b) => a - b);
@@ -96,6 +101,7 @@ export function createServiceMetrics() {
     retrievalDuration: metrics.histogram('kefu_retrieval_duration_seconds', 'Time spent retrieving passages for one question', latencyBuckets),
     tickets: metrics.counter('kefu_tickets_opened_total', 'Hand-over tickets opened, by reason'),
     streamsAborted: metrics.counter('kefu_streams_aborted_total', 'Streamed answers abandoned because the client disconnected'),
+    agentMessages: metrics.counter('kefu_agent_messages_total', 'Agent replies and internal notes, by kind'),
   };
 }
 

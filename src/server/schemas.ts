@@ -3,6 +3,7 @@
  * OpenAPI document at /docs. Limits that come from configuration are parameters.
  */
 import Type from 'typebox';
+import { Citation } from '../schemas/citation.ts';
 
 export const ErrorBody = Type.Object(
   {
@@ -32,8 +33,9 @@ export function chatRequestSchema(maxQuestionChars: number) {
   return Type.Object(
     {
       question: Type.String({ minLength: 1, maxLength: maxQuestionChars, description: `The customer's question (English or Chinese), at most ${maxQuestionChars} characters` }),
-      conversationId: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Continue this conversation; omit to start a new one' })),
+      conversationId: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Continue this conversation (send its token as X-Conversation-Token); omit to start a new one' })),
       filters: Type.Optional(Filters),
+      channel: Type.Optional(Channel),
     },
     { additionalProperties: false },
   );
@@ -55,17 +57,9 @@ export function evalAskRequestSchema(maxQuestionChars: number) {
   );
 }
 
-export const TicketReason = Type.Union([Type.Literal('customer-request'), Type.Literal('no-answer'), Type.Literal('negative-feedback')]);
+export const TicketReason = Type.Union([Type.Literal('customer-request'), Type.Literal('no-answer'), Type.Literal('negative-feedback'), Type.Literal('intent')]);
 
-export const Citation = Type.Object({
-  n: Type.Integer({ description: 'The [n] used in the answer text' }),
-  chunkId: Type.String(),
-  docPath: Type.String({ description: 'Document path; open it at /api/documents/<docPath>' }),
-  title: Type.String(),
-  page: Type.Optional(Type.Integer({ description: '1-based page, for paged formats' })),
-  headingPath: Type.String(),
-  quote: Type.String(),
-});
+export { Citation };
 
 const RetrievedPassage = Type.Object(
   {
@@ -87,6 +81,12 @@ const RetrievedPassage = Type.Object(
 
 const Outcome = Type.Union([Type.Literal('answered'), Type.Literal('faq'), Type.Literal('clarify'), Type.Literal('refused'), Type.Literal('handoff')]);
 
+export const ConversationState = Type.Union([Type.Literal('bot'), Type.Literal('waiting'), Type.Literal('agent'), Type.Literal('resolved')], {
+  description: 'bot: kefu answers; waiting: handed over, no agent yet; agent: an agent has it; resolved: an agent resolved it (the next message goes to kefu)',
+});
+
+export const Channel = Type.Union([Type.Literal('web'), Type.Literal('widget'), Type.Literal('api')], { description: 'Where the conversation comes from (reports count by channel)' });
+
 export const HandoffResponse = Type.Object({
   ticket: Type.Object({
     id: Type.Integer(),
@@ -96,6 +96,15 @@ export const HandoffResponse = Type.Object({
     createdAt: Type.String(),
   }),
   message: Type.String({ description: 'What happens next, to show the customer' }),
+  state: Type.Optional(ConversationState),
+  outsideHours: Type.Optional(
+    Type.Object({
+      backAt: Type.String({ description: 'ISO time people are back' }),
+      backAtText: Type.String({ description: 'The same, as the customer reads it' }),
+    }, { description: 'Present outside business hours: ask for an email or phone (POST /api/conversations/:id/contact)' }),
+  ),
+  agentsOnline: Type.Optional(Type.Integer({ description: 'Agents with the workspace open now' })),
+  messageId: Type.Optional(Type.String({ description: 'Id of the notice stored in the transcript (when the ticket is new)' })),
 });
 
 export const ChatResponse = Type.Object({
@@ -112,6 +121,16 @@ export const ChatResponse = Type.Object({
   timings: Type.Object({ retrievalMs: Type.Number(), compositionMs: Type.Number(), totalMs: Type.Number() }),
   /** Present when the customer asked for a person in the question: the ticket opened (or the one already open). */
   handoff: Type.Optional(HandoffResponse),
+  conversationToken: Type.Optional(Type.String({ description: 'Only when this request started the conversation: send it as X-Conversation-Token to continue, read or rate it. Shown once.' })),
+  state: ConversationState,
+});
+
+/** The reply when people have the conversation: the message went to them, kefu did not answer. */
+export const RoutedResponse = Type.Object({
+  routed: Type.Literal(true, { description: 'The message was delivered to people (the conversation is waiting or with an agent); kefu does not answer over an agent' }),
+  conversationId: Type.String(),
+  messageId: Type.String(),
+  state: ConversationState,
 });
 
 const Evidence = Type.Object(
@@ -145,8 +164,11 @@ export const AnswerResultResponse = Type.Object(
 
 export const Message = Type.Object({
   id: Type.String(),
-  role: Type.Union([Type.Literal('user'), Type.Literal('assistant'), Type.Literal('system')]),
-  text: Type.String(),
+  role: Type.Union([Type.Literal('user'), Type.Literal('assistant'), Type.Literal('system'), Type.Literal('agent')], {
+    description: 'user: the customer; assistant: kefu; agent: a person; system: notices (hand-over, agent joined, resolved)',
+  }),
+  text: Type.String({ description: 'Plain text for user, agent and system messages; Markdown for kefu answers. Show it as text, never as HTML' }),
+  authorName: Type.Optional(Type.String({ description: 'Agent messages: who wrote it' })),
   createdAt: Type.String({ format: 'date-time' }),
   outcome: Type.Optional(Type.String()),
   confidence: Type.Optional(Type.Number()),
@@ -161,8 +183,31 @@ export const ConversationResponse = Type.Object({
   id: Type.String(),
   createdAt: Type.String(),
   updatedAt: Type.String(),
+  state: ConversationState,
+  agentName: Type.Union([Type.String(), Type.Null()], { description: 'The agent the customer is chatting with (state agent)' }),
+  ticket: Type.Union([
+    Type.Object({
+      number: Type.String(),
+      status: Type.String(),
+      outsideHours: Type.Boolean(),
+      contactLeft: Type.Boolean(),
+      canRate: Type.Boolean({ description: 'An agent resolved it and it is not rated yet: ask for a 1–5 rating' }),
+    }),
+    Type.Null(),
+  ]),
+  lastEventSeq: Type.Integer({ description: 'Send as Last-Event-ID when opening GET /api/conversations/:id/events, so nothing after this read is missed' }),
   messages: Type.Array(Message),
 });
+
+export const ContactRequest = Type.Object(
+  {
+    email: Type.Optional(Type.String({ maxLength: 254 })),
+    phone: Type.Optional(Type.String({ maxLength: 40 })),
+  },
+  { additionalProperties: false },
+);
+
+export const RatingRequest = Type.Object({ score: Type.Integer({ minimum: 1, maximum: 5, description: '1 (poor) to 5 (excellent)' }) }, { additionalProperties: false });
 
 export const FeedbackRequest = Type.Object(
   {

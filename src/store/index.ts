@@ -5,8 +5,9 @@
  * - `chunks`: one row per chunk (text, heading path, page, vector, and two keyword columns with
  *   whitespace-tokenised full-text indexes: `keywords`, the analysed words, so that 退款 matches 如何申请退款,
  *   and `bigrams`, pairs of adjacent Han characters, so a word jieba cut differently still matches).
- * - `meta`: key/value pairs; holds the embedding model id and vector dimension the chunks were made with, and
- *   the analyzer fingerprint and user dictionary the keyword columns were written with.
+ * - `meta`: key/value pairs; holds the embedding model id and vector dimension the chunks were made with,
+ *   the analyzer fingerprint and user dictionary the keyword columns were written with, the ingest pipeline
+ *   version the documents were indexed with, and small values kept for sync (`setMeta`).
  *
  * Writes of one document are one LanceDB commit for its chunks (a merge-insert that also deletes the
  * document's rows that are no longer in the new version), followed by one commit for its record, so a reader
@@ -22,6 +23,7 @@ import * as lancedb from '@lancedb/lancedb';
 import { Field, FixedSizeList, Float32, Float64, Int32, Schema, Utf8 } from 'apache-arrow';
 import { KefuError } from '../errors/index.ts';
 import { analyzerFor, serializeDictionary, type Analyzer } from '../text/analyzer.ts';
+import { toPlainText } from '../text/markdown.ts';
 import { parseTerms } from '../text/terms.ts';
 import type { ChunkRecord, DocumentRecord, DocumentStatus } from './types.ts';
 
@@ -77,6 +79,12 @@ export interface ModelChange {
   previousModelId: string | undefined;
 }
 
+export interface PipelineChange {
+  /** True when documents indexed by another pipeline version (or by one that recorded none) were marked for re-indexing. */
+  changed: boolean;
+  previousVersion: string | undefined;
+}
+
 export interface ChunkStore {
   /** Embedding model id the stored vectors were made with (undefined for an empty index). */
   modelId(): Promise<string | undefined>;
@@ -86,6 +94,16 @@ export interface ChunkStore {
    * re-indexing (content hash cleared, status failed with a MODEL_MISMATCH reason) until it is re-embedded.
    */
   useModel(options: { modelId: string; dimension: number }): Promise<ModelChange>;
+  /**
+   * Declares the ingest pipeline version (loaders, chunking, keyword analysis) the next writes use. When it differs
+   * from the recorded one, every indexed document is marked for re-indexing: its content hash is cleared, while
+   * its status, chunks and vectors stay, so search goes on working and the re-index reuses the vectors of
+   * unchanged texts. Unlike a model change, nothing is dropped.
+   */
+  usePipeline(options: { version: string }): Promise<PipelineChange>;
+  /** A small value kept with the index (e.g. per-folder data sync needs across runs); undefined when never set. */
+  getMeta(key: string): Promise<string | undefined>;
+  setMeta(key: string, value: string): Promise<void>;
   listDocuments(): Promise<DocumentRecord[]>;
   getDocument(path: string): Promise<DocumentRecord | undefined>;
   /** Atomically replaces all chunks of one document (one commit), then writes its record. */
@@ -287,7 +305,8 @@ function chunkToRow(chunk: ChunkRecord): Row {
  * path and text. Ingestion and `rewriteKeywords` both use it, so a rewrite writes what an ingest would.
  */
 export function keywordSource(chunk: Pick<ChunkRecord, 'kind' | 'questions' | 'answer' | 'headingPath' | 'text'>): string {
-  return chunk.kind === 'faq' ? `${chunk.questions}\n${chunk.answer}` : `${chunk.headingPath} ${chunk.text}`;
+  // A passage's text is Markdown: analysed as plain text, a table row as "Header: cell; …".
+  return chunk.kind === 'faq' ? `${chunk.questions}\n${chunk.answer}` : `${chunk.headingPath} ${toPlainText(chunk.text, { tables: 'records' })}`;
 }
 
 /** A full-text query over both keyword columns: word matches plus weighted bigram matches. */
@@ -464,6 +483,26 @@ function createStore(parts: StoreParts): ChunkStore {
         await writeMeta({ modelId, dimension: String(dimension), generation: String(generation) });
         return { changed: previousModelId !== undefined && previousModelId !== modelId, previousModelId };
       });
+    },
+
+    async usePipeline({ version }) {
+      return wrap('recording the ingest pipeline version', async () => {
+        const previousVersion = (await readMeta()).get('pipelineVersion') || undefined;
+        if (previousVersion === version) return { changed: false, previousVersion };
+        const indexed = await documents.countRows("`status` = 'indexed'");
+        // A cleared hash makes the next sync of each document's folder read, chunk and write it again.
+        if (indexed > 0) await documents.update({ valuesSql: { contentHash: "''" }, where: "`status` = 'indexed'" });
+        await writeMeta({ pipelineVersion: version });
+        return { changed: indexed > 0, previousVersion };
+      });
+    },
+
+    async getMeta(key) {
+      return wrap(`reading ${key}`, async () => (await readMeta()).get(key));
+    },
+
+    async setMeta(key, value) {
+      await wrap(`writing ${key}`, async () => writeMeta({ [key]: value }));
     },
 
     async listDocuments() {

@@ -1,0 +1,76 @@
+/**
+ * The one `RecordsStore` implementation, over any `SqlDatabase`: SQLite today (`sqlite.ts`), PostgreSQL later by
+ * supplying another `SqlDatabase`. Migrations run before the first use; every failure of the database reaches
+ * callers as `RECORDS_FAILED` (kefu's own errors, such as CONVERSATION_NOT_FOUND, pass through).
+ */
+import { KefuError } from '../errors/index.ts';
+import { migrate } from './migrations.ts';
+import { createSqlAccounts } from './sql-accounts.ts';
+import { createSqlConversations } from './sql-conversations.ts';
+import type { SqlDatabase } from './sql-database.ts';
+import { createSqlWebhooks } from './sql-webhooks.ts';
+import type { RecordsStore } from './types.ts';
+
+export interface CreateSqlRecordsOptions {
+  database: SqlDatabase;
+  /** Named in RECORDS_FAILED errors (a path or a URL without its password). */
+  location: string;
+  /** The clock (tests move it). */
+  now?: () => Date;
+}
+
+/**
+ * A records store over a database; migrations run once, before the first call completes.
+ *
+ * @example
+ *   const records = createSqlRecords({ database: openSqliteDatabase({ path }), location: path });
+ */
+export function createSqlRecords(options: CreateSqlRecordsOptions): RecordsStore {
+  const { database, location } = options;
+  const now = options.now ?? (() => new Date());
+  let closed = false;
+  const ready = migrate({ database });
+  // An unhandled rejection must not crash the process before anyone asks: the first call reports it.
+  ready.catch(() => undefined);
+
+  const parts = {
+    ...createSqlConversations({ database, now }),
+    ...createSqlAccounts({ database, now }),
+    ...createSqlWebhooks({ database, now }),
+  };
+
+  const guard = async <T>(work: () => Promise<T>): Promise<T> => {
+    if (closed) throw new KefuError('RECORDS_FAILED', { detail: 'the records database is closed' });
+    try {
+      await ready;
+      return await work();
+    } catch (error) {
+      if (error instanceof KefuError) throw error;
+      throw new KefuError('RECORDS_FAILED', { detail: location, cause: error });
+    }
+  };
+
+  const guarded = Object.fromEntries(
+    Object.entries(parts).map(([name, method]) => [name, (...args: unknown[]) => guard(() => (method as (...inner: unknown[]) => Promise<unknown>)(...args))]),
+  ) as typeof parts;
+
+  return {
+    ...guarded,
+    ping: async () => {
+      if (closed) return false;
+      try {
+        await ready;
+        await database.get('SELECT 1 AS ok');
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await ready.catch(() => undefined);
+      await database.close();
+    },
+  };
+}
