@@ -150,16 +150,19 @@ export function stripGluedHeading(sentence: string): string {
     }
     let cut = -1;
     // An ALL CAPS stretch (a running head) inside the run: the heading ends after it.
+    // A comma inside an ALL CAPS stretch ("in the US, EU and UK we…") makes it a list of acronyms in a sentence.
+    const hasComma = (index: number) => /[,，;；]$/u.test(tokens[index]?.[0] ?? '');
     for (let index = 0; index < run; index++) {
       let end = index;
-      while (end < run && (isCaps(end) || (end > index && isPunctuation(end)))) end++;
+      while (end < run && (isCaps(end) || (end > index && isPunctuation(end))) && !hasComma(end)) end++;
       while (end > index && isPunctuation(end - 1)) end--;
       const letters = tokens.slice(index, end).map((token) => token[0].replace(/[^\p{L}]/gu, '')).join('');
       const words = tokens.slice(index, end).filter((_, offset) => !isPunctuation(index + offset)).length;
       // Followed by another capitalised word: a stretch followed by lower case is an acronym of the sentence.
       let next = end;
       while (next < run && isPunctuation(next)) next++;
-      if (next < run && letters.length >= 4 && (words >= 2 || index === 0)) cut = Math.max(cut, next);
+      const followedByCapital = next < run && isCapitalised(next) && !TITLE_CONNECTORS.has(word(next).toLowerCase());
+      if (followedByCapital && letters.length >= 4 && (words >= 2 || index === 0)) cut = Math.max(cut, next);
       index = Math.max(index, end);
     }
     // A sentence opener, or a sentence adverb ("Exceptions Unfortunately, the plan…"), after the heading.
