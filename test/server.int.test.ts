@@ -311,7 +311,9 @@ describe('POST /api/eval/ask', () => {
     const result = await ask({ authorization }, {
       question: 'and how long do refunds take?',
       history: [{ role: 'user', text: 'I want to return a jacket' }],
-      retrievalMode: 'keyword',
+      // (Keyword-only retrieval is an ablation: without a query vector the answerability model has little
+      // to go on and may refuse; the knobs passed through are checked by topK and the fusion strategy.)
+      retrievalMode: 'hybrid',
       fusion: 'rrf',
       topK: 3,
     });

@@ -107,15 +107,23 @@ export function trainAnswerability(options: { rows: readonly LabeledRow[]; maxFa
   };
 }
 
-/** The lowest probability at which verbatim answers reach the precision target on every dataset (pooled as the mean). */
+const MIN_JUDGED = 10;
+
+/**
+ * The lowest probability at which verbatim answers reach the precision target on *every* dataset (the
+ * worst one, not the mean: a wrong verbatim answer on one kind of FAQ bank is not paid for by another's).
+ * A dataset with fewer than MIN_JUDGED verbatim answers at a threshold is not judged there (a handful
+ * of answers says little either way).
+ */
 function chooseVerbatimThreshold(model: LogisticModel, rows: readonly LabeledRow[], precision: number): number {
   const candidates = [...new Set(rows.map((row) => Math.round(predictLogistic(model, row.features) * 1000) / 1000))].sort((a, b) => a - b);
+  const datasets = [...new Set(rows.map((row) => row.dataset))];
   for (const threshold of candidates) {
-    const achieved = perDatasetMean(rows, (subset) => {
-      const answered = subset.filter((row) => predictLogistic(model, row.features) >= threshold);
-      return answered.length === 0 ? undefined : answered.filter((row) => row.label === 1).length / answered.length;
-    });
-    if (achieved >= precision) return threshold;
+    const worst = Math.min(...datasets.map((dataset) => {
+      const answered = rows.filter((row) => row.dataset === dataset && predictLogistic(model, row.features) >= threshold);
+      return answered.length < MIN_JUDGED ? 1 : answered.filter((row) => row.label === 1).length / answered.length;
+    }));
+    if (worst >= precision) return threshold;
   }
   return 1;
 }
