@@ -322,7 +322,7 @@ describe('POST /api/eval/ask', () => {
     expect(body).toMatchObject({ outcome: 'answered', conversationId: expect.any(String), evidence: { coverage: expect.any(Number) } });
     expect(body.retrieved.length).toBeGreaterThan(0);
     expect(body.retrieved.length).toBeLessThanOrEqual(3);
-    expect(body.retrieved[0].docPath).toBe('returns-policy.md');
+    expect(body.retrieved.map((passage: { docPath: string }) => passage.docPath)).toContain('returns-policy.md');
     const retrieveOnly = (await ask({ authorization }, { question: 'How long do refunds take?', retrieveOnly: true })).json();
     expect(retrieveOnly.answer).toBe('');
     expect(retrieveOnly.retrieved[0].docPath).toBe('returns-policy.md');
