@@ -38,6 +38,22 @@ function weightedRows(rows: readonly LabeledRow[], names: readonly string[]): Tr
   }));
 }
 
+/**
+ * The held-out partitions: each dataset in turn, or — with a single dataset (an owner's own set) — two
+ * folds of alternate rows, so the figures printed are still on rows the model did not see.
+ */
+function heldOutFolds(rows: readonly LabeledRow[]): Array<{ name: string; training: LabeledRow[]; test: LabeledRow[] }> {
+  const datasets = [...new Set(rows.map((row) => row.dataset))].sort();
+  if (datasets.length >= 2) {
+    return datasets.map((dataset) => ({ name: dataset, training: rows.filter((row) => row.dataset !== dataset), test: rows.filter((row) => row.dataset === dataset) }));
+  }
+  return [0, 1].map((fold) => ({
+    name: `${datasets[0] ?? 'rows'} (fold ${fold + 1} of 2)`,
+    training: rows.filter((_, index) => index % 2 !== fold),
+    test: rows.filter((_, index) => index % 2 === fold),
+  }));
+}
+
 function probabilities(model: LogisticModel, rows: readonly LabeledRow[]): number[] {
   return rows.map((row) => predictLogistic(model, row.features));
 }
@@ -92,12 +108,10 @@ export function trainAnswerability(options: { rows: readonly LabeledRow[]; maxFa
   const budget = options.maxFalseRefusal ?? 0.03;
   const fit = (rows: readonly LabeledRow[]) => fitLogistic({ names, rows: weightedRows(rows, names), l2: options.l2 ?? 0.01 });
   const datasets = [...new Set(options.rows.map((row) => row.dataset))].sort();
-  const heldOut: HeldOutFigures[] = datasets.map((dataset) => {
-    const training = options.rows.filter((row) => row.dataset !== dataset);
-    const test = options.rows.filter((row) => row.dataset === dataset);
+  const heldOut: HeldOutFigures[] = heldOutFolds(options.rows).map(({ name, training, test }) => {
     const model = fit(training);
     const threshold = chooseRefusalThreshold(model, training, budget);
-    return { dataset, rows: test.length, threshold, ...refusalFigures(model, threshold, test) };
+    return { dataset: name, rows: test.length, threshold, ...refusalFigures(model, threshold, test) };
   });
   const model = fit(options.rows);
   const threshold = chooseRefusalThreshold(model, options.rows, budget);
@@ -146,12 +160,10 @@ export function trainFaqGate(options: { rows: readonly LabeledRow[]; precision?:
   const target = options.precision ?? 0.97;
   const fit = (rows: readonly LabeledRow[]) => fitLogistic({ names, rows: weightedRows(rows, names), l2: options.l2 ?? 0.01 });
   const datasets = [...new Set(options.rows.map((row) => row.dataset))].sort();
-  const heldOut: HeldOutFigures[] = datasets.map((dataset) => {
-    const training = options.rows.filter((row) => row.dataset !== dataset);
-    const test = options.rows.filter((row) => row.dataset === dataset);
+  const heldOut: HeldOutFigures[] = heldOutFolds(options.rows).map(({ name, training, test }) => {
     const model = fit(training);
     const threshold = chooseVerbatimThreshold(model, training, target);
-    return { dataset, rows: test.length, threshold, ...verbatimFigures(model, threshold, test) };
+    return { dataset: name, rows: test.length, threshold, ...verbatimFigures(model, threshold, test) };
   });
   const model = fit(options.rows);
   const verbatimAt = chooseVerbatimThreshold(model, options.rows, target);
