@@ -142,6 +142,26 @@ function chooseVerbatimThreshold(model: LogisticModel, rows: readonly LabeledRow
   return 1;
 }
 
+/**
+ * The lowest probability from which, up to the verbatim threshold, the closest entry is right at least half
+ * the time on every FAQ bank (banks with fewer than MIN_JUDGED matches in the band are not judged): "did you
+ * mean" is worth asking where the first suggestion is more likely right than wrong; below it the question is
+ * answered (or refused) through retrieval.
+ */
+function chooseClarifyThreshold(model: LogisticModel, rows: readonly LabeledRow[], verbatimAt: number): number {
+  const scored = rows.map((row) => ({ row, probability: predictLogistic(model, row.features) }));
+  const candidates = [...new Set(scored.map((entry) => Math.round(entry.probability * 1000) / 1000))].filter((value) => value < verbatimAt).sort((a, b) => a - b);
+  const datasets = [...new Set(rows.map((row) => row.dataset))];
+  for (const threshold of candidates) {
+    const worst = Math.min(...datasets.map((dataset) => {
+      const band = scored.filter((entry) => entry.row.dataset === dataset && entry.probability >= threshold && entry.probability < verbatimAt);
+      return band.length < MIN_JUDGED ? 1 : band.filter((entry) => entry.row.label === 1).length / band.length;
+    }));
+    if (worst >= 0.5) return threshold;
+  }
+  return verbatimAt;
+}
+
 function verbatimFigures(model: LogisticModel, threshold: number, rows: readonly LabeledRow[]): Record<string, number> {
   const answered = rows.filter((row) => predictLogistic(model, row.features) >= threshold);
   const figures: Record<string, number> = { verbatimShare: rows.length > 0 ? answered.length / rows.length : 0 };
@@ -167,7 +187,7 @@ export function trainFaqGate(options: { rows: readonly LabeledRow[]; precision?:
   });
   const model = fit(options.rows);
   const verbatimAt = chooseVerbatimThreshold(model, options.rows, target);
-  const clarifyAt = Math.min(verbatimAt, chooseVerbatimThreshold(model, options.rows, 0.5));
+  const clarifyAt = chooseClarifyThreshold(model, options.rows, verbatimAt);
   return {
     model: { ...model, verbatimAt, clarifyAt, trainedOn: datasets, metrics: { precisionTarget: target, heldOut, trainedAt: new Date().toISOString() } },
     heldOut,
