@@ -130,16 +130,7 @@ const MIN_JUDGED = 10;
  * of answers says little either way).
  */
 function chooseVerbatimThreshold(model: LogisticModel, rows: readonly LabeledRow[], precision: number): number {
-  const candidates = [...new Set(rows.map((row) => Math.round(predictLogistic(model, row.features) * 1000) / 1000))].sort((a, b) => a - b);
-  const datasets = [...new Set(rows.map((row) => row.dataset))];
-  for (const threshold of candidates) {
-    const worst = Math.min(...datasets.map((dataset) => {
-      const answered = rows.filter((row) => row.dataset === dataset && predictLogistic(model, row.features) >= threshold);
-      return answered.length < MIN_JUDGED ? 1 : answered.filter((row) => row.label === 1).length / answered.length;
-    }));
-    if (worst >= precision) return threshold;
-  }
-  return 1;
+  return lowestThreshold({ model, rows, target: precision, below: Number.POSITIVE_INFINITY }) ?? 1;
 }
 
 /**
@@ -149,17 +140,18 @@ function chooseVerbatimThreshold(model: LogisticModel, rows: readonly LabeledRow
  * answered (or refused) through retrieval.
  */
 function chooseClarifyThreshold(model: LogisticModel, rows: readonly LabeledRow[], verbatimAt: number): number {
-  const scored = rows.map((row) => ({ row, probability: predictLogistic(model, row.features) }));
-  const candidates = [...new Set(scored.map((entry) => Math.round(entry.probability * 1000) / 1000))].filter((value) => value < verbatimAt).sort((a, b) => a - b);
-  const datasets = [...new Set(rows.map((row) => row.dataset))];
-  for (const threshold of candidates) {
-    const worst = Math.min(...datasets.map((dataset) => {
-      const band = scored.filter((entry) => entry.row.dataset === dataset && entry.probability >= threshold && entry.probability < verbatimAt);
-      return band.length < MIN_JUDGED ? 1 : band.filter((entry) => entry.row.label === 1).length / band.length;
-    }));
-    if (worst >= 0.5) return threshold;
-  }
-  return verbatimAt;
+  return lowestThreshold({ model, rows, target: 0.5, below: verbatimAt }) ?? verbatimAt;
+}
+
+/** The lowest probability t at which rows scored in [t, below) are right at `target` or more on every dataset. */
+function lowestThreshold(options: { model: LogisticModel; rows: readonly LabeledRow[]; target: number; below: number }): number | undefined {
+  const scored = options.rows.map((row) => ({ row, probability: predictLogistic(options.model, row.features) }));
+  const candidates = [...new Set(scored.map((entry) => Math.round(entry.probability * 1000) / 1000))].filter((value) => value < options.below).sort((a, b) => a - b);
+  const datasets = [...new Set(options.rows.map((row) => row.dataset))];
+  return candidates.find((threshold) => datasets.every((dataset) => {
+    const band = scored.filter((entry) => entry.row.dataset === dataset && entry.probability >= threshold && entry.probability < options.below);
+    return band.length < MIN_JUDGED || band.filter((entry) => entry.row.label === 1).length / band.length >= options.target;
+  }));
 }
 
 function verbatimFigures(model: LogisticModel, threshold: number, rows: readonly LabeledRow[]): Record<string, number> {
