@@ -33,6 +33,8 @@ export type SiblingPlan =
 const SIBLING_OVERLAP = 0.6;
 /** How many top passages are looked at. */
 const WINDOW = 6;
+/** A passage counts as evidence for sibling detection only within this share of the best passage's fused score (a rule: "about as good as the best", not fitted). */
+const SIBLING_SCORE_SHARE = 0.5;
 
 const QUARTER_WORDS: Record<string, number> = { first: 1, second: 2, third: 3, fourth: 4, '1st': 1, '2nd': 2, '3rd': 3, '4th': 4, 一: 1, 二: 2, 三: 3, 四: 4 };
 
@@ -135,8 +137,12 @@ export function planSiblings(options: { question: string; terms: readonly string
   }
   if (dropped.size > 0) passages = passages.filter((passage) => !dropped.has(passage.chunk.docPath));
 
-  // 2. Siblings: near-identical passages from different documents among the top ones.
-  const window = passages.slice(0, WINDOW).filter((passage) => passage.chunk.kind !== 'faq');
+  // 2. Siblings: near-identical passages from different documents among the top ones — only those that are
+  // themselves the best evidence (a weak match that happens to resemble another weak match is not a sibling
+  // of the answer: 400 near-identical notes must not outvote the one passage that answers).
+  const candidates = passages.slice(0, WINDOW).filter((passage) => passage.chunk.kind !== 'faq');
+  const bestScore = candidates[0]?.score ?? 0;
+  const window = candidates.filter((passage) => passage.score >= bestScore * SIBLING_SCORE_SHARE);
   const words = new Map(window.map((passage) => [passage.chunk.id, new Set(passage.chunk.keywords.split(' '))]));
   const siblingDocs = new Set<string>();
   for (let i = 0; i < window.length; i++) {
@@ -150,7 +156,7 @@ export function planSiblings(options: { question: string; terms: readonly string
       }
     }
   }
-  if (siblingDocs.size < 2) return { kind: 'single', passages };
+  if (siblingDocs.size < 2 || !siblingDocs.has(candidates[0]?.chunk.docPath ?? '')) return { kind: 'single', passages };
 
   // The question names one of them: that one alone.
   // A title word counts only when it tells the siblings apart (every plan's title says "plan").
