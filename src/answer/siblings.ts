@@ -137,12 +137,9 @@ export function planSiblings(options: { question: string; terms: readonly string
   }
   if (dropped.size > 0) passages = passages.filter((passage) => !dropped.has(passage.chunk.docPath));
 
-  // 2. Siblings: near-identical passages from different documents among the top ones — only those that are
-  // themselves the best evidence (a weak match that happens to resemble another weak match is not a sibling
-  // of the answer: 400 near-identical notes must not outvote the one passage that answers).
-  const candidates = passages.slice(0, WINDOW).filter((passage) => passage.chunk.kind !== 'faq');
-  const bestScore = candidates[0]?.score ?? 0;
-  const window = candidates.filter((passage) => passage.score >= bestScore * SIBLING_SCORE_SHARE);
+  // 2. Siblings: near-identical passages from different documents among the top ones (400 look-alike notes
+  // below the one passage that answers must not turn the answer into one per note: see the check below).
+  const window = passages.slice(0, WINDOW).filter((passage) => passage.chunk.kind !== 'faq');
   const words = new Map(window.map((passage) => [passage.chunk.id, new Set(passage.chunk.keywords.split(' '))]));
   const siblingDocs = new Set<string>();
   for (let i = 0; i < window.length; i++) {
@@ -156,7 +153,13 @@ export function planSiblings(options: { question: string; terms: readonly string
       }
     }
   }
-  if (siblingDocs.size < 2 || !siblingDocs.has(candidates[0]?.chunk.docPath ?? '')) return { kind: 'single', passages };
+  // Only siblings that are themselves the best evidence count: the best passage is one of theirs, and each
+  // has a passage within SIBLING_SCORE_SHARE of it.
+  const bestScore = window[0]?.score ?? 0;
+  for (const docPath of siblingDocs) {
+    if (!window.some((passage) => passage.chunk.docPath === docPath && passage.score >= bestScore * SIBLING_SCORE_SHARE)) siblingDocs.delete(docPath);
+  }
+  if (siblingDocs.size < 2 || !siblingDocs.has(window[0]?.chunk.docPath ?? '')) return { kind: 'single', passages };
 
   // The question names one of them: that one alone.
   // A title word counts only when it tells the siblings apart (every plan's title says "plan").
