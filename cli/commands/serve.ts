@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { loadConfig } from '../../src/config/index.ts';
+import { loadConfig, withAnswerSettings } from '../../src/config/index.ts';
+import { promotedSettings } from '../../src/release/index.ts';
 import { openSqliteRecords } from '../../src/records/index.ts';
 import { buildApp } from '../../src/server/app.ts';
 import { listen } from '../../src/server/listen.ts';
@@ -7,6 +8,7 @@ import { watchFolder, type FolderWatcher } from '../../ingest/watch.ts';
 import { syncFolder } from '../../ingest/sync.ts';
 import { openKnowledgeBase, seedInbox } from '../knowledge-base.ts';
 import { createDocumentServices } from '../document-services.ts';
+import { createOwnerConsole } from '../owner-console.ts';
 
 interface ServeOptions {
   watch: boolean;
@@ -38,17 +40,25 @@ export function register(program: Command): void {
         'Examples:\n  npx kefu serve\n  KEFU_PORT=8080 KEFU_HOST=0.0.0.0 npx kefu serve\n  npx kefu serve --no-watch',
     )
     .action(async (options: ServeOptions) => {
-      const config = loadConfig();
+      const records = openSqliteRecords({ path: loadConfig().databasePath });
+      // Answer settings promoted by gradual releases stay in force (over the environment's).
+      const config = withAnswerSettings(loadConfig(), await promotedSettings(records));
       const knowledgeBase = await openKnowledgeBase({ config, sync: false });
-      const records = openSqliteRecords({ path: config.databasePath });
+      const owner = createOwnerConsole({ config, records, store: knowledgeBase.store, embedder: knowledgeBase.embedder, answerService: knowledgeBase.answerService });
       let indexReady = false;
       const app = await buildApp({
         config,
         answerService: knowledgeBase.answerService,
         records,
-        ...createDocumentServices({ config, store: knowledgeBase.store }),
+        owner,
+        ...createDocumentServices({ config, store: knowledgeBase.store, isVisible: owner.isVisible }),
         health: async () => ({ checks: { model: true, index: indexReady && (await knowledgeBase.store.version().then(() => true, () => false)) } }),
       });
+      const restored = await owner.files.restoreMissing().catch((error: unknown) => {
+        app.log.warn({ err: error }, 'could not check kefu-answers.csv against the answers kefu wrote');
+        return [];
+      });
+      if (restored.length > 0) app.log.warn({ restored }, 'answers kefu wrote were missing from kefu-answers.csv (an older copy was saved over them): put back');
       const seeded = await seedInbox(config);
       if (seeded) app.log.info({ inbox: config.inboxDir }, 'copied the sample knowledge base into the empty ingest folder');
       app.log.info({ inbox: config.inboxDir }, 'bringing the index in step with the ingest folder');
@@ -77,6 +87,6 @@ export function register(program: Command): void {
           await knowledgeBase.close();
         },
       });
-      app.log.info(`kefu chat is ready: ${address}/  (agent workspace: ${address}/agent, API docs: ${address}/docs)`);
+      app.log.info(`kefu chat is ready: ${address}/  (agent workspace: ${address}/agent, owner console: ${address}/admin, API docs: ${address}/docs)`);
     });
 }
