@@ -46,7 +46,11 @@ export async function openKnowledgeBase(options: {
   const store = await openStore({ directory: config.indexDir });
   if (options.sync) {
     const seeded = await seedInbox(config);
-    const summary = await syncFolder({ config, store, embedder, root: config.inboxDir });
+    // Another kefu process writing the index (a serve indexing its folder) is waited for: say so, not a silent pause.
+    const summary = await syncFolder({
+      config, store, embedder, root: config.inboxDir,
+      onProgress: (event) => { if (event.type === 'lock-wait') console.error(`Waiting for ${event.holder} (the index has one writer at a time)…`); },
+    });
     options.onSynced?.(summary, seeded);
   }
   const writer = createAnswerWriter({ config, logger: options.logger });

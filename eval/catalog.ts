@@ -1,14 +1,21 @@
 /**
- * What the corpus contains (files, PDF page counts, FAQ ids), read from the corpus folder itself,
- * so gold sources that do not exist are reported as dataset errors instead of being scored as misses.
+ * What the corpus contains (files, PDF page counts, FAQ ids, headings and page furniture), read from
+ * the corpus folder itself, so gold sources that do not exist are reported as dataset errors
+ * instead of being scored as misses, and answers quoting a heading can be recognised without
+ * trusting kefu's own ingestion. PDF text is slow to read, so per-file results are cached (by size
+ * and modification time) in a JSON file beside the evaluation index.
  *
  * @example
- *   const catalog = await readCatalog(dataset.corpusDir);
+ *   const catalog = await readCatalog(dataset.corpusDir, { cacheFile: path.join(cacheDir, 'catalog.json') });
  *   const { questions, issues } = checkGold(dataset.questions, catalog);
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, stat, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import mammoth from 'mammoth';
 import { PDFParse } from 'pdf-parse';
+import { formatOf } from '../src/formats/index.ts';
+import { decodeText } from '../ingest/loaders/text-decoding.ts';
+import { EMPTY_FURNITURE, FURNITURE_VERSION, htmlHeadings, markdownHeadings, mergeFurniture, pdfFurniture, textHeadings, type Furniture } from './headings.ts';
 import { sameDocument } from './metrics.ts';
 import type { DatasetIssue, EvalQuestion } from './types.ts';
 
@@ -19,7 +26,20 @@ export interface CorpusCatalog {
   pageCounts: Map<string, number>;
   /** FAQ ids found in JSON FAQ files; undefined when the corpus has FAQ files we cannot read here. */
   faqIds?: Set<string>;
+  /** Headings and running page lines of all documents (see eval/headings.ts). */
+  furniture: Furniture;
 }
+
+/** What one file contributes; cached by size and modification time. */
+interface FileFacts {
+  size: number;
+  mtimeMs: number;
+  pages?: number;
+  faqIds?: string[] | null;
+  furniture?: Furniture;
+}
+
+const CACHE_VERSION = `catalog-1/furniture-${FURNITURE_VERSION}`;
 
 async function listFiles(root: string, relative = ''): Promise<string[]> {
   const entries = await readdir(path.join(root, relative), { withFileTypes: true });
@@ -33,15 +53,75 @@ async function listFiles(root: string, relative = ''): Promise<string[]> {
   return files.sort();
 }
 
-async function pdfPageCount(file: string): Promise<number | undefined> {
+function outlineTitles(nodes: ReadonlyArray<{ title?: string; items?: unknown }> | null | undefined): string[] {
+  return (nodes ?? []).flatMap((node) => [node.title ?? '', ...outlineTitles(node.items as typeof nodes)]);
+}
+
+async function readPdf(file: string): Promise<Pick<FileFacts, 'pages' | 'furniture'>> {
   const parser = new PDFParse({ data: await readFile(file) });
   try {
-    return (await parser.getInfo()).total;
+    const info = await parser.getInfo();
+    const text = await parser.getText();
+    return { pages: info.total, furniture: pdfFurniture({ pages: text.pages.map((page) => page.text), outline: outlineTitles(info.outline) }) };
   } catch {
     // An unreadable PDF is ingestion's problem to report; here it just has no known page count.
-    return undefined;
+    return {};
   } finally {
     await parser.destroy();
+  }
+}
+
+async function readTextFile(file: string): Promise<string | undefined> {
+  try {
+    return decodeText({ path: file, bytes: await readFile(file) }).text;
+  } catch {
+    return undefined;
+  }
+}
+
+async function docxHeadings(file: string): Promise<string[]> {
+  try {
+    return htmlHeadings((await mammoth.convertToHtml({ buffer: await readFile(file) })).value);
+  } catch {
+    return [];
+  }
+}
+
+async function readFacts(file: string): Promise<Omit<FileFacts, 'size' | 'mtimeMs'>> {
+  switch (formatOf(file)?.id) {
+    case 'pdf':
+      return readPdf(file);
+    case 'json':
+      return { faqIds: (await jsonFaqIds(file)) ?? null };
+    case 'csv':
+    case 'xlsx':
+      return { faqIds: null };
+    case 'markdown': {
+      const text = await readTextFile(file);
+      return { furniture: { headings: text === undefined ? [] : markdownHeadings(text), runningLines: [] } };
+    }
+    case 'text': {
+      const text = await readTextFile(file);
+      return { furniture: { headings: text === undefined ? [] : textHeadings(text), runningLines: [] } };
+    }
+    case 'html': {
+      const text = await readTextFile(file);
+      return { furniture: { headings: text === undefined ? [] : htmlHeadings(text), runningLines: [] } };
+    }
+    case 'docx':
+      return { furniture: { headings: await docxHeadings(file), runningLines: [] } };
+    default:
+      return {};
+  }
+}
+
+async function readCache(file: string | undefined): Promise<Map<string, FileFacts>> {
+  if (!file) return new Map();
+  try {
+    const data = JSON.parse(await readFile(file, 'utf8')) as { version?: string; files?: Record<string, FileFacts> };
+    return data.version === CACHE_VERSION && data.files ? new Map(Object.entries(data.files)) : new Map();
+  } catch {
+    return new Map();
   }
 }
 
@@ -58,26 +138,39 @@ async function jsonFaqIds(file: string): Promise<string[] | undefined> {
   }
 }
 
-/** Lists the corpus folder: files, page counts of PDFs, ids of JSON FAQ entries. */
-export async function readCatalog(corpusDir: string): Promise<CorpusCatalog> {
+/**
+ * Lists the corpus folder: files, page counts of PDFs, ids of JSON FAQ entries, headings and page
+ * furniture. With `cacheFile`, files unchanged since the last call are not read again.
+ */
+export async function readCatalog(corpusDir: string, options: { cacheFile?: string } = {}): Promise<CorpusCatalog> {
   const documents = await listFiles(corpusDir);
-  const pageCounts = new Map<string, number>();
-  let faqIds: Set<string> | undefined = new Set();
+  const cached = await readCache(options.cacheFile);
+  const facts = new Map<string, FileFacts>();
+  let changed = false;
   for (const document of documents) {
     const file = path.join(corpusDir, document);
-    const extension = path.extname(document).toLowerCase();
-    if (extension === '.pdf') {
-      const pages = await pdfPageCount(file);
-      if (pages !== undefined) pageCounts.set(document, pages);
-    } else if (extension === '.json') {
-      const ids = await jsonFaqIds(file);
-      if (ids && faqIds) for (const id of ids) faqIds.add(id);
-      else faqIds = undefined;
-    } else if (extension === '.csv' || extension === '.xlsx') {
-      faqIds = undefined;
+    const { size, mtimeMs } = await stat(file);
+    const known = cached.get(document);
+    if (known && known.size === size && known.mtimeMs === mtimeMs) {
+      facts.set(document, known);
+      continue;
     }
+    facts.set(document, { size, mtimeMs, ...(await readFacts(file)) });
+    changed = true;
   }
-  return { documents, pageCounts, ...(faqIds ? { faqIds } : {}) };
+  if (options.cacheFile && (changed || cached.size !== facts.size)) {
+    await mkdir(path.dirname(options.cacheFile), { recursive: true });
+    await writeFile(options.cacheFile, JSON.stringify({ version: CACHE_VERSION, files: Object.fromEntries(facts) }));
+  }
+  const pageCounts = new Map<string, number>();
+  let faqIds: Set<string> | undefined = new Set();
+  for (const [document, fact] of facts) {
+    if (fact.pages !== undefined) pageCounts.set(document, fact.pages);
+    if (fact.faqIds === null) faqIds = undefined;
+    else if (fact.faqIds && faqIds) for (const id of fact.faqIds) faqIds.add(id);
+  }
+  const furniture = mergeFurniture([EMPTY_FURNITURE, ...[...facts.values()].flatMap((fact) => (fact.furniture ? [fact.furniture] : []))]);
+  return { documents, pageCounts, ...(faqIds ? { faqIds } : {}), furniture };
 }
 
 /**

@@ -49,8 +49,8 @@ export function asRunReport(value: unknown, file: string): RunReport {
 
 function correct(expected: ExpectedOutcome, outcome: string | undefined): boolean | undefined {
   if (outcome === undefined) return undefined;
-  const declined = outcome === 'refused' || outcome === 'handoff';
-  return expected === 'answer' ? !declined : declined;
+  const answered = outcome === 'answered' || outcome === 'faq';
+  return expected === 'answer' ? answered : !answered;
 }
 
 function rankOf(result: ConfigurationAnswer, level: string): number | undefined {
@@ -76,7 +76,7 @@ export function compareReports(before: RunReport, after: RunReport): Comparison 
       // Below half of the last printed digit a change is rounding; latency jitters, so only ±20 % counts.
       const noise = metric.startsWith('latency.') ? Math.max(0.5, 0.2 * Math.abs(old ?? 0)) : 0.0005;
       const meaningful = old !== undefined && current !== undefined && Math.abs(delta) >= noise && !['questions', 'scored'].includes(metric);
-      const better = lowerIsBetter(metric) || metric === 'errors' ? delta < 0 : delta > 0;
+      const better = lowerIsBetter(metric) ? delta < 0 : delta > 0;
       metrics.push({ configuration, metric, before: old, after: current, delta, improved: meaningful ? better : undefined });
     }
   }

@@ -37,6 +37,11 @@ describe('kefu JSONL dataset format', () => {
     ]);
   });
 
+  it('reads a question\'s split group from its "group" field', () => {
+    const { questions } = parseJsonlQuestions('{"id": "a", "question": "q?", "group": "returns"}\n{"id": "b", "question": "r?", "group": "  "}');
+    expect(questions.map((question) => question.group)).toEqual(['returns', undefined]);
+  });
+
   it('rejects an unknown dataset name with DATASET_UNKNOWN', async () => {
     await expect(loadDataset({ dataset: 'northwnd', evalDir: temp })).rejects.toMatchObject({ code: 'DATASET_UNKNOWN' });
   });
@@ -93,6 +98,8 @@ describe('built-in adapters on tiny fixtures', () => {
     expect(dataset.corpusDir).toBe(path.join(temp, 'eval', 'northwind', 'corpus'));
     expect(dataset.questions.map((question) => [question.id, question.expected])).toEqual([['qa-1', 'answer'], ['qa-3', 'answer'], ['dontknow-1', 'refuse']]);
     expect(dataset.questions[0]?.gold).toEqual([{ document: 'Plan.pdf', page: 2 }]);
+    // split groups: answerable questions by their first gold page, unanswerable ones alone
+    expect(dataset.questions.map((question) => question.group)).toEqual(['Plan.pdf#page=2', 'Plan.pdf#page=9', undefined]);
     expect(dataset.questions[0]?.references).toEqual(['The copay is $20.']);
     expect(dataset.issues).toEqual([{ kind: 'parse', file: 'qa.jsonl', line: 2, message: 'not valid JSON' }]);
 
@@ -118,9 +125,9 @@ describe('built-in adapters on tiny fixtures', () => {
       { id: '0', question: 'Strikethrough in Markdown', answer: 'Use ~~tildes~~.\n\nOr <del>.' },
       { id: '1', question: 'Undo a commit', answer: 'git reset HEAD~1' },
     ]);
-    expect(dataset.questions.map((question) => [question.question, question.gold])).toEqual([
-      ['How to cross out text?', [{ faq: '0' }]],
-      ['How do I revert my last commit?', [{ faq: '1' }]],
+    expect(dataset.questions.map((question) => [question.question, question.gold, question.group])).toEqual([
+      ['How to cross out text?', [{ faq: '0' }], 'thread-0'],
+      ['How do I revert my last commit?', [{ faq: '1' }], 'thread-1'],
     ]);
     const catalog = await readCatalog(dataset.corpusDir);
     const unknownFaq = dataset.questions.slice(0, 1).map((question) => ({ ...question, gold: [{ faq: '7' }] }));
@@ -145,7 +152,7 @@ describe('built-in adapters on tiny fixtures', () => {
     const dataset = await loadDataset({ dataset: 'cmrc2018', evalDir: path.join(temp, 'eval'), sharedDataDir: path.join(temp, 'shared') });
     expect(await readFile(path.join(dataset.corpusDir, 'DEV_0.txt'), 'utf8')).toContain('光荣和ω-force');
     expect(dataset.questions).toHaveLength(2);
-    expect(dataset.questions[0]).toMatchObject({ id: 'DEV_0_QUERY_0', language: 'zh', gold: [{ document: 'DEV_0.txt' }], references: ['光荣和ω-force'] });
+    expect(dataset.questions[0]).toMatchObject({ id: 'DEV_0_QUERY_0', language: 'zh', gold: [{ document: 'DEV_0.txt' }], references: ['光荣和ω-force'], group: 'DEV_0' });
   });
 
   it('says which file is missing when the shared data is not there', async () => {

@@ -7,17 +7,20 @@
  *   const dataset = await loadDataset({ dataset: 'northwind', evalDir: '/data/eval', sharedDataDir: '../shared/eval-data' });
  */
 import { existsSync, statSync } from 'node:fs';
-import { copyFile, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KefuError } from '../src/errors/index.ts';
 import type { Turn } from '../src/answer/types.ts';
+import { copyIfChanged, readJson, requireFile, writeIfChanged } from './corpus-files.ts';
+import { loadLcqmc } from './lcqmc.ts';
+import { DEFAULT_SEED, seededShuffle, type EvalSplit } from './splits.ts';
 import type { DatasetIssue, EvalQuestion, ExpectedOutcome, GoldSource, LoadedDataset } from './types.ts';
 
 /** `../shared/eval-data` beside the project folder: where the real datasets live on developer machines and CI. */
 export const DEFAULT_SHARED_DATA_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'shared', 'eval-data');
 
-export const BUILT_IN_DATASETS = ['northwind', 'stackfaq', 'cmrc2018'] as const;
+export const BUILT_IN_DATASETS = ['northwind', 'stackfaq', 'cmrc2018', 'lcqmc'] as const;
 
 export interface LoadDatasetOptions {
   /** A built-in name or a path to a dataset folder / .jsonl file. */
@@ -31,6 +34,11 @@ export interface LoadDatasetOptions {
    * gate finishes in minutes. Cached in its own folder, so it never disturbs the full index.
    */
   corpusLimit?: number;
+  /** lcqmc only: dev.txt, test.txt or both (other datasets are split by group after loading). */
+  split?: EvalSplit;
+  /** lcqmc only: sample this many pairs (the FAQ bank stays whole). */
+  limit?: number;
+  seed?: number;
 }
 
 // ---------------------------------------------------------------- the generic JSONL format
@@ -134,6 +142,7 @@ export function parseJsonlQuestions(text: string, file = 'questions.jsonl'): { q
     }
     ids.add(id);
     const language = record.language;
+    const group = asString(record.group);
     questions.push({
       id,
       question,
@@ -144,50 +153,13 @@ export function parseJsonlQuestions(text: string, file = 'questions.jsonl'): { q
       keyPhrases: asStringList(record.keyPhrases),
       expected,
       line,
+      ...(group?.trim() ? { group: group.trim() } : {}),
     });
   });
   return { questions, issues };
 }
 
 // ---------------------------------------------------------------- corpus helpers
-
-/** Writes a file only when its content changed, so incremental ingestion sees nothing new. */
-async function writeIfChanged(file: string, content: string | Buffer): Promise<void> {
-  const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
-  try {
-    const existing = await readFile(file);
-    if (existing.equals(bytes)) return;
-  } catch {
-    // missing: write it
-  }
-  await mkdir(path.dirname(file), { recursive: true });
-  await writeFile(file, bytes);
-}
-
-async function copyIfChanged(source: string, target: string): Promise<void> {
-  const [from, to] = await Promise.all([stat(source), stat(target).catch(() => undefined)]);
-  if (to && to.size === from.size && to.mtimeMs >= from.mtimeMs) return;
-  await mkdir(path.dirname(target), { recursive: true });
-  await copyFile(source, target);
-}
-
-function requireFile(file: string, dataset: string): void {
-  if (!existsSync(file)) {
-    throw new KefuError('DATASET_INVALID', {
-      detail: `${dataset}: ${file} not found`,
-      hint: 'The real datasets are read from ../shared/eval-data (or the folder given with --eval-data).',
-    });
-  }
-}
-
-async function readJson(file: string, dataset: string): Promise<unknown> {
-  requireFile(file, dataset);
-  try {
-    return JSON.parse(await readFile(file, 'utf8'));
-  } catch (error) {
-    throw new KefuError('DATASET_INVALID', { detail: `${dataset}: ${file} is not valid JSON`, cause: error });
-  }
-}
 
 // ---------------------------------------------------------------- Northwind
 
@@ -213,6 +185,7 @@ export function parseNorthwindLines(text: string, options: { file: string; answe
     const truth = asString(record.truth) ?? '';
     const id = `${options.idPrefix}-${line}`;
     if (!options.answerable) {
+      // unanswerable questions have no page to share: each is its own group
       questions.push({ id, question, language: 'en', gold: [], references: [], keyPhrases: [], expected: 'refuse', line });
       return;
     }
@@ -223,7 +196,12 @@ export function parseNorthwindLines(text: string, options: { file: string; answe
     }
     if (gold.length === 0) issues.push({ kind: 'gold', file: options.file, line, questionId: id, message: 'no [file.pdf#page=N] source in "truth"' });
     const reference = truth.replace(GOLD_TAG, '').trim();
-    questions.push({ id, question, language: 'en', gold, references: reference ? [reference] : [], keyPhrases: [], expected: 'answer', line });
+    // questions citing the same page stay in one half: tuning on one would teach the other
+    const first = gold[0];
+    questions.push({
+      id, question, language: 'en', gold, references: reference ? [reference] : [], keyPhrases: [], expected: 'answer', line,
+      ...(first ? { group: `${first.document}#page=${first.page}` } : {}),
+    });
   });
   return { questions, issues };
 }
@@ -284,6 +262,7 @@ export function convertStackFaq(data: unknown): { faq: Array<{ id: string; quest
         references: [answer],
         keyPhrases: [],
         expected: 'answer',
+        group: `thread-${index}`,
       });
     });
   });
@@ -344,6 +323,7 @@ export function convertSquad(data: unknown): { paragraphs: Array<{ id: string; c
           references: spans,
           keyPhrases: shortest ? [shortest] : [],
           expected: 'answer',
+          group: id,
         });
       }
     });
@@ -427,6 +407,14 @@ export async function loadDataset(options: LoadDatasetOptions): Promise<LoadedDa
       return loadStackFaq(path.join(shared, 'stackfaq'), cacheDir);
     case 'cmrc2018':
       return loadCmrc(path.join(shared, 'cmrc2018'), options.evalDir, options.corpusLimit);
+    case 'lcqmc':
+      return loadLcqmc({
+        sourceDir: path.join(shared, 'lcqmc'),
+        evalDir: options.evalDir,
+        split: options.split ?? 'all',
+        ...(options.limit === undefined ? {} : { limit: options.limit }),
+        seed: options.seed ?? DEFAULT_SEED,
+      });
     default:
       if (!name.includes('/') && !name.includes('.') && !existsSync(name)) {
         throw new KefuError('DATASET_UNKNOWN', { detail: name });
@@ -436,22 +424,8 @@ export async function loadDataset(options: LoadDatasetOptions): Promise<LoadedDa
 }
 
 /** Deterministic subset: a seeded shuffle, then the first `limit` questions kept in dataset order. */
-export function sampleQuestions<T>(questions: T[], limit: number | undefined, seed = 42): T[] {
+export function sampleQuestions<T>(questions: T[], limit: number | undefined, seed = DEFAULT_SEED): T[] {
   if (limit === undefined || limit >= questions.length) return questions;
-  let state = seed >>> 0;
-  const random = () => {
-    // mulberry32: tiny, seedable, the same on every machine
-    state = (state + 0x6d2b79f5) >>> 0;
-    let value = state;
-    value = Math.imul(value ^ (value >>> 15), value | 1);
-    value ^= value + Math.imul(value ^ (value >>> 7), value | 61);
-    return ((value ^ (value >>> 14)) >>> 0) / 4294967296;
-  };
-  const indexes = questions.map((_, index) => index);
-  for (let index = indexes.length - 1; index > 0; index--) {
-    const other = Math.floor(random() * (index + 1));
-    [indexes[index], indexes[other]] = [indexes[other] ?? 0, indexes[index] ?? 0];
-  }
-  const kept = new Set(indexes.slice(0, limit));
+  const kept = new Set(seededShuffle(questions.map((_, index) => index), seed).slice(0, limit));
   return questions.filter((_, index) => kept.has(index));
 }

@@ -43,11 +43,22 @@ export async function readThresholds(file = THRESHOLDS_FILE): Promise<Thresholds
   }
 }
 
-/** Checks a run against the thresholds of its dataset. A metric the run did not measure fails. */
+/**
+ * Checks a run against the thresholds of its dataset. A metric the run did not measure fails. A
+ * dataset entry may say which half its figures are for (`"_split": "test"`): a run of another half
+ * is refused, since its figures are not comparable.
+ */
 export function checkThresholds(report: RunReport, thresholds: Thresholds): GateResult {
   const forDataset = thresholds[report.dataset];
   if (!forDataset || typeof forDataset === 'string') {
     throw new KefuError('DATASET_INVALID', { detail: `no thresholds for dataset ${report.dataset}`, hint: 'Add an entry for it to eval/thresholds.json (see eval/README.md).' });
+  }
+  const split = forDataset._split;
+  if (typeof split === 'string' && split !== (report.split ?? 'all')) {
+    throw new KefuError('DATASET_INVALID', {
+      detail: `the thresholds for ${report.dataset} are for --split ${split}, and this run asked --split ${report.split ?? 'all'}`,
+      hint: `Run with --split ${split} (as eval/ci-gate.sh does) to check it.`,
+    });
   }
   const failures: GateFailure[] = [];
   let checked = 0;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
-  goldMatches, groundedness, hitAtK, keyPhraseCoverage, ndcg, overlapTokens, percentile, rankSources, reciprocalRank,
-  recallAtK, rougeL, tokenF1,
+  goldMatches, groundedness, hitAtK, keyPhraseCoverage, ndcg, overlapTokens, percentile, plainAnswer, rankSources, reciprocalRank,
+  recallAtK, referenceContained, repeatedSentence, rougeL, tokenF1, usedRightPassage,
 } from './metrics.ts';
 
 const passage = (docPath: string, page?: number, chunkId = `${docPath}-${page ?? 0}`) => ({ docPath, chunkId, ...(page === undefined ? {} : { page }) });
@@ -81,3 +81,36 @@ describe('answer metrics', () => {
     expect(percentile([], 95)).toBe(0);
   });
 });
+
+describe('answer shape', () => {
+  it('compares the plain text a reader sees: Markdown rendered, [n] markers gone', () => {
+    expect(plainAnswer('Returns are free within **30 days** [1].\n\n- [Form](https://example.com/form) [2]')).toBe('Returns are free within 30 days.\n\n- Form');
+    expect(plainAnswer('| Plan | Price |\n| --- | --- |\n| Basic | $5 |')).toBe('Plan | Price\nBasic | $5');
+  });
+
+  it('checks that a reference span is contained, ignoring case, width and punctuation (CMRC)', () => {
+    expect(referenceContained('由光荣和ω-force开发。', ['光荣和ω－force'])).toBe(1);
+    expect(referenceContained('The copay is $20 per visit.', ['$20 per visit', 'twenty dollars'])).toBe(1);
+    expect(referenceContained('The copay is $25.', ['$20'])).toBe(0);
+    expect(referenceContained('anything', [])).toBeUndefined();
+  });
+
+  it('finds a sentence said twice, and ignores short repeats', () => {
+    expect(repeatedSentence('Refunds take 5 days. You keep the label. Refunds take 5 days!')).toBe('Refunds take 5 days!');
+    expect(repeatedSentence('退款五个工作日到账。运费由我们承担。退款五个工作日到账。')).toBe('退款五个工作日到账。');
+    expect(repeatedSentence('Yes. Yes. It is free.')).toBeUndefined();
+  });
+
+  it('says whether an answer used the gold passage it had (citation or most of its words), and nothing when gold was not retrieved', () => {
+    const gold = [{ document: 'plan.pdf', page: 4 }];
+    const retrieved = [
+      { chunkId: 'a', docPath: 'plan.pdf', page: 9, text: 'Dental cleanings are covered twice a year.' },
+      { chunkId: 'b', docPath: 'plan.pdf', page: 5, text: 'Hearing aids are covered up to $500 per ear every three years.' },
+    ];
+    expect(usedRightPassage({ answer: 'Hearing aids: up to $500 per ear.', gold, retrieved, citations: [{ chunkId: 'a', docPath: 'plan.pdf', page: 9 }] })).toBe(1);
+    expect(usedRightPassage({ answer: 'Dental cleanings are covered twice a year.', gold, retrieved, citations: [{ chunkId: 'b', docPath: 'plan.pdf', page: 5 }] })).toBe(1);
+    expect(usedRightPassage({ answer: 'Dental cleanings are covered twice a year.', gold, retrieved, citations: [{ chunkId: 'a', docPath: 'plan.pdf', page: 9 }] })).toBe(0);
+    expect(usedRightPassage({ answer: 'Anything.', gold: [{ document: 'plan.pdf', page: 40 }], retrieved, citations: [] })).toBeUndefined();
+  });
+});
+

@@ -7,6 +7,7 @@
  *   rankSources({ passages, gold: [{ document: 'a.pdf', page: 3 }], tolerance: 1 }).scores.firstRank // 2
  */
 import { splitSentences } from '../src/text/index.ts';
+import { toPlainText } from '../src/text/markdown.ts';
 import type { GoldSource, LevelScores, RankedSource } from './types.ts';
 
 export const RANK_CUTOFF = 10;
@@ -221,7 +222,7 @@ export function tokenF1(candidate: string, references: string[]): number {
 }
 
 function squash(text: string): string {
-  return text.toLowerCase().replace(/[\s\p{P}]+/gu, '');
+  return text.normalize('NFKC').toLowerCase().replace(/[\s\p{P}]+/gu, '');
 }
 
 /** Share of key phrases that appear in the answer (case, spacing and punctuation ignored). */
@@ -234,7 +235,68 @@ export function keyPhraseCoverage(answer: string, phrases: string[]): number | u
 
 /** Removes citation markers such as "[1]" or "[2][3]" so they do not count as answer text. */
 export function stripCitationMarkers(answer: string): string {
-  return answer.replace(/\[\d+\]/g, '');
+  return answer.replace(/\s*\[\d+\]/g, '');
+}
+
+/**
+ * The answer as a reader sees it: Markdown (tables, lists, bold, links) rendered to plain text and
+ * `[n]` citation markers removed. Every answer measure compares this form.
+ *
+ * @example
+ *   plainAnswer('- **30 days** to return [1]') // '- 30 days to return'
+ */
+export function plainAnswer(answer: string): string {
+  return stripCitationMarkers(toPlainText(answer)).trim();
+}
+
+/** 1 when the answer contains one of the references (case, width, spacing and punctuation ignored): CMRC's span check. */
+export function referenceContained(answer: string, references: string[]): number | undefined {
+  const wanted = references.map(squash).filter(Boolean);
+  if (wanted.length === 0) return undefined;
+  const haystack = squash(answer);
+  return wanted.some((reference) => haystack.includes(reference)) ? 1 : 0;
+}
+
+/** The first sentence an answer says twice (normalised), or undefined. Very short pieces ("Yes.") are ignored. */
+export function repeatedSentence(answer: string): string | undefined {
+  const seen = new Set<string>();
+  for (const sentence of answer.split('\n').flatMap((line) => splitSentences(line))) {
+    const key = squash(sentence);
+    if (key.length < 6) continue;
+    if (seen.has(key)) return sentence;
+    seen.add(key);
+  }
+  return undefined;
+}
+
+/** Share of the answer's overlap tokens found in a passage (0 for an empty answer). */
+export function tokenShareIn(answer: string, passage: string): number {
+  const tokens = overlapTokens(answer);
+  if (tokens.length === 0) return 0;
+  const present = new Set(overlapTokens(passage));
+  return tokens.filter((token) => present.has(token)).length / tokens.length;
+}
+
+/** "Most of the answer's words": above this share the answer is taken from that passage. */
+export const QUOTE_SHARE = 0.5;
+
+/**
+ * For an answered question whose gold passage was retrieved (page ±1), 1 when the answer quotes a
+ * gold passage: a citation matches gold, or most of the answer's words occur in one gold-matching
+ * retrieved passage. Undefined when no retrieved passage matches gold (nothing to use).
+ */
+export function usedRightPassage(options: {
+  answer: string;
+  gold: GoldSource[];
+  retrieved: Array<MatchablePassage & { text: string }>;
+  citations: MatchablePassage[];
+}): number | undefined {
+  const { gold } = options;
+  if (gold.length === 0) return undefined;
+  const matching = options.retrieved.filter((passage) => gold.some((source) => goldMatches(source, passage, 1)));
+  if (matching.length === 0) return undefined;
+  if (options.citations.some((citation) => gold.some((source) => goldMatches(source, citation, 1)))) return 1;
+  return matching.some((passage) => tokenShareIn(options.answer, passage.text) > QUOTE_SHARE) ? 1 : 0;
 }
 
 /**
@@ -269,5 +331,5 @@ export function mean(values: number[]): number {
 
 /** Metrics where lower is better (a gate treats their threshold as a maximum by default). */
 export function lowerIsBetter(metric: string): boolean {
-  return metric.startsWith('falseRefusal') || metric.startsWith('latency');
+  return ['falseRefusal', 'latency', 'hardNegativeVerbatim', 'headingShare', 'repeatedSentenceShare', 'errors', 'offTopicFaqAnswers'].some((prefix) => metric.startsWith(prefix));
 }

@@ -6,7 +6,8 @@
  *   await writeFile('report.html', renderHtml(report));
  */
 import { goldMatches } from './metrics.ts';
-import { bestConfiguration, formatMetric, METRIC_HELP, metricNames } from './report-text.ts';
+import { bestConfiguration, formatMetric, METRIC_HELP, metricNames, runLine } from './report-text.ts';
+import { FLAG_LABELS, flagsOf, type Flag } from './scoring.ts';
 import type { ConfigurationAnswer, QuestionRecord, RunReport } from './types.ts';
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
@@ -119,17 +120,12 @@ function rankText(result: ConfigurationAnswer | undefined, level: string): strin
   return scores.firstRank === null ? '–' : String(scores.firstRank);
 }
 
-function isMiss(record: QuestionRecord, result: ConfigurationAnswer | undefined): boolean {
-  if (!result || result.error) return true;
-  if (record.expected !== 'answer') return result.outcome === 'answered' || result.outcome === 'faq';
-  return result.outcome === 'refused' || result.outcome === 'handoff' || result.levels.strict?.firstRank === null;
-}
-
 function drillDown(report: RunReport, main: string | undefined): string {
   const configurations = report.configurations.map((configuration) => configuration.name);
   const rows = report.questions.map((record) => {
     const result = main ? record.results[main] : undefined;
-    const miss = isMiss(record, result);
+    const flags = main ? flagsOf(record, result) : [];
+    const miss = flags.length > 0;
     const ranks = configurations.map((name) => `<td class="num">${escapeHtml(rankText(record.results[name], 'strict'))}</td>`).join('');
     const passages = (result?.retrieved ?? []).map((passage, index) => {
       const mark = record.gold.some((gold) => goldMatches(gold, passage)) ? 'gold' : record.gold.some((gold) => goldMatches(gold, passage, 1)) ? 'near' : '';
@@ -143,19 +139,25 @@ function drillDown(report: RunReport, main: string | undefined): string {
       return `<tr><td>${escapeHtml(name)}</td><td class="num">${escapeHtml(rankText(other, 'strict'))}</td><td class="num">${escapeHtml(rankText(other, 'tolerant'))}</td><td class="num">${escapeHtml(rankText(other, 'document'))}</td><td>${escapeHtml(other.error ?? other.topDocuments.join(', '))}</td></tr>`;
     }).join('');
     const scores = result?.answerScores
-      ? Object.entries(result.answerScores).map(([metric, value]) => `${escapeHtml(metric)} ${escapeHtml(value.toFixed(3))}`).join(' · ')
+      ? Object.entries(result.answerScores).flatMap(([metric, value]) => (typeof value === 'number' ? [`${escapeHtml(metric)} ${escapeHtml(Number.isInteger(value) ? String(value) : value.toFixed(3))}`] : [])).join(' · ')
       : '';
     return `
-  <details class="question${miss ? ' miss' : ''}" data-miss="${miss ? '1' : '0'}" data-expected="${escapeHtml(record.expected)}">
+  <details class="question${miss ? ' miss' : ''}" data-miss="${miss ? '1' : '0'}" data-flags="${escapeHtml(flags.join(' '))}" data-expected="${escapeHtml(record.expected)}"${record.offTopic ? ' data-off-topic="1"' : ''}>
     <summary><span class="id">${escapeHtml(record.id)}</span> <span class="q">${escapeHtml(record.question)}</span>
       <span class="badge ${escapeHtml(record.expected)}">${escapeHtml(record.expected)}</span>
+      ${record.offTopic ? `<span class="badge off-topic">off-topic · ${escapeHtml(record.source ?? '')}</span>` : ''}
       <span class="badge outcome">${escapeHtml(result?.error ? 'error' : result?.outcome ?? '')}</span>
+      ${flags.filter((flag) => flag !== 'error').map((flag) => `<span class="badge flag">${escapeHtml(FLAG_LABELS[flag])}</span>`).join('')}
       <table class="ranks"><tr>${ranks}</tr></table></summary>
     <div class="body">
       <p><b>Gold:</b> ${escapeHtml(goldText(record))}</p>
       ${record.references.length > 0 ? `<p><b>Expected answer:</b> ${escapeHtml(record.references.join(' | '))}</p>` : ''}
       ${record.keyPhrases.length > 0 ? `<p><b>Key phrases:</b> ${escapeHtml(record.keyPhrases.join(', '))}</p>` : ''}
-      ${result?.answer !== undefined ? `<p><b>Answer</b> (${escapeHtml(result.outcome ?? '')}, confidence ${escapeHtml((result.confidence ?? 0).toFixed(3))}):</p><div class="answer">${escapeHtml(result.answer)}</div>` : ''}
+      ${record.hardNegativeOf === undefined ? '' : `<p><b>Must not be answered with FAQ:</b> ${escapeHtml(record.hardNegativeOf)}</p>`}
+      ${result?.answer !== undefined ? `<p><b>Answer</b> (${escapeHtml(result.outcome ?? '')}${result.faqId === undefined ? '' : escapeHtml(` FAQ ${result.faqId}`)}, confidence ${escapeHtml((result.confidence ?? 0).toFixed(3))}):</p><div class="answer">${escapeHtml(result.answer)}</div>` : ''}
+      ${result?.query !== undefined && result.query !== record.question ? `<p class="meta">searched as: ${escapeHtml(result.query)}</p>` : ''}
+      ${result?.answerScores?.headingText ? `<p class="meta">heading in the answer: ${escapeHtml(result.answerScores.headingText)}</p>` : ''}
+      ${result?.evidence ? `<p class="meta">evidence: ${escapeHtml(JSON.stringify(result.evidence))}</p>` : ''}
       ${result?.error ? `<p class="error">${escapeHtml(result.error)}</p>` : ''}
       ${scores ? `<p class="meta">${scores}</p>` : ''}
       ${result?.citations && result.citations.length > 0 ? `<p><b>Cited:</b> ${escapeHtml(result.citations.map((citation) => `${citation.docPath}${citation.page === undefined ? '' : ` p.${citation.page}`}`).join(', '))}</p>` : ''}
@@ -165,8 +167,14 @@ function drillDown(report: RunReport, main: string | undefined): string {
   </details>`;
   });
   const header = configurations.map((name) => `<th title="${escapeHtml(name)}">${escapeHtml(name)}</th>`).join('');
-  return `<p class="meta">Each row: id, question, expected outcome, outcome of ${escapeHtml(main ?? '')}, then the rank of the first gold source per configuration (${header ? configurations.map(escapeHtml).join(', ') : ''}; – = not in the top 10). Click a row for the passages, the answer and what was expected.</p>
-  <p><label><input type="checkbox" id="misses-only"> show misses only</label> <input type="search" id="filter" placeholder="filter by text or id"></p>
+  const counts = new Map<Flag, number>();
+  for (const record of report.questions) for (const flag of main ? flagsOf(record, record.results[main]) : []) counts.set(flag, (counts.get(flag) ?? 0) + 1);
+  const options = (Object.keys(FLAG_LABELS) as Flag[]).map((flag) => `<option value="${escapeHtml(flag)}">${escapeHtml(`${FLAG_LABELS[flag]} (${counts.get(flag) ?? 0})`)}</option>`).join('');
+  return `<p class="meta">Each row: id, question, expected outcome, outcome of ${escapeHtml(main ?? '')}, then the rank of the first gold source per configuration (${header ? configurations.map(escapeHtml).join(', ') : ''}; – = not in the top 10). Click a row for the passages, the answer and what was expected. "Answered, wrong": answered with none of the key phrases, or without a short reference answer (a span of at most 20 words or characters) in it.</p>
+  <p><label><input type="checkbox" id="misses-only"> show flagged only</label>
+    <label>flag <select id="flag"><option value="">any</option>${options}</select></label>
+    <label><input type="checkbox" id="hide-off-topic"> hide off-topic</label>
+    <input type="search" id="filter" placeholder="filter by text or id"></p>
   <div id="questions">${rows.join('')}</div>`;
 }
 
@@ -187,6 +195,7 @@ summary table.ranks { display: inline-table; margin-left: 8px; font-size: 11px; 
 summary table.ranks td { padding: 0 4px; border-left: 1px solid #ddd; }
 .badge { font-size: 11px; border-radius: 3px; padding: 0 5px; margin-left: 4px; background: #eee; }
 .badge.refuse, .badge.handoff { background: #fde2c8; }
+.badge.flag { background: #f8d7da; color: #842029; } .badge.off-topic { background: #e2e3f5; }
 .body { padding: 6px 16px 10px; font-size: 13px; }
 .answer, .passage { white-space: pre-wrap; background: #f7f7f7; padding: 6px; border-radius: 4px; }
 .passage { max-height: 160px; overflow: auto; font-size: 12px; }
@@ -197,15 +206,21 @@ li.gold .passage { border-left: 4px solid #59a14f; } li.near .passage { border-l
 
 const SCRIPT = `
 const missesOnly = document.getElementById('misses-only');
+const flag = document.getElementById('flag');
+const hideOffTopic = document.getElementById('hide-off-topic');
 const filter = document.getElementById('filter');
 function apply() {
   const text = filter.value.toLowerCase();
   for (const item of document.querySelectorAll('details.question')) {
-    const hidden = (missesOnly.checked && item.dataset.miss !== '1') || (text && !item.textContent.toLowerCase().includes(text));
+    const flags = (item.dataset.flags || '').split(' ');
+    const hidden = (missesOnly.checked && item.dataset.miss !== '1')
+      || (flag.value && !flags.includes(flag.value))
+      || (hideOffTopic.checked && item.dataset.offTopic === '1')
+      || (text && !item.textContent.toLowerCase().includes(text));
     item.style.display = hidden ? 'none' : '';
   }
 }
-missesOnly.addEventListener('change', apply);
+for (const control of [missesOnly, flag, hideOffTopic]) control.addEventListener('change', apply);
 filter.addEventListener('input', apply);
 `;
 
@@ -223,7 +238,7 @@ export function renderHtml(report: RunReport): string {
 <title>${escapeHtml(`kefu eval: ${report.dataset}`)}</title><style>${STYLE}</style></head>
 <body>
 <h1>Evaluation: ${escapeHtml(report.dataset)}</h1>
-<p class="meta">${escapeHtml(report.target)} · ${escapeHtml(report.createdAt)} · ${escapeHtml(report.questionCount)} questions${report.limit === undefined ? '' : escapeHtml(` (--limit ${report.limit})`)} · ${escapeHtml((report.durationMs / 1000).toFixed(1))} s · ${escapeHtml(report.issues.length)} dataset issue(s)</p>
+<p class="meta">${escapeHtml(runLine(report))} · ${escapeHtml(report.createdAt)} · ${escapeHtml(report.issues.length)} dataset issue(s)</p>
 <h2>Metrics per configuration</h2>
 ${barChart(report)}
 <table class="metrics"><tr><th>metric</th>${configurations.map((name) => `<th>${escapeHtml(name)}${report.configurations.find((configuration) => configuration.name === name)?.main ? ' (full)' : ''}</th>`).join('')}</tr>${metricRows}</table>

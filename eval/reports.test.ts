@@ -104,6 +104,90 @@ describe('runner figures', () => {
   });
 });
 
+describe('off-topic questions, hard negatives and the FAQ fast path', () => {
+  const faqPassage = (faqId: string, text: string): RetrievedPassage => ({ ...passage('faq.json', undefined, text), chunkId: `faq-${faqId}`, kind: 'faq', faqId });
+  const mixed: LoadedDataset = {
+    name: 'mixed',
+    corpusDir: '/nowhere',
+    issues: [],
+    questions: [
+      { id: 'a1', question: 'how do i repay', language: 'zh', gold: [{ faq: '1' }], references: [], keyPhrases: [], expected: 'answer' },
+      { id: 'a2', question: 'how do i open it', language: 'zh', gold: [{ faq: '2' }], references: [], keyPhrases: [], expected: 'answer' },
+      { id: 'n1', question: 'how do i repay early', language: 'zh', gold: [], references: [], keyPhrases: [], expected: 'refuse', hardNegativeOf: '1' },
+      { id: 'n2', question: 'how do i close it', language: 'zh', gold: [], references: [], keyPhrases: [], expected: 'refuse', hardNegativeOf: '2' },
+      { id: 'o1', question: 'lifespan of a border collie', language: 'en', gold: [], references: [], keyPhrases: [], expected: 'refuse', offTopic: true, source: 'clinc150' },
+      { id: 'o2', question: '豚鹿的性格特点', language: 'zh', gold: [], references: [], keyPhrases: [], expected: 'refuse', offTopic: true, source: 'lcqmc' },
+    ],
+  };
+  const script = {
+    'how do i repay': () => [faqPassage('1', 'repay'), faqPassage('2', 'open')],
+    'how do i open it': () => [faqPassage('1', 'repay'), faqPassage('2', 'open')],
+    'how do i repay early': () => [faqPassage('1', 'repay')],
+    'how do i close it': () => [faqPassage('3', 'close')],
+    'lifespan of a border collie': () => [faqPassage('1', 'repay')],
+    '豚鹿的性格特点': () => [faqPassage('2', 'open')],
+  };
+  let report: RunReport;
+  beforeAll(async () => {
+    report = await runEvaluation({
+      dataset: mixed,
+      target: scriptedTarget(script, { 'how do i repay': 'faq', 'how do i open it': 'faq', 'how do i repay early': 'faq', 'how do i close it': 'clarify', 'lifespan of a border collie': 'refused', '豚鹿的性格特点': 'faq' }),
+      split: 'test',
+      seed: 42,
+    });
+  });
+
+  it('scores off-topic questions apart from the dataset\'s own refusals, per language too', () => {
+    const main = report.summary['hybrid-adaptive'] ?? {};
+    expect(main).toMatchObject({ offTopicQuestions: 2, offTopicRefusal: 0.5, 'offTopicRefusal.en': 1, 'offTopicRefusal.zh': 0, offTopicFaqAnswers: 1 });
+    // the dataset's own unanswerable questions (the hard negatives): one answered verbatim, one "did you mean…?"
+    expect(main.refusalRecall).toBe(0.5);
+    expect(report).toMatchObject({ split: 'test', seed: 42, offTopic: 2 });
+  });
+
+  it('measures the fast path on answerable questions, on the whole run, and on hard negatives', () => {
+    const main = report.summary['hybrid-adaptive'] ?? {};
+    // a1 answered with its gold entry 1; a2 with entry 1 instead of 2
+    expect(main).toMatchObject({ faqAnswers: 2, faqPrecision: 0.5, hardNegatives: 2, hardNegativeVerbatim: 0.5 });
+    // four verbatim answers in all, one of them right
+    expect(main.faqPrecisionAll).toBeCloseTo(0.25, 6);
+    expect(report.questions.find((record) => record.id === 'n1')?.results['hybrid-adaptive']?.faqId).toBe('1');
+  });
+
+  it('flags each kind of problem in the HTML report, with a filter', () => {
+    const html = renderHtml(report);
+    expect(html).toContain('data-flags="not-refused hard-negative"');
+    expect(html).toContain('hard negative answered verbatim (1)');
+    expect(html).toContain('off-topic · clinc150');
+    expect(html).toContain('<select id="flag">');
+    expect(renderConsoleTable(report)).toContain('split test (seed 42), 4 questions (+2 off-topic)');
+  });
+});
+
+describe('answered-but-wrong and answer shape', () => {
+  it('flags an answer without the key phrase or reference, apart from retrieval misses', async () => {
+    const shaped: LoadedDataset = {
+      name: 'shaped',
+      corpusDir: '/nowhere',
+      issues: [],
+      questions: [
+        { id: 'right', question: 'refund window?', gold: [{ document: 'refunds.pdf', page: 2 }], references: ['30 days'], keyPhrases: ['30 days'], expected: 'answer' },
+        { id: 'wrong', question: 'restocking fee?', gold: [{ document: 'refunds.pdf', page: 2 }], references: ['no fee'], keyPhrases: ['no fee'], expected: 'answer' },
+        // a sentence-long reference written in other words is not expected verbatim: not flagged
+        { id: 'worded', question: 'how are refunds paid?', gold: [{ document: 'refunds.pdf', page: 2 }], references: ['Once your return has been received and inspected, the refund is sent back to the original method of payment within a month, as the policy explains in detail.'], keyPhrases: [], expected: 'answer' },
+      ],
+    };
+    const text = 'Refunds are paid within **30 days** [1]. Refunds are paid within 30 days [1].';
+    const report = await runEvaluation({ dataset: shaped, target: scriptedTarget({ 'refund window?': () => [passage('refunds.pdf', 2, text)], 'restocking fee?': () => [passage('refunds.pdf', 2, text)], 'how are refunds paid?': () => [passage('refunds.pdf', 2, text)] }, {}) });
+    const main = report.summary['hybrid-adaptive'] ?? {};
+    expect(main).toMatchObject({ referenceContained: 1 / 3, keyPhraseCoverage: 0.5, repeatedSentenceShare: 1, usedRightPassage: 1 });
+    expect(main.answerChars).toBe('Refunds are paid within 30 days. Refunds are paid within 30 days.'.length);
+    const html = renderHtml(report);
+    expect(html.match(/data-flags="[^"]*answered-wrong/g)).toHaveLength(1);
+    expect(html).toContain('answered, wrong (1)');
+  });
+});
+
 describe('compare', () => {
   it('lists what improved and what regressed, question by question', () => {
     const comparison = compareReports(before, after);
@@ -127,6 +211,12 @@ describe('gate', () => {
     ]);
     expect(renderGate(after, result)).toContain('hybrid-adaptive refusalRecall = 0.000, needs >= 0.800');
     expect(() => checkThresholds(after, {})).toThrow(/no thresholds for dataset tiny/);
+  });
+
+  it('refuses to check a run of another half than the thresholds were set on', () => {
+    const thresholds = { tiny: { _split: 'test', 'hybrid-adaptive': { 'hit@1': 0.5 } } };
+    expect(() => checkThresholds(before, thresholds)).toThrow(/thresholds for tiny are for --split test, and this run asked --split all/);
+    expect(checkThresholds({ ...before, split: 'test' }, thresholds).failures).toEqual([]);
   });
 
   it('makes `kefu eval --compare` and bad input exit as documented', async () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parseBlocks, toPlainText } from '../src/text/markdown.ts';
 import { chunkDocument, estimateTokens } from './chunker.ts';
 import type { ParsedDocument } from './types.ts';
 
@@ -86,9 +87,9 @@ describe('chunkDocument', () => {
     expect(drafts.map((draft) => draft.text).join('')).toBe(wall);
   });
 
-  it('keeps paragraph and list line breaks inside a chunk', () => {
+  it('keeps paragraphs and lists as Markdown blocks inside a chunk', () => {
     const drafts = chunkDocument({ document: passages([{ text: 'You can pay with:\n- Visa\n- Alipay\n\nInvoices are emailed.', headingPath: [] }]), countTokens: estimateTokens });
-    expect(drafts[0]?.text).toBe('You can pay with:\n- Visa\n- Alipay\nInvoices are emailed.');
+    expect(drafts[0]?.text).toBe('You can pay with:\n\n- Visa\n- Alipay\n\nInvoices are emailed.');
   });
 
   it('makes exactly one unsplit chunk per FAQ entry, however long the answer', () => {
@@ -125,5 +126,63 @@ describe('chunkDocument', () => {
     const drafts = chunkDocument({ document: passages([{ text: englishParagraph(sentenceCount), headingPath: [] }]), countTokens, targetTokens: 220 });
     // one call per sentence plus one verification per chunk
     expect(calls).toBe(sentenceCount + drafts.length);
+  });
+});
+
+describe('chunkDocument with structure', () => {
+  const table = (rows: number): string =>
+    ['| Instance | vCPUs | RAM | Price per hour |', '| --- | --- | --- | --- |', ...Array.from({ length: rows }, (_, index) => `| cn-standard-${index} | ${(index % 16) + 1} | ${(index % 8) * 4 + 4} GB | $${(index / 1000).toFixed(3)} |`)].join('\n');
+
+  it('chunks a 2,000-row table by rows: the header row in every chunk, every row exactly once, in linear time', () => {
+    let calls = 0;
+    const countTokens = (text: string): number => {
+      calls++;
+      return estimateTokens(text);
+    };
+    const started = performance.now();
+    const drafts = chunkDocument({ document: passages([{ text: `Prices in every region:\n\n${table(2000)}`, headingPath: ['Prices'] }]), countTokens, targetTokens: 220, overlapTokens: 30, maxTokens: 256 });
+    const milliseconds = performance.now() - started;
+    expect(drafts.length).toBeGreaterThan(50);
+    const seen: string[] = [];
+    for (const draft of drafts) {
+      const blocks = parseBlocks(draft.text);
+      const tables = blocks.filter((block) => block.kind === 'table');
+      expect(tables).toHaveLength(1);
+      expect(tables[0]?.kind === 'table' && tables[0].header).toEqual(['Instance', 'vCPUs', 'RAM', 'Price per hour']);
+      if (tables[0]?.kind === 'table') seen.push(...tables[0].rows.map((row) => row[0] ?? ''));
+      expect(estimateTokens(toPlainText(draft.text, { tables: 'records' }))).toBeLessThanOrEqual(256);
+    }
+    expect(seen).toEqual(Array.from({ length: 2000 }, (_, index) => `cn-standard-${index}`));
+    // One tokenizer call per row and sentence, one per chunk: linear, not quadratic.
+    expect(calls).toBe(2000 + 1 + drafts.length);
+    console.log(`2,000-row table: ${drafts.length} chunks in ${milliseconds.toFixed(0)} ms`);
+  });
+
+  it('keeps a list that fits in one chunk together with the sentence introducing it', () => {
+    const prose = englishParagraph(12);
+    const list = Array.from({ length: 8 }, (_, index) => `- Accessory number ${index + 1} is covered for two years.`).join('\n');
+    const drafts = chunkDocument({ document: passages([{ text: `${prose}\n\nThe plan covers these accessories:\n\n${list}\n\n${englishParagraph(2)}`, headingPath: [] }]), countTokens: estimateTokens, targetTokens: 150, overlapTokens: 20, maxTokens: 200 });
+    const withList = drafts.filter((draft) => draft.text.includes('- Accessory'));
+    expect(withList).toHaveLength(1);
+    expect(withList[0]?.text).toContain(`The plan covers these accessories:\n\n${list}`);
+  });
+
+  it('never starts a chunk with a repeated table row or list item (overlap is prose only)', () => {
+    const text = `${englishParagraph(6)}\n\n${table(40)}\n\n${englishParagraph(6)}`;
+    const drafts = chunkDocument({ document: passages([{ text, headingPath: [] }]), countTokens: estimateTokens, targetTokens: 120, overlapTokens: 40, maxTokens: 160 });
+    const rows = drafts.flatMap((draft) => parseBlocks(draft.text).flatMap((block) => (block.kind === 'table' ? block.rows.map((row) => row[0]) : [])));
+    expect(rows).toEqual(Array.from({ length: 40 }, (_, index) => `cn-standard-${index}`));
+  });
+
+  it('restarts a nested list cut between chunks at the top level, and keeps step numbers', () => {
+    const items = Array.from({ length: 30 }, (_, index) => `${index + 1}. Step ${index + 1} of the process is explained here in a full sentence.\n   - detail ${index + 1}`).join('\n');
+    const drafts = chunkDocument({ document: passages([{ text: items, headingPath: [] }]), countTokens: estimateTokens, targetTokens: 100, overlapTokens: 20, maxTokens: 130 });
+    expect(drafts.length).toBeGreaterThan(3);
+    for (const draft of drafts) {
+      const [block] = parseBlocks(draft.text);
+      expect(block?.kind).toBe('list');
+      expect(block?.kind === 'list' && block.items[0]?.depth).toBe(0);
+    }
+    expect(drafts[1]?.text).toMatch(/^\d+\. Step \d+/);
   });
 });

@@ -1,14 +1,21 @@
 /**
- * Splits a parsed document into chunks for embedding and search. A chunk never crosses a section
- * (heading or page) boundary, breaks at sentence ends (English and Chinese), aims at `targetTokens`
- * model tokens, repeats a sentence or two of the previous chunk as overlap, and never exceeds
- * `maxTokens`: a sentence longer than that (a wall of Chinese without punctuation) is cut by size.
- * Each FAQ entry is exactly one chunk, never split.
+ * Splits a parsed document into chunks for embedding and search. Section text is the Markdown subset
+ * (`src/text/markdown.ts`), and the chunker cuts between its blocks:
+ * - prose breaks at sentence ends (English and Chinese), each chunk starting with a sentence or two of the
+ *   previous one as overlap (prose only: never a table row or a list item twice);
+ * - a list, a table or a code block that fits in a chunk stays whole, with the sentence introducing it
+ *   ("…as follows:"); a longer one is cut between items, rows or lines, never inside one;
+ * - a long table is chunked by rows, every chunk repeating its header row;
+ * - chunks aim at `targetTokens` and never exceed `maxTokens`: a sentence (or item) longer than that, a
+ *   wall of Chinese without punctuation, is cut by size.
+ * A chunk never crosses a section (heading or page) boundary. Each FAQ entry is exactly one chunk.
  *
- * Tokens are counted once per sentence (and once per finished chunk, to verify), never per growing
- * chunk, so a 100-page PDF costs about one tokenizer call per sentence.
+ * Tokens are counted on the plain text that is embedded (`toPlainText(…, { tables: 'records' })`), once per
+ * sentence, item or row and once per finished chunk (to verify), never per growing chunk: a 2,000-row
+ * table costs 2,000 tokenizer calls plus one per chunk, and time linear in its rows.
  */
 import { splitSentences } from '../src/text/index.ts';
+import { blocksToPlainText, parseBlocks, renderBlocks, type Block, type ListItem } from '../src/text/markdown.ts';
 import type { ChunkDraft, ParsedDocument, Section } from './types.ts';
 
 export interface ChunkOptions {
@@ -40,12 +47,23 @@ export function estimateTokens(text: string): number {
   return Math.ceil(cjk + words * 1.3 + punctuation);
 }
 
-/** A sentence (or a piece of a cut sentence) with its token count and how it joins the one before. */
+/** One piece a chunk is packed from: a sentence, a list item, a table row or a code line. */
 interface Unit {
+  kind: 'sentence' | 'item' | 'row' | 'code';
+  /** Index of the block the unit comes from, within its section. */
+  block: number;
   text: string;
   tokens: number;
-  /** Put between this unit and the previous one in the same chunk: '\n' (new line or paragraph), ' ' or ''. */
+  /** Between this unit and the previous one of the same block and kind: ' ', '' (Chinese) or '\n' (code). */
   joiner: string;
+  /** Units of one keep-together group (a list or table that fits, with its introduction) share this id. */
+  group: number;
+  /** List items: depth and number; pieces of one cut item share `item`. */
+  depth?: number;
+  number?: number;
+  item?: number;
+  /** Table rows: the cells. */
+  cells?: string[];
 }
 
 function sentenceJoiner(previous: string): string {
@@ -54,14 +72,14 @@ function sentenceJoiner(previous: string): string {
 }
 
 /**
- * Cuts one over-long sentence into pieces of at most maxTokens, preferring a comma or space near the
- * cut. Joining the pieces with their joiners gives back the sentence, so nothing is lost.
+ * Cuts one over-long text into pieces of at most maxTokens, preferring a comma or space near the cut.
+ * Joining the pieces with their joiners gives back the text, so nothing is lost.
  */
-function cutLongSentence(unit: Unit, countTokens: (text: string) => number, maxTokens: number): Unit[] {
-  const pieces: Unit[] = [];
-  let rest = unit.text;
-  let restTokens = unit.tokens;
-  let joiner = unit.joiner;
+function cutLongText(text: string, tokens: number, countTokens: (text: string) => number, maxTokens: number): { text: string; tokens: number; joiner: string }[] {
+  const pieces: { text: string; tokens: number; joiner: string }[] = [];
+  let rest = text;
+  let restTokens = tokens;
+  let joiner = '';
   while (restTokens > maxTokens && rest.length > 1) {
     const charactersPerToken = rest.length / Math.max(1, restTokens);
     let length = Math.max(1, Math.floor(maxTokens * charactersPerToken * 0.95));
@@ -80,8 +98,7 @@ function cutLongSentence(unit: Unit, countTokens: (text: string) => number, maxT
       if (pieceTokens <= maxTokens || cut <= 1) break;
       length = Math.floor(cut * 0.85);
     }
-    const trimmed = piece.trimEnd();
-    pieces.push({ text: trimmed.trimStart(), tokens: pieceTokens, joiner });
+    pieces.push({ text: piece.trim(), tokens: pieceTokens, joiner });
     const remainder = rest.slice(piece.length);
     joiner = /^\s/.test(remainder) || /\s$/.test(piece) ? ' ' : '';
     rest = remainder.trim();
@@ -91,27 +108,115 @@ function cutLongSentence(unit: Unit, countTokens: (text: string) => number, maxT
   return pieces;
 }
 
-/** Paragraph and list-item boundaries, as splitSentences draws them, so chunks keep their line breaks. */
-const BLOCK_BOUNDARY = /\n\s*\n|\n(?=\s*(?:[-*•·]|\d+[.)、]|[（(]?[一二三四五六七八九十]+[)）、.]))/u;
-
-function sectionUnits(section: Section, countTokens: (text: string) => number, maxTokens: number): Unit[] {
-  const units: Unit[] = [];
-  for (const block of section.text.split(BLOCK_BOUNDARY)) {
-    let first = true;
-    let previous = '';
-    for (const sentence of splitSentences(block)) {
-      const unit: Unit = { text: sentence, tokens: countTokens(sentence), joiner: first ? '\n' : sentenceJoiner(previous) };
-      if (unit.tokens > maxTokens) units.push(...cutLongSentence(unit, countTokens, maxTokens));
-      else units.push(unit);
-      first = false;
-      previous = sentence;
-    }
+/** The plain text a unit is embedded as (what its tokens are counted on). */
+function plainOf(block: Block, unit: Pick<Unit, 'text' | 'depth' | 'cells'>): string {
+  switch (block.kind) {
+    case 'paragraph':
+      return blocksToPlainText([{ kind: 'paragraph', text: unit.text }]);
+    case 'list':
+      return blocksToPlainText([{ kind: 'list', ordered: block.ordered, items: [{ text: unit.text, depth: 0 }] }]);
+    case 'table':
+      return blocksToPlainText([{ kind: 'table', header: block.header, rows: [unit.cells ?? []] }], { tables: 'records' });
+    case 'code':
+      return unit.text;
   }
-  return units;
 }
 
-function joinUnits(units: readonly Unit[]): string {
-  return units.map((unit, index) => (index === 0 ? unit.text : unit.joiner + unit.text)).join('');
+function sectionUnits(section: Section, countTokens: (text: string) => number, maxTokens: number): { blocks: Block[]; units: Unit[] } {
+  const blocks = parseBlocks(section.text);
+  const units: Unit[] = [];
+  let group = 0;
+  let itemId = 0;
+  const add = (unit: Omit<Unit, 'tokens' | 'group'>, block: Block, groupId: number): void => {
+    const tokens = countTokens(plainOf(block, unit));
+    if (tokens <= maxTokens) {
+      units.push({ ...unit, tokens, group: groupId });
+      return;
+    }
+    if (unit.kind === 'row') {
+      // A row too long for any chunk is kept as its plain "Header: cell; …" text, cut by size.
+      const plain = plainOf(block, unit);
+      for (const piece of cutLongText(plain, tokens, countTokens, maxTokens)) units.push({ kind: 'sentence', block: -1 - units.length, text: piece.text, tokens: piece.tokens, joiner: ' ', group: groupId });
+      return;
+    }
+    const id = itemId++;
+    for (const [index, piece] of cutLongText(unit.text, tokens, countTokens, maxTokens).entries()) {
+      units.push({ ...unit, text: piece.text, tokens: piece.tokens, joiner: index === 0 ? unit.joiner : piece.joiner, group: groupId, ...(unit.kind === 'item' ? { item: id } : {}) });
+    }
+  };
+  blocks.forEach((block, blockIndex) => {
+    switch (block.kind) {
+      case 'paragraph': {
+        let previous = '';
+        for (const sentence of splitSentences(block.text)) {
+          add({ kind: 'sentence', block: blockIndex, text: sentence, joiner: sentenceJoiner(previous) }, block, ++group);
+          previous = sentence;
+        }
+        break;
+      }
+      case 'list':
+      case 'table':
+      case 'code': {
+        // The sentence introducing a list or table ("You can pay with:") stays with it.
+        const last = units.at(-1);
+        const id = last && last.kind === 'sentence' && /[:：](\*\*)?$/.test(last.text) && last.block === blockIndex - 1 ? last.group : ++group;
+        if (block.kind === 'list') {
+          for (const item of block.items) add({ kind: 'item', block: blockIndex, text: item.text, joiner: ' ', item: itemId++, depth: item.depth, ...(item.number === undefined ? {} : { number: item.number }) }, block, id);
+        } else if (block.kind === 'table') {
+          for (const row of block.rows) add({ kind: 'row', block: blockIndex, text: '', cells: row, joiner: '' }, block, id);
+        } else {
+          for (const line of block.text.split('\n')) add({ kind: 'code', block: blockIndex, text: line, joiner: '\n' }, block, id);
+        }
+        break;
+      }
+    }
+  });
+  return { blocks, units };
+}
+
+/** Renders the units of one chunk back into the Markdown subset: a table's rows under its header, items as a list. */
+function renderUnits(units: readonly Unit[], blocks: readonly Block[]): string {
+  const out: Block[] = [];
+  let previous: Unit | undefined;
+  for (const unit of units) {
+    const source = blocks[unit.block];
+    const current = out.at(-1);
+    const sameBlock = previous !== undefined && previous.block === unit.block && previous.kind === unit.kind && current !== undefined;
+    if (unit.kind === 'sentence') {
+      if (sameBlock && current?.kind === 'paragraph') current.text += unit.joiner + unit.text;
+      else out.push({ kind: 'paragraph', text: unit.text });
+    } else if (unit.kind === 'item' && source?.kind === 'list') {
+      const lastItem = current?.kind === 'list' ? current.items.at(-1) : undefined;
+      if (sameBlock && current?.kind === 'list' && lastItem && previous?.item === unit.item) lastItem.text += unit.joiner + unit.text;
+      else {
+        const item: ListItem = { text: unit.text, depth: unit.depth ?? 0, ...(unit.number === undefined ? {} : { number: unit.number }) };
+        if (sameBlock && current?.kind === 'list') current.items.push(item);
+        else out.push({ kind: 'list', ordered: source.ordered, items: [item] });
+      }
+    } else if (unit.kind === 'row' && source?.kind === 'table') {
+      if (sameBlock && current?.kind === 'table') current.rows.push(unit.cells ?? []);
+      else out.push({ kind: 'table', header: source.header, rows: [unit.cells ?? []] });
+    } else if (unit.kind === 'code') {
+      if (sameBlock && current?.kind === 'code') current.text += `\n${unit.text}`;
+      else out.push({ kind: 'code', text: unit.text });
+    }
+    previous = unit;
+  }
+  // A list cut after a nested item starts its next chunk at depth 0 (renderBlocks needs a parent for each depth).
+  for (const block of out) {
+    if (block.kind !== 'list') continue;
+    let allowed = 0;
+    for (const item of block.items) {
+      item.depth = Math.min(item.depth, allowed);
+      allowed = item.depth + 1;
+    }
+  }
+  return renderBlocks(out);
+}
+
+/** The plain text embedded for a chunk's units, for the final token check. */
+function plainUnits(units: readonly Unit[], blocks: readonly Block[]): string {
+  return blocksToPlainText(parseBlocks(renderUnits(units, blocks)), { tables: 'records' });
 }
 
 function sumTokens(units: readonly Unit[]): number {
@@ -124,32 +229,63 @@ interface Window {
   freshFrom: number;
 }
 
-/** Greedy packing of sentences into chunks of about targetTokens, each starting with overlap from the last. */
+/** The units of each keep-together group, in order. */
+function groupsOf(units: readonly Unit[]): Unit[][] {
+  const groups: Unit[][] = [];
+  for (const unit of units) {
+    const last = groups.at(-1);
+    if (last && last[0]?.group === unit.group) last.push(unit);
+    else groups.push([unit]);
+  }
+  return groups;
+}
+
+/**
+ * Greedy packing into chunks of about targetTokens. A group that fits in a chunk is never split: when it
+ * does not fit in the current chunk, a new chunk starts with it. Each chunk after the first starts with
+ * overlap (whole trailing sentences of the chunk before) when both sides of the cut are prose.
+ */
 function packSection(units: readonly Unit[], settings: { targetTokens: number; overlapTokens: number; maxTokens: number }): Window[] {
   const { targetTokens, overlapTokens, maxTokens } = settings;
   const windows: Window[] = [];
   let current: Window = { units: [], freshFrom: 0 };
   let currentTokens = 0;
-  for (const unit of units) {
-    const hasFresh = current.units.length > current.freshFrom;
-    if (hasFresh && currentTokens + unit.tokens > targetTokens) {
-      windows.push(current);
-      // Overlap: whole trailing sentences of the chunk just closed, up to overlapTokens, leaving room for this unit.
-      const overlap: Unit[] = [];
-      let overlapSize = 0;
+  const close = (next: Unit | undefined, nextTokens: number): void => {
+    windows.push(current);
+    const overlap: Unit[] = [];
+    let overlapSize = 0;
+    if (next?.kind === 'sentence') {
       for (let index = current.units.length - 1; index >= current.freshFrom; index--) {
         const candidate = current.units[index];
-        if (!candidate || overlapSize + candidate.tokens > overlapTokens || overlapSize + candidate.tokens + unit.tokens > maxTokens) break;
+        if (!candidate || candidate.kind !== 'sentence' || overlapSize + candidate.tokens > overlapTokens || overlapSize + candidate.tokens + nextTokens > maxTokens) break;
         overlap.unshift(candidate);
         overlapSize += candidate.tokens;
       }
-      current = { units: overlap, freshFrom: overlap.length };
-      currentTokens = overlapSize;
     }
-    current.units.push(unit);
-    currentTokens += unit.tokens;
+    current = { units: overlap, freshFrom: overlap.length };
+    currentTokens = overlapSize;
+  };
+  const hasFresh = (): boolean => current.units.length > current.freshFrom;
+  for (const group of groupsOf(units)) {
+    const groupTokens = sumTokens(group);
+    if (group.length > 1 && groupTokens <= maxTokens) {
+      // A list or table that fits stays whole, even a little over the target.
+      if (hasFresh() && currentTokens + groupTokens > targetTokens) close(group[0], groupTokens);
+      if (!hasFresh() && currentTokens + groupTokens > maxTokens) {
+        current = { units: [], freshFrom: 0 };
+        currentTokens = 0;
+      }
+      current.units.push(...group);
+      currentTokens += groupTokens;
+      continue;
+    }
+    for (const unit of group) {
+      if (hasFresh() && currentTokens + unit.tokens > targetTokens) close(unit, unit.tokens);
+      current.units.push(unit);
+      currentTokens += unit.tokens;
+    }
   }
-  if (current.units.length > current.freshFrom) {
+  if (hasFresh()) {
     const previous = windows.at(-1);
     const fresh = current.units.slice(current.freshFrom);
     const freshTokens = sumTokens(fresh);
@@ -161,11 +297,10 @@ function packSection(units: readonly Unit[], settings: { targetTokens: number; o
 }
 
 /** Splits a window whose real token count exceeds maxTokens (a tokenizer that is not additive) in halves. */
-function enforceMaximum(units: readonly Unit[], countTokens: (text: string) => number, maxTokens: number): Unit[][] {
-  const text = joinUnits(units);
-  if (units.length <= 1 || countTokens(text) <= maxTokens) return [[...units]];
+function enforceMaximum(units: readonly Unit[], blocks: readonly Block[], countTokens: (text: string) => number, maxTokens: number): Unit[][] {
+  if (units.length <= 1 || countTokens(plainUnits(units, blocks)) <= maxTokens) return [[...units]];
   const middle = Math.ceil(units.length / 2);
-  return [...enforceMaximum(units.slice(0, middle), countTokens, maxTokens), ...enforceMaximum(units.slice(middle), countTokens, maxTokens)];
+  return [...enforceMaximum(units.slice(0, middle), blocks, countTokens, maxTokens), ...enforceMaximum(units.slice(middle), blocks, countTokens, maxTokens)];
 }
 
 /**
@@ -181,10 +316,10 @@ export function chunkDocument({ document, countTokens, targetTokens = 220, overl
   const overlap = Math.max(0, Math.min(overlapTokens, Math.floor(target / 2)));
   const drafts: ChunkDraft[] = [];
   for (const section of document.sections) {
-    const units = sectionUnits(section, countTokens, ceiling);
+    const { blocks, units } = sectionUnits(section, countTokens, ceiling);
     for (const window of packSection(units, { targetTokens: target, overlapTokens: overlap, maxTokens: ceiling })) {
-      for (const piece of enforceMaximum(window.units, countTokens, ceiling)) {
-        const text = joinUnits(piece).trim();
+      for (const piece of enforceMaximum(window.units, blocks, countTokens, ceiling)) {
+        const text = renderUnits(piece, blocks).trim();
         if (!text) continue;
         drafts.push({
           ordinal: drafts.length,

@@ -67,12 +67,18 @@ describe('PDF', () => {
     expect(document.sections[2]?.text).toContain('2-year warranty');
   });
 
-  it('falls back to the first line as the title when the PDF has no title metadata', async () => {
-    const bytes = await makePdf({}, (document) => {
+  it('falls back to a short first line standing apart, else the file name, when the PDF has no title metadata or heading', async () => {
+    const apart = await makePdf({}, (document) => {
+      document.text('Shipping Guide');
+      document.moveDown(2);
+      document.text('Orders over $49 ship free.');
+    });
+    expect((await load('guide.pdf', apart)).title).toBe('Shipping Guide');
+    const runOn = await makePdf({}, (document) => {
       document.text('Shipping Guide');
       document.text('Orders over $49 ship free.');
     });
-    expect((await load('guide.pdf', bytes)).title).toBe('Shipping Guide');
+    expect((await load('shipping_guide.pdf', runOn)).title).toBe('shipping guide');
   });
 
   it('refuses a password-protected PDF with INGEST_PASSWORD', async () => {
@@ -113,9 +119,10 @@ describe('PDF', () => {
 });
 
 describe('PDF line joining', () => {
-  it('re-joins Chinese lines without a space and hyphenated English words, keeping other line breaks', () => {
-    expect(joinWrappedLines('退款审核通过后，银行卡5-10个\n工作日到账。\n第二段')).toBe('退款审核通过后，银行卡5-10个工作日到账。\n第二段');
-    expect(joinWrappedLines('Refunds are pro-\ncessed quickly.\nNext line')).toBe('Refunds are processed quickly.\nNext line');
+  it('re-joins Chinese lines without a space, and a hyphenated word only when the document uses the joined word', () => {
+    expect(joinWrappedLines(['退款审核通过后，银行卡5-10个', '工作日到账。'])).toBe('退款审核通过后，银行卡5-10个工作日到账。');
+    expect(joinWrappedLines(['Refunds are pro-', 'cessed quickly.'], new Set(['processed']))).toBe('Refunds are processed quickly.');
+    expect(joinWrappedLines(['your out-', 'of-pocket costs'], new Set(['out', 'of', 'pocket']))).toBe('your out-of-pocket costs');
   });
 });
 
@@ -142,7 +149,7 @@ describe('Markdown', () => {
     expect(document.type).toBe('markdown');
     expect(document.title).toBe('Returns & Refunds');
     expect(document.sections.map((section) => section.headingPath)).toEqual([[], ['Returns'], ['Returns', 'Refunds', 'Timing'], ['Returns', 'Exchanges']]);
-    expect(document.sections[1]?.text).toBe('You have 30 days to return an item. See the form.');
+    expect(document.sections[1]?.text).toBe('You have **30 days** to return an item. See [the form](https://example.com/form).');
     expect(document.sections[2]?.text).toContain('# not a heading');
     expect(document.sections[2]?.text).toContain('return-code: RMA-123');
   });

@@ -4,6 +4,14 @@
  * awaitWriteFinish), and each outcome is logged. The sync itself is incremental, so re-syncing the whole
  * folder after a change only reads the files whose size or modification time moved.
  *
+ * Guarantees:
+ * - Watching starts before the first sync, so a file added while that sync runs is synced right after it.
+ * - Every change is synced within `KEFU_WATCH_DEBOUNCE_MS` of quiet, and never later than `KEFU_WATCH_MAX_WAIT_MS`
+ *   after it was seen even if changes never stop (plus the time the sync itself takes).
+ * - A sync that fails (the disk is full, the model cannot load) is retried with back-off; changes are never dropped.
+ * - `status()` says what the watcher is doing, when it last synced successfully, and `stalled` when changes wait far
+ *   longer than they should or syncs keep failing.
+ *
  * @example
  *   const watcher = await watchFolder({ config, store, embedder, logger: console });
  *   // ... later
@@ -14,9 +22,11 @@ import path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import type { Config } from '../src/config/index.ts';
 import type { Embedder } from '../src/embeddings/types.ts';
-import { describeError } from '../src/errors/index.ts';
+import { describeError, errorCatalogue, isKefuError } from '../src/errors/index.ts';
 import type { ChunkStore } from '../src/store/index.ts';
+import { createDocumentParser } from './document-parser.ts';
 import { isIgnoredName, syncFolder, type SyncEvent, type SyncSummary } from './sync.ts';
+import { createSyncScheduler } from './sync-scheduler.ts';
 
 export interface WatchLogger {
   info(message: string): void;
@@ -31,25 +41,69 @@ export interface WatchFolderOptions {
   /** Folder to follow; defaults to config.inboxDir. Created if missing. */
   root?: string;
   logger: WatchLogger;
+  /** Who writes the index, for other kefu processes waiting for the writer lock ("kefu serve"). */
+  owner?: string;
   /** Called after every sync (tests and the CLI use it). */
   onSync?: (summary: SyncSummary) => void;
+}
+
+/** What the watcher is doing (the shape of the server's IndexingStatus, shown by /api/health). */
+export interface WatchStatus {
+  /** starting: before the first sync; syncing; idle; stalled: changes wait far too long, or syncs keep failing. */
+  state: 'starting' | 'syncing' | 'idle' | 'stalled';
+  /** Files handled / listed in the sync that is running, or the last one. */
+  filesDone: number;
+  filesTotal: number;
+  /** ISO time the last sync finished without a store or model failure. */
+  lastSuccessAt?: string;
+  /** Why the last sync failed, or what a sync is waiting for (a code and a short message; no paths of documents). */
+  lastError?: string;
+}
+
+/** Figures for operators and benchmarks. */
+export interface WatchStats {
+  syncs: number;
+  failures: number;
+  /** Time from the oldest change a sync covered to the end of that sync (answerable), for the last sync. */
+  lastLatencyMs?: number;
+  /** The largest such time so far. */
+  maxLatencyMs: number;
 }
 
 export interface FolderWatcher {
   /** The folder being followed. */
   readonly root: string;
-  /** Resolves once the first full sync is done and the watcher is listening. */
+  /** Resolves once the watcher listens and the first full sync has run. */
   readonly ready: Promise<void>;
+  status(): WatchStatus;
+  stats(): WatchStats;
   /** Stops watching; a sync in progress stops after its current document (the next start finishes it). */
   close(): Promise<void>;
 }
 
 /** How long a file's size must stay unchanged before it counts as written (copying over a slow link, a save). */
 const WRITE_STABLE_MS = 700;
+/** Beyond debounce + max wait, changes that still wait this much longer mean the watcher is stuck. */
+const STALL_GRACE_MS = 30_000;
+/** A running sync that reports nothing for this long (a lock held by another process, a hung disk) is stalled. */
+const SILENT_SYNC_MS = 5 * 60_000;
+
+/**
+ * An error as /api/health may show it to anyone: the code and the catalogue's wording, without the detail (a
+ * path, a file name). The log has the whole error.
+ *
+ * @example
+ *   publicErrorText(new KefuError('STORE_FAILED', { detail: '/srv/kefu/data/index' })) // 'STORE_FAILED: The index could not be read or written'
+ */
+export function publicErrorText(error: unknown): string {
+  if (!isKefuError(error)) return 'INTERNAL: the sync failed (see the log)';
+  return `${error.code}: ${errorCatalogue[error.code].message.replace(/:?\s*\{detail\}.*$/, '')}`;
+}
 
 function describeEvent(event: SyncEvent): { level: 'info' | 'warn'; message: string } | undefined {
   if (event.type === 'model-changed') return { level: 'warn', message: `embedding model changed from ${event.previousModelId} to ${event.modelId}: re-embedding every document` };
-  if (event.type === 'reconciled') return { level: 'warn', message: `repaired an interrupted run: removed ${event.orphanChunks} orphan chunks, re-doing ${event.staleDocuments} documents` };
+  if (event.type === 'reconciled') return { level: 'warn', message: `repaired an interrupted run: ${event.duplicateRecords} duplicate records and ${event.duplicateChunks} duplicate chunk rows removed, ${event.orphanChunks} orphan chunks removed, ${event.staleDocuments} documents re-indexed` };
+  if (event.type === 'lock-wait') return { level: 'info', message: `waiting for ${event.holder} (one writer at a time)` };
   if (event.type !== 'file' || event.outcome === 'skipped') return undefined;
   if (event.outcome === 'removed') return { level: 'info', message: `removed ${event.path}` };
   const detail = event.detail;
@@ -59,88 +113,124 @@ function describeEvent(event: SyncEvent): { level: 'info' | 'warn'; message: str
 }
 
 /**
- * Starts following a folder: one full sync now, then one per burst of changes.
+ * Starts following a folder: watching at once, a full sync right after, then one sync per burst of changes.
  *
  * @example
  *   const watcher = await watchFolder({ config, store, embedder, logger: console });
  *   await watcher.ready;
+ *   watcher.status(); // { state: 'idle', filesDone: 12, filesTotal: 12, lastSuccessAt: '2026-…' }
  */
 export async function watchFolder(options: WatchFolderOptions): Promise<FolderWatcher> {
   const { config, store, embedder, logger } = options;
   const root = path.resolve(options.root ?? config.inboxDir);
   await mkdir(root, { recursive: true });
-
   const controller = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> | undefined;
-  let pending = false;
-  let closed = false;
+  // One parser thread for the watcher's life (stopped when idle), not one per sync.
+  const parser = createDocumentParser({ config });
 
-  async function runSync(): Promise<void> {
-    pending = false;
+  let closed = false;
+  const status: WatchStatus = { state: 'starting', filesDone: 0, filesTotal: 0 };
+  const stats: WatchStats = { syncs: 0, failures: 0, maxLatencyMs: 0 };
+  let lastProgressAt = Date.now();
+  let resolveReady: () => void = () => {};
+  const firstSync = new Promise<void>((resolve) => (resolveReady = resolve));
+
+  async function runSync(coversFrom: number): Promise<boolean> {
+    status.state = 'syncing';
+    status.filesDone = 0;
+    status.filesTotal = 0;
+    lastProgressAt = Date.now();
     try {
       const summary = await syncFolder({
-        config, store, embedder, root, signal: controller.signal,
+        config, store, embedder, root, parser, signal: controller.signal, owner: options.owner ?? 'kefu watch',
+        // The watcher waits for another writer as long as it takes (status shows it); close() stops the wait.
+        lockTimeoutMs: Number.POSITIVE_INFINITY,
         onProgress: (event) => {
+          lastProgressAt = Date.now();
+          if (event.type === 'scanned') status.filesTotal = event.filesTotal;
+          if (event.type === 'file' || event.type === 'file-start') status.filesDone = event.filesDone;
+          if (event.type === 'lock-wait') status.lastError = `INDEX_LOCKED: waiting for ${event.owner} to finish writing the index`;
           const described = describeEvent(event);
           if (described) logger[described.level](described.message);
         },
       });
+      if (controller.signal.aborted) return true;
+      const finished = Date.now();
+      const latency = finished - coversFrom;
+      stats.syncs++;
+      stats.lastLatencyMs = latency;
+      stats.maxLatencyMs = Math.max(stats.maxLatencyMs, latency);
+      status.lastSuccessAt = new Date(finished).toISOString();
+      delete status.lastError;
       const changed = summary.indexed.length + summary.removed.length + summary.failed.length;
-      if (changed > 0) logger.info(`sync done in ${(summary.milliseconds / 1000).toFixed(1)} s: ${summary.indexed.length} indexed, ${summary.skipped.length} unchanged, ${summary.failed.length} failed, ${summary.removed.length} removed`);
+      if (changed > 0) {
+        logger.info(`sync done in ${(summary.milliseconds / 1000).toFixed(1)} s: ${summary.indexed.length} indexed, ${summary.skipped.length} unchanged, ${summary.failed.length} failed, ${summary.removed.length} removed; answerable ${(latency / 1000).toFixed(1)} s after the change was seen`);
+      }
       for (const problem of summary.dictionary?.problems ?? []) logger.warn(`terms.txt line ${problem.line} skipped: ${problem.problem}`);
       options.onSync?.(summary);
+      return true;
     } catch (error) {
-      // A store or model failure: log it and keep watching; the next change (or restart) tries again.
-      if (!controller.signal.aborted) logger.error(`sync failed: ${describeError(error)}`);
+      if (controller.signal.aborted) return true;
+      // A store or model failure: the scheduler keeps the changes waiting and tries again after a pause.
+      stats.failures++;
+      status.lastError = publicErrorText(error);
+      logger.error(`sync failed: ${describeError(error)}`);
+      return false;
+    } finally {
+      lastProgressAt = Date.now();
+      status.state = 'idle';
+      resolveReady();
     }
   }
 
-  function schedule(): void {
-    if (closed) return;
-    pending = true;
-    if (timer) clearTimeout(timer);
-    timer = setTimeout(() => {
-      timer = undefined;
-      if (running) return; // the running sync re-checks `pending` when it ends
-      running = (async () => {
-        while (pending && !closed) await runSync();
-        running = undefined;
-      })();
-    }, config.ingest.watchDebounceMs);
-  }
+  const scheduler = createSyncScheduler({ debounceMs: config.ingest.watchDebounceMs, maxWaitMs: config.ingest.watchMaxWaitMs, run: runSync });
+  const debounceMs = config.ingest.watchDebounceMs;
+  const maxWaitMs = Math.max(debounceMs, config.ingest.watchMaxWaitMs);
 
   let watcher: FSWatcher | undefined;
   const ready = (async () => {
-    pending = true;
-    running = (async () => {
-      while (pending && !closed) await runSync();
-      running = undefined;
-    })();
-    await running;
-    if (closed) return;
+    // Watch first, then sync: whatever changes while the first sync runs is seen and synced after it.
     watcher = watch(root, {
       ignoreInitial: true,
       followSymlinks: false,
       awaitWriteFinish: { stabilityThreshold: WRITE_STABLE_MS, pollInterval: 100 },
       ignored: (candidate: string) => candidate !== root && isIgnoredName(path.basename(candidate)),
     });
-    for (const event of ['add', 'change', 'unlink', 'addDir', 'unlinkDir'] as const) watcher.on(event, schedule);
+    for (const event of ['add', 'change', 'unlink', 'addDir', 'unlinkDir'] as const) watcher.on(event, () => scheduler.changed());
     watcher.on('error', (error) => logger.warn(`watch: ${describeError(error)}`));
     await new Promise<void>((resolve) => watcher?.once('ready', () => resolve()));
+    if (closed) return;
     logger.info(`watching ${root}`);
+    scheduler.syncNow();
+    await firstSync;
   })();
 
   return {
     root,
     ready,
+    status() {
+      const now = Date.now();
+      const snapshot: WatchStatus = { ...status };
+      if (scheduler.running) {
+        snapshot.state = now - lastProgressAt > SILENT_SYNC_MS ? 'stalled' : 'syncing';
+      } else if (status.state !== 'starting') {
+        const pendingSince = scheduler.pendingSince;
+        const waitingTooLong = pendingSince !== undefined && now - pendingSince > debounceMs + maxWaitMs + STALL_GRACE_MS;
+        snapshot.state = scheduler.failures > 0 || waitingTooLong ? 'stalled' : 'idle';
+      }
+      return snapshot;
+    },
+    stats() {
+      return { ...stats };
+    },
     async close() {
       closed = true;
-      if (timer) clearTimeout(timer);
       controller.abort();
+      resolveReady();
       await ready.catch(() => {});
       await watcher?.close();
-      await running;
+      await scheduler.close();
+      await parser.close();
     },
   };
 }

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../src/config/index.ts';
 import { KefuError } from '../../src/errors/index.ts';
 import { openSqliteRecords } from '../../src/records/index.ts';
+import { toPlainText } from '../../src/text/markdown.ts';
 import type { AnswerResult, Turn } from '../../src/answer/types.ts';
 import { openKnowledgeBase } from '../knowledge-base.ts';
 
@@ -13,7 +14,7 @@ interface AskOptions {
 }
 
 function printAnswer(result: AnswerResult, question: string): void {
-  console.log(result.answer);
+  console.log(toPlainText(result.answer));
   if (result.citations.length > 0) {
     console.log('\nSources:');
     for (const citation of result.citations) {

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../../src/config/index.ts';
 import { KefuError } from '../../src/errors/index.ts';
-import { openStore } from '../../src/store/index.ts';
+import { describeHolder, openStore } from '../../src/store/index.ts';
 
 function table(rows: string[][]): string {
   const widths = rows[0]?.map((_, column) => Math.min(50, Math.max(...rows.map((row) => (row[column] ?? '').length)))) ?? [];
@@ -61,8 +61,14 @@ indexes it again: to keep it out for good, move it out of the inbox instead.`)
         found ??= (await store.listDocuments()).find((document) => document.root && path.resolve(document.root, document.path) === path.resolve(given))?.path;
         if (!found) throw new KefuError('DOCUMENT_NOT_FOUND', { detail: given });
         const document = await store.getDocument(found);
-        await store.removeDocument(found);
-        await store.optimize();
+        // One writer at a time (a watching `kefu serve` may be indexing).
+        const lock = await store.lockForWriting({ owner: 'kefu docs remove', activity: `removing ${found}`, timeoutMs: config.ingest.lockTimeoutMs, onWait: (holder) => console.error(`Waiting for ${describeHolder(holder)}…`) });
+        try {
+          await store.removeDocument(found);
+          await store.optimize();
+        } finally {
+          lock.release();
+        }
         console.log(`Removed ${found} (${document?.chunkCount ?? 0} chunks) from the index. The file itself was not touched.`);
       } finally {
         await store.close();

@@ -12,6 +12,17 @@ interface IngestOptions {
   quiet?: boolean;
 }
 
+/** "2 orphan chunks removed, 3 documents to redo" (only the parts that are not zero). */
+export function describeRepair(event: Extract<SyncEvent, { type: 'reconciled' }>): string {
+  const parts = [
+    event.duplicateRecords > 0 ? `${event.duplicateRecords} duplicate document records removed` : '',
+    event.duplicateChunks > 0 ? `${event.duplicateChunks} duplicate chunk rows removed` : '',
+    event.orphanChunks > 0 ? `${event.orphanChunks} orphan chunks removed` : '',
+    event.staleDocuments > 0 ? `${event.staleDocuments} documents re-indexed from their files` : '',
+  ];
+  return parts.filter(Boolean).join(', ');
+}
+
 /** Progress to stderr: a bar on a terminal, a plain line every few seconds otherwise (logs, CI). */
 function createProgress(options: { quiet: boolean }): { onEvent: (event: SyncEvent) => void; stop: () => void } {
   const started = performance.now();
@@ -27,7 +38,9 @@ function createProgress(options: { quiet: boolean }): { onEvent: (event: SyncEve
   };
   const onEvent = (event: SyncEvent) => {
     if (event.type === 'model-changed') note(`The embedding model changed (${event.previousModelId} → ${event.modelId}): re-embedding every document.`);
-    if (event.type === 'reconciled') note(`Repairing an interrupted run: ${event.orphanChunks} orphan chunks removed, ${event.staleDocuments} documents to redo.`);
+    if (event.type === 'lock-wait') console.error(`Waiting for ${event.holder} (the index has one writer at a time)…`);
+    if (event.type === 'pipeline-changed') note('The index was built by another version of the ingest pipeline: re-indexing every document (unchanged texts keep their vectors).');
+    if (event.type === 'reconciled') note(`Repaired what an interrupted run left: ${describeRepair(event)}.`);
     if (options.quiet) return;
     if (event.type === 'scanned') {
       if (process.stderr.isTTY && event.filesTotal > 0) {
@@ -127,6 +140,10 @@ Files that cannot be read (damaged, password-protected, scanned without text, em
 are listed with the reason and recorded in \`kefu docs list\`; the rest of the batch goes on.
 Exit code: 0 when every file was indexed or unchanged, 1 when any file failed.
 
+One process writes the index at a time. While another kefu process writes it (a \`kefu serve\` indexing its
+ingest folder, another ingest), this command says which one and waits (up to KEFU_LOCK_TIMEOUT_S, default
+600 s), then finds the files that process already indexed unchanged: nothing is embedded twice.
+
 Examples:
   npx kefu ingest                                  # sync the inbox
   npx kefu ingest ../shared/eval-data/northwind/pdfs
@@ -148,8 +165,8 @@ Examples:
       const progress = createProgress({ quiet });
       try {
         const summaries = paths.length > 0
-          ? await ingestFiles({ config, store, embedder, paths, onProgress: progress.onEvent, signal: controller.signal })
-          : [await syncFolder({ config, store, embedder, root: config.inboxDir, onProgress: progress.onEvent, signal: controller.signal })];
+          ? await ingestFiles({ config, store, embedder, paths, owner: 'kefu ingest', onProgress: progress.onEvent, signal: controller.signal })
+          : [await syncFolder({ config, store, embedder, root: config.inboxDir, owner: 'kefu ingest', onProgress: progress.onEvent, signal: controller.signal })];
         progress.stop();
         const summary = merge(summaries);
         if (options.json) console.log(JSON.stringify(summary, null, 2));

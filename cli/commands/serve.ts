@@ -2,9 +2,9 @@ import type { Command } from 'commander';
 import { loadConfig, withAnswerSettings } from '../../src/config/index.ts';
 import { promotedSettings } from '../../src/release/index.ts';
 import { openSqliteRecords } from '../../src/records/index.ts';
-import { buildApp } from '../../src/server/app.ts';
+import { buildApp, type IndexingStatus, type KefuApp } from '../../src/server/app.ts';
 import { listen } from '../../src/server/listen.ts';
-import { watchFolder, type FolderWatcher } from '../../ingest/watch.ts';
+import { publicErrorText, watchFolder, type FolderWatcher } from '../../ingest/watch.ts';
 import { syncFolder } from '../../ingest/sync.ts';
 import { openKnowledgeBase, seedInbox } from '../knowledge-base.ts';
 import { createDocumentServices } from '../document-services.ts';
@@ -23,8 +23,9 @@ function portNumber(value: string): number {
 }
 
 /**
- * The composition root of the chat service: config → model + index (synced with the ingest folder,
- * seeded with the sample knowledge base on first start) → records → app → listen.
+ * The composition root of the chat service: config → model + index → records → app → listen at once; the ingest
+ * folder (seeded with the sample knowledge base on first start) is indexed in the background meanwhile, answers
+ * use what is indexed so far, and /api/health reports the progress ("indexing n of m").
  */
 export function register(program: Command): void {
   program
@@ -36,57 +37,103 @@ export function register(program: Command): void {
     .addHelpText(
       'after',
       '\nOn first start an empty ingest folder (KEFU_INBOX, default <data dir>/inbox) gets a copy of the sample\n' +
-        'knowledge base so there is something to ask about. Stop with Ctrl+C: answers in progress finish first.\n\n' +
+        'knowledge base so there is something to ask about. The service listens at once and indexes the folder in\n' +
+        'the background: until the first sync is done /api/health answers 503 (not ready) with "indexing" (files done of\n' +
+        'files listed), and answers use what is already indexed. While serve indexes, `kefu ingest` waits for it (one\n' +
+        'writer at a time).\n' +
+        'Stop with Ctrl+C: answers in progress finish first.\n\n' +
         'Examples:\n  npx kefu serve\n  KEFU_PORT=8080 KEFU_HOST=0.0.0.0 npx kefu serve\n  npx kefu serve --no-watch',
     )
     .action(async (options: ServeOptions) => {
       const records = openSqliteRecords({ path: loadConfig().databasePath });
       // Answer settings promoted by gradual releases stay in force (over the environment's).
       const config = withAnswerSettings(loadConfig(), await promotedSettings(records));
-      const knowledgeBase = await openKnowledgeBase({ config, sync: false });
+      // The app's logger exists once the app does; the answer service logs through it (LLM fallbacks).
+      const logTo: { app?: KefuApp } = {};
+      const knowledgeBase = await openKnowledgeBase({
+        config,
+        sync: false,
+        logger: { warn: (object, message) => (logTo.app ? logTo.app.log.warn(object, message) : console.error(message, object)) },
+      });
       const owner = createOwnerConsole({ config, records, store: knowledgeBase.store, embedder: knowledgeBase.embedder, answerService: knowledgeBase.answerService });
-      let indexReady = false;
+      let watcher: FolderWatcher | undefined;
+      // --no-watch: one sync in the background, reported in the same shape as the watcher's.
+      const once: IndexingStatus = { state: 'starting', filesDone: 0, filesTotal: 0 };
+      const controller = new AbortController();
+      let firstSyncDone = false;
       const app = await buildApp({
         config,
         answerService: knowledgeBase.answerService,
         records,
         owner,
         ...createDocumentServices({ config, store: knowledgeBase.store, isVisible: owner.isVisible }),
-        health: async () => ({ checks: { model: true, index: indexReady && (await knowledgeBase.store.version().then(() => true, () => false)) } }),
+        // Not ready (503) until the first sync is done, though it answers from what is indexed so far: a load balancer
+        // or an evaluation waits for the whole folder; the page shows `indexing` (files done of files listed).
+        health: async () => ({
+          checks: { model: true, index: firstSyncDone && (await knowledgeBase.store.version().then(() => true, () => false)) },
+          indexing: watcher ? watcher.status() : once,
+        }),
       });
+      logTo.app = app;
+      const log = app.log;
       const restored = await owner.files.restoreMissing().catch((error: unknown) => {
-        app.log.warn({ err: error }, 'could not check kefu-answers.csv against the answers kefu wrote');
+        log.warn({ err: error }, 'could not check kefu-answers.csv against the answers kefu wrote');
         return [];
       });
-      if (restored.length > 0) app.log.warn({ restored }, 'answers kefu wrote were missing from kefu-answers.csv (an older copy was saved over them): put back');
+      if (restored.length > 0) log.warn({ restored }, 'answers kefu wrote were missing from kefu-answers.csv (an older copy was saved over them): put back');
       const seeded = await seedInbox(config);
-      if (seeded) app.log.info({ inbox: config.inboxDir }, 'copied the sample knowledge base into the empty ingest folder');
-      app.log.info({ inbox: config.inboxDir }, 'bringing the index in step with the ingest folder');
-      let watcher: FolderWatcher | undefined;
-      if (options.watch) {
-        watcher = await watchFolder({
-          config,
-          store: knowledgeBase.store,
-          embedder: knowledgeBase.embedder,
-          logger: { info: (message) => app.log.info(message), warn: (message) => app.log.warn(message), error: (message) => app.log.error(message) },
-        });
-        await watcher.ready;
-      } else {
-        const summary = await syncFolder({ config, store: knowledgeBase.store, embedder: knowledgeBase.embedder, root: config.inboxDir });
-        app.log.info({ indexed: summary.indexed.length, unchanged: summary.skipped.length, failed: summary.failed.length }, 'index synced');
-      }
-      await knowledgeBase.answerService.prepare();
-      indexReady = true;
+      if (seeded) log.info({ inbox: config.inboxDir }, 'copied the sample knowledge base into the empty ingest folder');
+
+      let syncing: Promise<void> | undefined;
       const address = await listen({
         app,
         host: options.host ?? config.server.host,
         port: options.port ?? config.server.port,
         onClose: async () => {
+          controller.abort();
           await watcher?.close();
+          await syncing?.catch(() => {});
           await records.close();
           await knowledgeBase.close();
         },
       });
-      app.log.info(`kefu chat is ready: ${address}/  (agent workspace: ${address}/agent, owner console: ${address}/admin, API docs: ${address}/docs)`);
+      log.info(`kefu chat is ready: ${address}/  (agent workspace: ${address}/agent, owner console: ${address}/admin, API docs: ${address}/docs)`);
+      log.info({ inbox: config.inboxDir }, 'indexing the ingest folder in the background; answers use what is indexed so far');
+
+      const indexed = async () => {
+        await knowledgeBase.answerService.prepare();
+        firstSyncDone = true;
+        log.info({ inbox: config.inboxDir }, 'the index is in step with the ingest folder');
+      };
+      if (options.watch) {
+        watcher = await watchFolder({
+          config,
+          store: knowledgeBase.store,
+          embedder: knowledgeBase.embedder,
+          owner: 'kefu serve',
+          logger: { info: (message) => log.info(message), warn: (message) => log.warn(message), error: (message) => log.error(message) },
+        });
+        syncing = watcher.ready.then(indexed, (error: unknown) => log.error({ err: error }, 'the first sync failed'));
+      } else {
+        once.state = 'syncing';
+        syncing = syncFolder({
+          config, store: knowledgeBase.store, embedder: knowledgeBase.embedder, root: config.inboxDir, owner: 'kefu serve', signal: controller.signal,
+          lockTimeoutMs: Number.POSITIVE_INFINITY,
+          onProgress: (event) => {
+            if (event.type === 'scanned') once.filesTotal = event.filesTotal;
+            if (event.type === 'file') once.filesDone = event.filesDone;
+          },
+        }).then(
+          async (summary) => {
+            Object.assign(once, { state: 'idle', lastSuccessAt: new Date().toISOString() });
+            log.info({ indexed: summary.indexed.length, unchanged: summary.skipped.length, failed: summary.failed.length }, 'index synced');
+            await indexed();
+          },
+          (error: unknown) => {
+            Object.assign(once, { state: 'stalled', lastError: publicErrorText(error) });
+            if (!controller.signal.aborted) log.error({ err: error }, 'the sync failed; restart kefu serve to try again');
+          },
+        );
+      }
     });
 }

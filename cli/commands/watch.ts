@@ -14,9 +14,12 @@ export function register(program: Command): void {
     .description('follow the inbox (KEFU_INBOX) and keep the index in sync as files are added, changed or deleted')
     .option('--folder <path>', 'follow this folder instead of the inbox')
     .addHelpText('after', `
-Starts with a full sync, then re-syncs after each burst of changes: it waits KEFU_WATCH_DEBOUNCE_MS
-(default 1500 ms) of quiet, and waits for files still being copied. Hundreds of files dropped at once become
-one sync. Each outcome (indexed, failed with its reason, removed) is logged. The inbox is created if missing.
+Watches first, then runs a full sync, then re-syncs after each burst of changes: it waits KEFU_WATCH_DEBOUNCE_MS
+(default 1500 ms) of quiet, but never longer than KEFU_WATCH_MAX_WAIT_MS (default 5000 ms) after a change, and
+waits for files still being copied. Hundreds of files dropped at once become one sync; a file added during a
+sync is synced right after it. A failed sync is retried. Each outcome (indexed, failed with its reason, removed)
+is logged with the time from the change to answerable. The inbox is created if missing. While another kefu
+process writes the index, the sync waits for it (one writer at a time).
 Stop with Ctrl-C: the document being written is finished first, and the index stays consistent.`)
     .action(async (options: { folder?: string }) => {
       const config = loadConfig();
@@ -27,14 +30,16 @@ Stop with Ctrl-C: the document being written is finished first, and the index st
         error: (message: string) => console.error(`${stamp()} ${message}`),
       };
       const embedder = await createEmbedder({ config, logger });
-      const watcher = await watchFolder({ config, store, embedder, logger, ...(options.folder ? { root: options.folder } : {}) });
-      logger.info(`syncing ${watcher.root} …`);
-      await watcher.ready;
-      await new Promise<void>((resolve) => {
+      // Ctrl-C and SIGTERM are handled from the start: watching begins before the first sync, which may be long.
+      const stopped = new Promise<void>((resolve) => {
         const stop = () => resolve();
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
       });
+      const watcher = await watchFolder({ config, store, embedder, logger, owner: 'kefu watch', ...(options.folder ? { root: options.folder } : {}) });
+      logger.info(`syncing ${watcher.root} …`);
+      await Promise.race([watcher.ready, stopped]);
+      await stopped;
       logger.info('stopping…');
       await watcher.close();
       await embedder.dispose();

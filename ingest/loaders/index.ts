@@ -7,14 +7,13 @@ import path from 'node:path';
 import type { DocumentType, ParsedDocument } from '../types.ts';
 import { isKefuError } from '../../src/errors/index.ts';
 import { formatOf, supportedExtensions as registryExtensions, type FormatId } from '../../src/formats/index.ts';
-import { loadDocx } from './docx.ts';
-import { loadFaqCsv, loadFaqJson, loadFaqXlsx } from './faq.ts';
+import { collectFaq, streamFaqCsv, streamFaqJson, streamFaqXlsx, type FaqStream } from './faq.ts';
 import { loadHtmlText } from './html.ts';
 import { loadMarkdownText } from './markdown.ts';
-import { loadPdf } from './pdf.ts';
 import { loaderError } from './shared.ts';
-import { decodeText, looksBinary } from './text-decoding.ts';
+import { bomEncoding, decodeText, looksBinary } from './text-decoding.ts';
 import { loadPlainText } from './text.ts';
+import { checkPdfStreams, checkZipContainer } from '../zip-guard.ts';
 
 type Format = FormatId;
 
@@ -61,30 +60,88 @@ function sniff(bytes: Buffer, declared: Format): Sniffed {
     // A password-protected .docx/.xlsx is an OLE container holding an "EncryptedPackage" stream.
     return bytes.includes(Buffer.from('EncryptedPackage', 'utf16le')) ? 'encrypted-office' : 'ole';
   }
-  if (looksBinary(bytes)) return 'binary';
-  const start = bytes.subarray(0, 512).toString('utf8').trimStart().toLowerCase();
+  // A UTF-16 byte-order mark first: UTF-16 text has NUL bytes, which would otherwise read as binary.
+  const bom = bomEncoding(bytes);
+  const utf16 = bom === 'utf-16le' || bom === 'utf-16be';
+  if (!utf16 && looksBinary(bytes)) return 'binary';
+  const start = (utf16 ? new TextDecoder(bom).decode(bytes.subarray(2, 1026)) : bytes.subarray(0, 512).toString('utf8')).replace(/^\ufeff/, '').trimStart().toLowerCase();
   if (start.startsWith('<!doctype html') || start.startsWith('<html')) return 'html';
   return 'text';
 }
 
 
-async function loadByFormat({ format, filePath, bytes }: { format: Format; filePath: string; bytes: Buffer }): Promise<ParsedDocument> {
-  if (format === 'pdf') return loadPdf({ path: filePath, bytes });
-  if (format === 'docx') return loadDocx({ path: filePath, bytes });
-  if (format === 'xlsx') return loadFaqXlsx({ path: filePath, bytes });
+/**
+ * Safety limits (KEFU_MAX_UNZIPPED_MB, KEFU_MAX_ZIP_RATIO, KEFU_MAX_TEXT_CHARS, KEFU_MAX_CHUNKS_PER_FILE): a file
+ * over one fails with INGEST_LIMIT, checked as early as the format allows (a zip while it inflates, decoded text
+ * before it is parsed, FAQ rows as they stream).
+ */
+export interface LoadLimits {
+  maxUnzippedBytes: number;
+  maxZipRatio: number;
+  /** Text of one document (FAQ sheets are limited by rows instead). */
+  maxTextChars: number;
+  /** Sections of a document, rows of an FAQ sheet (each becomes at least one chunk). */
+  maxChunks: number;
+}
+
+/** The defaults of the settings above. */
+export const DEFAULT_LOAD_LIMITS: LoadLimits = { maxUnzippedBytes: 200 * 1024 * 1024, maxZipRatio: 100, maxTextChars: 5_000_000, maxChunks: 250_000 };
+
+/** A file opened for reading: a whole document, or an FAQ sheet that hands its rows on in batches. */
+export type OpenedFile = { kind: 'document'; document: ParsedDocument } | { kind: 'faq'; stream: FaqStream };
+
+/** Library failures in the middle of a stream are the file's damage too, named like loadFile names them. */
+async function* guarded(stream: FaqStream, filePath: string, format: Format): FaqStream {
+  try {
+    return yield* stream;
+  } catch (error) {
+    if (isKefuError(error)) throw error;
+    throw loaderError('INGEST_CORRUPT', filePath, `the ${format.toUpperCase()} reader failed on it`, error);
+  }
+}
+
+function checkDocumentLimits(document: ParsedDocument, filePath: string, limits: LoadLimits): ParsedDocument {
+  if (document.sections.length > limits.maxChunks) {
+    throw loaderError('INGEST_LIMIT', filePath, `${document.sections.length} sections, more than KEFU_MAX_CHUNKS_PER_FILE=${limits.maxChunks}`);
+  }
+  const characters = document.sections.reduce((sum, section) => sum + section.text.length, 0);
+  if (characters > limits.maxTextChars) {
+    throw loaderError('INGEST_LIMIT', filePath, `${characters.toLocaleString('en')} characters of text, more than KEFU_MAX_TEXT_CHARS=${limits.maxTextChars}`);
+  }
+  return document;
+}
+
+async function openByFormat({ format, filePath, bytes, limits, faqBatchRows }: { format: Format; filePath: string; bytes: Buffer; limits: LoadLimits; faqBatchRows: number | undefined }): Promise<OpenedFile> {
+  const faqOptions = { path: filePath, maxEntries: limits.maxChunks, ...(faqBatchRows === undefined ? {} : { batchRows: faqBatchRows }) };
+  if (format === 'docx' || format === 'xlsx') {
+    // Before any Office parser expands it: refuse zip bombs while inflating, whatever sizes the archive claims.
+    await checkZipContainer({ path: filePath, bytes, maxUnzippedBytes: limits.maxUnzippedBytes, maxRatio: limits.maxZipRatio });
+  }
+  // pdf.js, mammoth and exceljs load on first use: a folder of Markdown never pays for them (exceljs alone takes ~0.5 s).
+  if (format === 'pdf') {
+    await checkPdfStreams({ path: filePath, bytes, maxUnzippedBytes: limits.maxUnzippedBytes });
+    const { loadPdf } = await import('./pdf.ts');
+    return { kind: 'document', document: checkDocumentLimits(await loadPdf({ path: filePath, bytes }), filePath, limits) };
+  }
+  if (format === 'docx') {
+    const { loadDocx } = await import('./docx.ts');
+    return { kind: 'document', document: checkDocumentLimits(await loadDocx({ path: filePath, bytes }), filePath, limits) };
+  }
+  if (format === 'xlsx') return { kind: 'faq', stream: guarded(streamFaqXlsx({ ...faqOptions, bytes }), filePath, format) };
   const { text } = decodeText({ path: filePath, bytes });
   if (!/[^\s\ufeff]/u.test(text)) throw loaderError('INGEST_EMPTY', filePath, 'only whitespace');
+  if (format === 'csv') return { kind: 'faq', stream: guarded(streamFaqCsv({ ...faqOptions, text }), filePath, format) };
+  if (format === 'json') return { kind: 'faq', stream: guarded(streamFaqJson({ ...faqOptions, text }), filePath, format) };
+  if (text.length > limits.maxTextChars) {
+    throw loaderError('INGEST_LIMIT', filePath, `${text.length.toLocaleString('en')} characters of text, more than KEFU_MAX_TEXT_CHARS=${limits.maxTextChars}`);
+  }
   switch (format) {
     case 'markdown':
-      return loadMarkdownText({ path: filePath, text });
+      return { kind: 'document', document: checkDocumentLimits(loadMarkdownText({ path: filePath, text }), filePath, limits) };
     case 'html':
-      return loadHtmlText({ path: filePath, text });
-    case 'csv':
-      return loadFaqCsv({ path: filePath, text });
-    case 'json':
-      return loadFaqJson({ path: filePath, text });
+      return { kind: 'document', document: checkDocumentLimits(loadHtmlText({ path: filePath, text }), filePath, limits) };
     default:
-      return loadPlainText({ path: filePath, text });
+      return { kind: 'document', document: checkDocumentLimits(loadPlainText({ path: filePath, text }), filePath, limits) };
   }
 }
 
@@ -130,17 +187,21 @@ export interface LoadFileOptions {
   bytes: Buffer;
   /** Larger files are refused before parsing (default 50 MB). */
   maxFileBytes?: number;
+  /** Safety limits (defaults: DEFAULT_LOAD_LIMITS, the settings' defaults). */
+  limits?: Partial<LoadLimits>;
 }
 
 /**
- * Reads one file into text sections (or FAQ entries). Throws KefuError with an INGEST_* code.
+ * Opens one file for reading: checks size, content and safety limits, then parses a document whole or starts
+ * streaming an FAQ sheet. Throws KefuError with an INGEST_* code.
  *
  * @example
- *   const bytes = await readFile('data/sample/en/returns.md');
- *   const document = await loadFile({ path: 'data/sample/en/returns.md', bytes, maxFileBytes: 50e6 });
- *   document.sections[0].headingPath // ['Returns & Refunds', ...]
+ *   const opened = await openFile({ path: 'faq.csv', bytes, faqBatchRows: 1000 });
+ *   if (opened.kind === 'faq') for await (const batch of opened.stream) console.log(batch.entries.length);
  */
-export async function loadFile({ path: filePath, bytes, maxFileBytes = DEFAULT_MAX_FILE_BYTES }: LoadFileOptions): Promise<ParsedDocument> {
+export async function openFile(options: LoadFileOptions & { faqBatchRows?: number }): Promise<OpenedFile> {
+  const { path: filePath, bytes, maxFileBytes = DEFAULT_MAX_FILE_BYTES } = options;
+  const limits: LoadLimits = { ...DEFAULT_LOAD_LIMITS, ...options.limits };
   const extension = path.extname(filePath).toLowerCase();
   const declared = formatOf(filePath)?.id;
   if (declared === undefined) {
@@ -152,12 +213,25 @@ export async function loadFile({ path: filePath, bytes, maxFileBytes = DEFAULT_M
   if (bytes.length === 0) throw loaderError('INGEST_EMPTY', filePath, '0 bytes');
   const format = chooseFormat({ declared, sniffed: sniff(bytes, declared), filePath });
   try {
-    return await loadByFormat({ format, filePath, bytes });
+    return await openByFormat({ format, filePath, bytes, limits, faqBatchRows: options.faqBatchRows });
   } catch (error) {
     if (isKefuError(error)) throw error;
     // A loader library failed in a way we did not anticipate: still name the file, keep the cause for logs.
     throw loaderError('INGEST_CORRUPT', filePath, `the ${format.toUpperCase()} reader failed on it`, error);
   }
+}
+
+/**
+ * Reads one file into text sections (or FAQ entries, all of them). Throws KefuError with an INGEST_* code.
+ *
+ * @example
+ *   const bytes = await readFile('data/sample/en/returns.md');
+ *   const document = await loadFile({ path: 'data/sample/en/returns.md', bytes, maxFileBytes: 50e6 });
+ *   document.sections[0].headingPath // ['Returns & Refunds', ...]
+ */
+export async function loadFile(options: LoadFileOptions): Promise<ParsedDocument> {
+  const opened = await openFile(options);
+  return opened.kind === 'document' ? opened.document : collectFaq(opened.stream);
 }
 
 function formatBytes(bytes: number): string {

@@ -72,6 +72,33 @@ function firstInvalidUtf8Offset(bytes: Uint8Array): number {
   return index < 0 ? 0 : Buffer.byteLength(lenient.slice(0, index), 'utf8');
 }
 
+/**
+ * The encoding a byte-order mark declares, or undefined without one. Read before any binary check: UTF-16
+ * text is full of NUL bytes (every ASCII character has one), so only its BOM tells it from binary data.
+ *
+ * @example
+ *   bomEncoding(Buffer.from([0xff, 0xfe, 0x41, 0x00])) // 'utf-16le'
+ */
+export function bomEncoding(bytes: Uint8Array): 'utf-8' | 'utf-16le' | 'utf-16be' | undefined {
+  if (startsWith(bytes, UTF8_BOM)) return 'utf-8';
+  if (startsWith(bytes, [0xff, 0xfe])) return 'utf-16le';
+  if (startsWith(bytes, [0xfe, 0xff])) return 'utf-16be';
+  return undefined;
+}
+
+/** Text that decoded from UTF-16 but holds NUL or many control characters is binary data behind a BOM. */
+function looksBinaryText(text: string): boolean {
+  const sample = text.slice(0, SAMPLE_BYTES);
+  if (sample.length === 0) return false;
+  let control = 0;
+  for (let index = 0; index < sample.length; index++) {
+    const code = sample.charCodeAt(index);
+    if (code === 0) return true;
+    if ((code < 0x20 && code !== 0x09 && code !== 0x0a && code !== 0x0d && code !== 0x0c && code !== 0x1b) || code === 0x7f) control++;
+  }
+  return control / sample.length > 0.1;
+}
+
 export interface DecodedText {
   text: string;
   encoding: 'utf-8' | 'utf-16le' | 'utf-16be' | 'gb18030';
@@ -84,9 +111,13 @@ export interface DecodedText {
  *   decodeText({ path: 'faq.txt', bytes: iconv.encode('退款', 'gb18030') }) // { text: '退款', encoding: 'gb18030' }
  */
 export function decodeText({ path, bytes }: { path: string; bytes: Uint8Array }): DecodedText {
-  if (startsWith(bytes, [0xff, 0xfe])) return { text: new TextDecoder('utf-16le').decode(bytes.subarray(2)), encoding: 'utf-16le' };
-  if (startsWith(bytes, [0xfe, 0xff])) return { text: new TextDecoder('utf-16be').decode(bytes.subarray(2)), encoding: 'utf-16be' };
-  const body = startsWith(bytes, UTF8_BOM) ? bytes.subarray(UTF8_BOM.length) : bytes;
+  const bom = bomEncoding(bytes);
+  if (bom === 'utf-16le' || bom === 'utf-16be') {
+    const text = new TextDecoder(bom).decode(bytes.subarray(2));
+    if (looksBinaryText(text)) throw loaderError('INGEST_BINARY', path, 'it starts with a UTF-16 byte-order mark but holds NUL or control characters that text does not have');
+    return { text, encoding: bom };
+  }
+  const body = bom === 'utf-8' ? bytes.subarray(UTF8_BOM.length) : bytes;
   if (looksBinary(body)) {
     throw loaderError('INGEST_BINARY', path, 'it contains NUL bytes or control characters that text files do not have');
   }

@@ -14,6 +14,7 @@ import { createAnswerWriter } from '../llm/index.ts';
 import { closedPort, startStandInLlm, type StandInLlm } from '../llm/testing/stand-in-llm.ts';
 import { openStore, type ChunkStore } from '../store/index.ts';
 import { splitSentences } from '../text/index.ts';
+import { parseBlocks, toPlainText } from '../text/markdown.ts';
 import { createAnswerService } from './index.ts';
 import type { AnswerEvent, AnswerService } from './types.ts';
 
@@ -21,7 +22,7 @@ const documents: Record<string, string> = {
   'returns.md': `# Returns and refunds
 
 ## Return window
-You can return any unused item within 30 days of delivery for a full refund. Items must be in their original packaging with all accessories.
+You can return any unused item within 30 days of delivery for a full refund. Items must be in their original packaging with all accessories. Sale items can be returned within 14 days of delivery.
 
 ## Refund timing
 Refunds are issued to the original payment method within 5 business days after we receive the returned item. Bank transfers may take 2 more days to appear.
@@ -51,7 +52,39 @@ Newborns are covered from birth when they are added to the plan within 30 days.
 我们收到退回的商品后，会在5个工作日内将退款退回到原支付方式。
 
 ## 退货期限
-未使用的商品可以在签收后30天内申请无理由退货。翻新商品的退货期限为14天。
+未使用的商品可以在签收后30天内申请无理由退货。翻新商品的退货期限为14天。特价商品需在签收后7天内申请退货。
+`,
+  'api-access.md': `# API access
+
+## Tokens
+Applications call the API with a token. A token is valid only for the application that requested it, and each application sends its token with every API call.
+
+## Token lifetime
+Refresh tokens can be revoked at any time from the console. Access tokens expire after 3600 seconds; request a new one with the refresh token.
+`,
+  'claims.md': `# Claims
+
+## How to file a claim
+Filing Your Claim
+
+To file a claim, follow these steps:
+
+1. Sign in to the member portal and open **Claims**.
+2. Fill in the claim form with your member number.
+3. Attach the itemised bill and submit the form.
+
+We review every claim within 30 days.
+`,
+  'refund-times.md': `# Refund times
+
+## How long refunds take
+The refund always goes back to the original payment method:
+
+| Payment method | Time until the money arrives |
+| --- | --- |
+| Visa or Mastercard | 5-10 business days |
+| PayPal | 3-5 business days |
+| Store credit | Immediately |
 `,
   'notes.txt': `Internal note for the support desk.
 
@@ -128,12 +161,46 @@ describe('answers with citations', () => {
   });
 });
 
+describe('answers in the shape of the source', () => {
+  it('picks the fact from the second passage ("3600 seconds") over sentences that only talk around it', async () => {
+    const result = await service.answer({ question: 'How long is an access token valid?' });
+    expect(result.outcome).toBe('answered');
+    expect(result.answer).toContain('3600 seconds');
+    expect(result.citations[0]?.headingPath).toContain('Token lifetime');
+  });
+
+  it('answers "how do I…" with the numbered steps and their intro, not the step heading', async () => {
+    const result = await service.answer({ question: 'How do I file a claim?' });
+    expect(result.outcome).toBe('answered');
+    const list = parseBlocks(result.answer).find((block) => block.kind === 'list');
+    expect(list?.kind === 'list' && list.ordered).toBe(true);
+    expect(list?.kind === 'list' && list.items.length).toBe(3);
+    expect(result.answer).toContain('To file a claim, follow these steps:');
+    expect(result.answer).not.toContain('Filing Your Claim');
+    expect(toPlainText(result.answer)).toContain('2. Fill in the claim form with your member number.');
+  });
+
+  it('answers about one table row with that row (under its header, when the index keeps tables)', async () => {
+    const result = await service.answer({ question: 'How long does a PayPal refund take?' });
+    expect(result.outcome).toBe('answered');
+    expect(result.answer).toContain('3-5 business days');
+    expect(result.answer).not.toContain('Store credit');
+    const stored = result.retrieved.find((passage) => passage.docPath === 'refund-times.md');
+    if (stored && parseBlocks(stored.text).some((block) => block.kind === 'table')) {
+      const table = parseBlocks(result.answer).find((block) => block.kind === 'table');
+      expect(table).toEqual({ kind: 'table', header: ['Payment method', 'Time until the money arrives'], rows: [['PayPal', '3-5 business days']] });
+    }
+  });
+});
+
 describe('FAQ fast path', () => {
   it('returns the FAQ answer verbatim for a paraphrase of an alternate question', async () => {
     const result = await service.answer({ question: 'I forgot my password' });
     expect(result.outcome).toBe('faq');
     expect(result.answer).toContain('Click "Forgot password" on the sign-in page');
     expect(result.citations[0]?.docPath).toBe('faq.csv');
+    // The source is named by its question and quotes the curated answer, not the answer text again with its marker.
+    expect(result.citations[0]).toMatchObject({ title: 'How do I reset my password?', quote: 'Click "Forgot password" on the sign-in page and follow the link we email you.' });
   });
 
   it('matches a Chinese FAQ by its words', async () => {
@@ -184,6 +251,24 @@ describe('follow-ups', () => {
     expect(followUp.outcome).toBe('answered');
     expect(followUp.answer).toMatch(/Newborns are covered/);
     expect(followUp.citations[0]?.docPath).toBe('health-plan-plus.md');
+  });
+
+  it('answers a follow-up that changes the focus about the new focus, not with the previous answer', async () => {
+    const first = await service.answer({ question: 'How long do I have to return an item?' });
+    expect(first.answer).toContain('30 days');
+    const followUp = await service.answer({ question: 'and for sale items?', history: [{ role: 'user', text: 'How long do I have to return an item?' }, { role: 'assistant', text: first.answer }] });
+    expect(followUp.outcome).toBe('answered');
+    expect(followUp.answer).toContain('Sale items can be returned within 14 days');
+    expect(followUp.answer).not.toBe(first.answer);
+  });
+
+  it('answers 那特价商品呢？ about 特价商品', async () => {
+    const first = await service.answer({ question: '退货期限是多久？' });
+    expect(first.outcome).toBe('answered');
+    const followUp = await service.answer({ question: '那特价商品呢？', history: [{ role: 'user', text: '退货期限是多久？' }, { role: 'assistant', text: first.answer }] });
+    expect(followUp.outcome).toBe('answered');
+    expect(followUp.answer).toContain('特价商品需在签收后7天内申请退货');
+    expect(followUp.answer).not.toBe(first.answer);
   });
 
   it('follows up in Chinese', async () => {

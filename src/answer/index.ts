@@ -21,7 +21,7 @@ import { detectLanguage } from '../text/index.ts';
 import { answerabilityFeatures, loadAnswerabilityModel, predictAnswerability } from './answerability.ts';
 import { answerTypeOf } from './answer-type.ts';
 import { decideFaq, loadFaqGateModel } from './faq-gate.ts';
-import { citationFor, composeAnswer, type ComposedAnswer } from './compose.ts';
+import { citationFor, composeAnswer, faqAnswer, focusCoverageOf, promptText, type ComposedAnswer } from './compose.ts';
 import { analyzeFollowUp, type FollowUpAnalysis } from './follow-up.ts';
 import { asksForPerson } from './handoff.ts';
 import { notFoundMessage, wording } from './messages.ts';
@@ -155,17 +155,22 @@ export function createAnswerService(options: AnswerServiceOptions): AnswerServic
     // uncertain one a "did you mean" with the closest questions as choices.
     const faqDecision = decideFaq({ model: faqGate, question: query, matches, corpus });
     const faqTop = matches[0];
+    // A follow-up that names something the curated entry does not ("and for sale items?") is composed instead.
+    const followUpNamesMore = followUp.followUp && faqTop !== undefined && focusCoverageOf({ text: faqTop.chunk.text, focusTerms: followUp.focusTerms, corpus }) < 1;
     evidence.faq = {
       probability: faqDecision.probability,
       ...(faqDecision.features ? { features: faqDecision.features } : {}),
       ...(faqTop ? { chunkId: faqTop.chunk.id, ...(faqTop.chunk.faqId ? { faqId: faqTop.chunk.faqId } : {}) } : {}),
     };
     const faqResult = (): Run | undefined => {
+      if (followUpNamesMore) return undefined;
       if (faqDecision.kind === 'verbatim') {
         const top = faqDecision.match;
-        const citation: Citation = citationFor({ chunk: top.chunk, score: top.similarity }, 1, top.chunk.answer);
+        // The curated answer, never opening with its own question; the source is named by the question and quotes the answer.
+        const answer = faqAnswer(top.chunk);
+        const citation: Citation = citationFor({ chunk: top.chunk, score: top.similarity }, 1, answer);
         base.suggestions = suggestionsFrom(top.chunk.id);
-        const text = `${top.chunk.answer} [1]`;
+        const text = `${answer} [1]`;
         return finish({ answer: text, citations: [citation], outcome: 'faq', confidence: faqDecision.probability }, [text]);
       }
       if (faqDecision.kind === 'clarify') {
@@ -175,7 +180,7 @@ export function createAnswerService(options: AnswerServiceOptions): AnswerServic
       return undefined;
     };
     // Evaluation asks for every decision's evidence (to train the models), so it goes on to compose.
-    if (faqDecision.kind !== 'none' && !request.evaluate) return faqResult() as Run;
+    if (faqDecision.kind !== 'none' && !request.evaluate && !followUpNamesMore) return faqResult() as Run;
 
     // A follow-up without a kind of its own ("and for sale items?") asks for the same kind as the question it follows.
     const previousQuestion = [...history].reverse().find((turn) => turn.role === 'user')?.text;
@@ -240,7 +245,7 @@ export function createAnswerService(options: AnswerServiceOptions): AnswerServic
         const written = await writer.write({
           question,
           language,
-          passages: passages.map((passage, index) => ({ n: index + 1, title: passage.chunk.title, page: passage.chunk.page || undefined, headingPath: passage.chunk.headingPath, text: passage.chunk.text })),
+          passages: passages.map((passage, index) => ({ n: index + 1, title: passage.chunk.title, page: passage.chunk.page || undefined, headingPath: passage.chunk.headingPath, text: promptText(passage) })),
           history,
           signal: live?.signal,
           onDelta: (text) => {

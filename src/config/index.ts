@@ -36,7 +36,15 @@ export const settingsSchema = Type.Object({
   KEFU_CHUNK_TOKENS: PositiveInteger(220, 'Target chunk size in model tokens', 512),
   KEFU_CHUNK_OVERLAP: Type.Integer({ minimum: 0, maximum: 200, default: 30, description: 'Overlap between chunks in model tokens' }),
   KEFU_MAX_FILE_MB: Type.Number({ exclusiveMinimum: 0, default: 50, description: 'Files above this size are not ingested' }),
+  KEFU_MAX_UNZIPPED_MB: Type.Number({ exclusiveMinimum: 0, default: 200, description: 'Largest decompressed size of a .docx/.xlsx (checked while inflating: zip bombs are refused)' }),
+  KEFU_MAX_ZIP_RATIO: PositiveInteger(100, 'Largest compression ratio of a part of a .docx/.xlsx (zip bombs compress 1000:1; Apache POI uses 100)'),
+  KEFU_MAX_TEXT_CHARS: PositiveInteger(5_000_000, 'Most text taken from one document (about 2,500 pages); longer documents are refused'),
+  KEFU_MAX_CHUNKS_PER_FILE: PositiveInteger(250_000, 'Most chunks (passages or FAQ rows) from one file'),
+  KEFU_PARSER_MEMORY_MB: Type.Integer({ minimum: 64, default: 768, description: 'Memory (JavaScript heap) the document parser may use; a file needing more is recorded as failed' }),
+  KEFU_PARSER_TIMEOUT_S: PositiveInteger(120, 'A file whose parser shows no progress for this long is recorded as failed'),
+  KEFU_LOCK_TIMEOUT_S: Type.Integer({ minimum: 0, default: 600, description: 'How long `kefu ingest` waits for another kefu process writing the index' }),
   KEFU_WATCH_DEBOUNCE_MS: Type.Integer({ minimum: 0, default: 1500, description: 'Quiet time before a changed folder is re-synced' }),
+  KEFU_WATCH_MAX_WAIT_MS: Type.Integer({ minimum: 0, default: 5000, description: 'Longest a change waits for quiet: under a steady stream of changes the folder is re-synced at least this often' }),
   KEFU_HOST: Type.String({ minLength: 1, default: '127.0.0.1', description: 'Address the chat service listens on' }),
   KEFU_PORT: PositiveInteger(3000, 'Port the chat service listens on', 65535),
   KEFU_LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)), { default: 'info', description: 'Log level' }),
@@ -109,7 +117,15 @@ export interface Config {
     readonly chunkTokens: number;
     readonly chunkOverlap: number;
     readonly maxFileBytes: number;
+    readonly maxUnzippedBytes: number;
+    readonly maxZipRatio: number;
+    readonly maxTextChars: number;
+    readonly maxChunksPerFile: number;
+    readonly parserMemoryMb: number;
+    readonly parserTimeoutMs: number;
+    readonly lockTimeoutMs: number;
     readonly watchDebounceMs: number;
+    readonly watchMaxWaitMs: number;
   };
   readonly server: {
     readonly host: string;
@@ -316,7 +332,15 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
       chunkTokens: settings.KEFU_CHUNK_TOKENS,
       chunkOverlap: settings.KEFU_CHUNK_OVERLAP,
       maxFileBytes: Math.round(settings.KEFU_MAX_FILE_MB * 1024 * 1024),
+      maxUnzippedBytes: Math.round(settings.KEFU_MAX_UNZIPPED_MB * 1024 * 1024),
+      maxZipRatio: settings.KEFU_MAX_ZIP_RATIO,
+      maxTextChars: settings.KEFU_MAX_TEXT_CHARS,
+      maxChunksPerFile: settings.KEFU_MAX_CHUNKS_PER_FILE,
+      parserMemoryMb: settings.KEFU_PARSER_MEMORY_MB,
+      parserTimeoutMs: settings.KEFU_PARSER_TIMEOUT_S * 1000,
+      lockTimeoutMs: settings.KEFU_LOCK_TIMEOUT_S * 1000,
       watchDebounceMs: settings.KEFU_WATCH_DEBOUNCE_MS,
+      watchMaxWaitMs: settings.KEFU_WATCH_MAX_WAIT_MS,
     },
     server: {
       host: settings.KEFU_HOST,

@@ -41,8 +41,11 @@ export const errorCatalogue = {
   INGEST_UNREADABLE: { status: 403, message: 'File cannot be read: {detail}', hint: 'Check the file permissions: kefu needs read access to it.' },
   INGEST_VANISHED: { status: 410, message: 'File disappeared while it was being read: {detail}', hint: 'Nothing to do if it was deleted on purpose; otherwise put it back.' },
   INGEST_NOT_FOUND: { status: 404, message: 'No such file or folder: {detail}', hint: 'Check the path.' },
+  INGEST_LINK_LOOP: { status: 422, message: 'Symbolic link loop: {detail}', hint: 'The link leads back to itself through other links; replace it with the file it should point to, or remove it.' },
+  INGEST_LIMIT: { status: 413, message: 'File exceeds a safety limit: {detail}', hint: 'Split the document into smaller files, or raise the limit named above if the file is trusted.' },
   DOCUMENT_NOT_FOUND: { status: 404, message: 'No indexed document at {detail}', hint: 'Run `npx kefu docs list` to see what is indexed.' },
-  STORE_FAILED: { status: 500, message: 'The index could not be read or written: {detail}', hint: 'Check that KEFU_DATA_DIR is writable and has free space.' },
+  STORE_FAILED: { status: 500, message: 'The index could not be read or written: {detail}', hint: 'See the log for the cause; check that KEFU_DATA_DIR is writable and has free space.' },
+  INDEX_LOCKED: { status: 409, message: 'The index is being written by {detail}', hint: 'Wait for it to finish and run again, or raise KEFU_LOCK_TIMEOUT_S to wait longer. A running `kefu serve` keeps its ingest folder indexed by itself.' },
   RECORDS_FAILED: { status: 500, message: 'The conversation records could not be read or written: {detail}', hint: 'Check that KEFU_DATA_DIR is writable and has free space; if kefu.db is damaged, move it aside and start again.' },
 
   // intents
@@ -96,7 +99,8 @@ export const errorCatalogue = {
 
   // evaluation
   DATASET_INVALID: { status: 400, message: 'Dataset problem: {detail}', hint: 'See eval/README.md for the dataset format.' },
-  DATASET_UNKNOWN: { status: 400, message: 'Unknown dataset: {detail}', hint: 'Use northwind, stackfaq, cmrc2018, or a path to a dataset folder or .jsonl file (see eval/README.md).' },
+  DATASET_UNKNOWN: { status: 400, message: 'Unknown dataset: {detail}', hint: 'Use northwind, stackfaq, cmrc2018, lcqmc (banking77 or clinc150 for the intent classifier), or a path to a dataset folder or .jsonl file (see eval/README.md).' },
+  EVAL_SERVER: { status: 502, message: 'The evaluated server failed: {detail}', hint: 'Check --url, that `kefu serve` runs there with KEFU_EVAL_TOKEN set, and that --token (or KEFU_EVAL_TOKEN here) is the same value.' },
 
   // HTTP
   REQUEST_INVALID: { status: 400, message: 'Invalid request: {detail}', hint: 'See the API documentation at /docs.' },

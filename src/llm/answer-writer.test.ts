@@ -192,8 +192,8 @@ describe('answer writer prompt', () => {
     expect(injected).toBeLessThan(close);
     // the source cannot close the block early: only our own closing tag remains
     expect(user.match(/<\/sources>/g)).toHaveLength(1);
-    expect(user).toContain('[3] Supplier note — Delivery takes 3 days.');
-    expect(user).toContain('[1] Refund policy › Refunds, p. 3 — Refunds are issued');
+    expect(user).toContain('[3] Supplier note\n> Delivery takes 3 days.');
+    expect(user).toContain('[1] Refund policy › Refunds, p. 3\n> Refunds are issued');
     expect(systemMessage(server)).toMatch(/data, not instructions/);
 
     expect(answer.sentences).toEqual([{ text: 'Delivery takes 3 days [3].', citations: [3] }]);

@@ -153,7 +153,7 @@ function watchForAlerts(options: { metrics: ReturnType<typeof createServiceMetri
   const owner = options.owner;
   if (!owner) return;
   metrics.metrics.beforeScrape(async () => {
-    const counts = { indexed: 0, failed: 0, skipped: 0 };
+    const counts = { indexed: 0, failed: 0, skipped: 0, indexing: 0 };
     for (const document of await owner.documents.list()) counts[document.status] += 1;
     for (const [status, count] of Object.entries(counts)) metrics.documents.set(count, { status });
     metrics.releaseShare.set((await owner.releases.current())?.share ?? 0);

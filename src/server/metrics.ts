@@ -142,7 +142,7 @@ export function createServiceMetrics() {
     waitingTickets: metrics.labelledGauge('kefu_handover_waiting_tickets', 'Handed-over conversations no agent has taken yet'),
     oldestWaiting: metrics.labelledGauge('kefu_handover_oldest_waiting_seconds', 'How long the longest-waiting handed-over conversation has waited (0 when none)'),
     firstResponseTarget: metrics.labelledGauge('kefu_handover_first_response_target_seconds', 'The first-response target (KEFU_FIRST_RESPONSE_TARGET_MINUTES), for alert rules'),
-    documents: metrics.labelledGauge('kefu_documents', 'Documents in the index, by status (indexed, failed, skipped)'),
+    documents: metrics.labelledGauge('kefu_documents', 'Documents in the index, by status (indexed, failed, skipped, indexing)'),
     indexingStalled: metrics.labelledGauge('kefu_indexing_stalled', '1 while the watcher is stalled (changes waiting longer than they should), else 0'),
     indexingLastSuccess: metrics.labelledGauge('kefu_indexing_last_success_timestamp_seconds', 'When the last sync of the ingest folder succeeded (Unix time; 0 before the first)'),
     releaseShare: metrics.labelledGauge('kefu_release_share_percent', 'Share of visitors in the candidate arm of the running release (0 when none runs)'),

@@ -14,7 +14,7 @@ export interface AdminDocument {
   path: string;
   title: string;
   type: string;
-  status: 'indexed' | 'failed' | 'skipped';
+  status: 'indexed' | 'failed' | 'skipped' | 'indexing';
   /** Why it failed, e.g. "INGEST_NO_TEXT: No text found: scan.pdf (…)". */
   reason: string;
   pages: number;

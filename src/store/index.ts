@@ -5,8 +5,9 @@
  * - `chunks`: one row per chunk (text, heading path, page, vector, and two keyword columns with
  *   whitespace-tokenised full-text indexes: `keywords`, the analysed words, so that 退款 matches 如何申请退款,
  *   and `bigrams`, pairs of adjacent Han characters, so a word jieba cut differently still matches).
- * - `meta`: key/value pairs; holds the embedding model id and vector dimension the chunks were made with, and
- *   the analyzer fingerprint and user dictionary the keyword columns were written with.
+ * - `meta`: key/value pairs; holds the embedding model id and vector dimension the chunks were made with,
+ *   the analyzer fingerprint and user dictionary the keyword columns were written with, the ingest pipeline
+ *   version the documents were indexed with, and small values kept for sync (`setMeta`).
  *
  * Writes of one document are one LanceDB commit for its chunks (a merge-insert that also deletes the
  * document's rows that are no longer in the new version), followed by one commit for its record, so a reader
@@ -18,14 +19,18 @@
  *   const hits = await store.keywordSearch({ query: keywordQuery('如何退款'), bigrams: bigramQuery('如何退款'), limit: 8 });
  */
 import { mkdirSync } from 'node:fs';
+import { resolve as resolvePath } from 'node:path';
 import * as lancedb from '@lancedb/lancedb';
 import { Field, FixedSizeList, Float32, Float64, Int32, Schema, Utf8 } from 'apache-arrow';
 import { KefuError } from '../errors/index.ts';
 import { analyzerFor, serializeDictionary, type Analyzer } from '../text/analyzer.ts';
+import { toPlainText } from '../text/markdown.ts';
 import { parseTerms } from '../text/terms.ts';
 import type { ChunkRecord, DocumentRecord, DocumentStatus } from './types.ts';
+import { acquireWriterLock, type LockHolder, type WriterLock } from './writer-lock.ts';
 
 export type { ChunkRecord, DocumentRecord, DocumentStatus } from './types.ts';
+export { describeHolder, type LockHolder, type WriterLock } from './writer-lock.ts';
 
 export interface ChunkFilter {
   docPath?: string[];
@@ -79,6 +84,24 @@ export interface ModelChange {
   previousModelId: string | undefined;
 }
 
+/** What `repair()` found and fixed. */
+export interface RepairReport {
+  /** Chunk rows whose document has no record (a crash between the chunk and record commits), deleted. */
+  orphanChunks: number;
+  /** Extra copies of chunk rows with the same id (two writers inserting the same document), deleted. */
+  duplicateChunks: number;
+  /** Extra copies of document records with the same path, deleted (the newest copy is kept). */
+  duplicateRecords: number;
+  /** Documents that had duplicates: which copy was right is unknowable, so their files must be indexed again. */
+  redo: string[];
+}
+
+export interface PipelineChange {
+  /** True when documents indexed by another pipeline version (or by one that recorded none) were marked for re-indexing. */
+  changed: boolean;
+  previousVersion: string | undefined;
+}
+
 export interface ChunkStore {
   /** Embedding model id the stored vectors were made with (undefined for an empty index). */
   modelId(): Promise<string | undefined>;
@@ -88,6 +111,16 @@ export interface ChunkStore {
    * re-indexing (content hash cleared, status failed with a MODEL_MISMATCH reason) until it is re-embedded.
    */
   useModel(options: { modelId: string; dimension: number }): Promise<ModelChange>;
+  /**
+   * Declares the ingest pipeline version (loaders, chunking, keyword analysis) the next writes use. When it differs
+   * from the recorded one, every indexed document is marked for re-indexing: its content hash is cleared, while
+   * its status, chunks and vectors stay, so search goes on working and the re-index reuses the vectors of
+   * unchanged texts. Unlike a model change, nothing is dropped.
+   */
+  usePipeline(options: { version: string }): Promise<PipelineChange>;
+  /** A small value kept with the index (e.g. per-folder data sync needs across runs); undefined when never set. */
+  getMeta(key: string): Promise<string | undefined>;
+  setMeta(key: string, value: string): Promise<void>;
   listDocuments(): Promise<DocumentRecord[]>;
   getDocument(path: string): Promise<DocumentRecord | undefined>;
   /** Atomically replaces all chunks of one document (one commit), then writes its record. */
@@ -97,6 +130,14 @@ export interface ChunkStore {
    * Many small files cost two commits per batch instead of two per file.
    */
   replaceDocuments(entries: Array<{ document: DocumentRecord; chunks: ChunkRecord[] }>): Promise<void>;
+  /**
+   * For a document too large for one commit (a 200,000-row FAQ sheet): upserts a batch of its chunks by id and
+   * leaves its other rows alone. The writer first records the document with status `indexing`, writes batch after
+   * batch, then calls `finishDocument`.
+   */
+  writeChunks(options: { docPath: string; chunks: ChunkRecord[] }): Promise<void>;
+  /** Ends a document written in batches: deletes its rows from ordinal `document.chunkCount` on, then writes its record. */
+  finishDocument(document: DocumentRecord): Promise<void>;
   /**
    * Records a document that is not indexed (failed or skipped). Its chunks, if a previous version had any,
    * are removed first: they no longer reflect the file.
@@ -131,6 +172,17 @@ export interface ChunkStore {
   chunkCountsByDocument(): Promise<Map<string, number>>;
   /** Deletes chunks whose document has no record (left by a crash between the two commits). Returns how many. */
   removeOrphanChunks(): Promise<number>;
+  /**
+   * Repairs what a crash or two concurrent writers left: duplicate document records (keeps the newest),
+   * duplicate chunk rows (keeps one per id) and orphan chunks. Documents that had duplicates are listed in
+   * `redo`; their chunk rows are kept so that re-indexing reuses the vectors.
+   */
+  repair(): Promise<RepairReport>;
+  /**
+   * Takes the index's writer lock (see writer-lock.ts): one writing process at a time. Waits for the holder,
+   * reporting who it is through `onWait`, up to `timeoutMs`, then throws INDEX_LOCKED.
+   */
+  lockForWriting(options: { owner: string; activity: string; timeoutMs: number; onWait?: (holder: LockHolder | undefined) => void; signal?: AbortSignal }): Promise<WriterLock>;
   /** Brings the full-text index up to date with new rows and compacts small writes. Call after a batch. */
   optimize(): Promise<void>;
   /** Changes whenever chunks change (the chunks table version) or their analyzer does. */
@@ -268,7 +320,7 @@ function rowToDocument(row: Row): DocumentRecord {
     type: text(row, 'type'),
     contentHash: text(row, 'contentHash'),
     size: number(row, 'size'),
-    status: (status === 'indexed' || status === 'failed' || status === 'skipped' ? status : 'failed') satisfies DocumentStatus,
+    status: (status === 'indexed' || status === 'failed' || status === 'skipped' || status === 'indexing' ? status : 'failed') satisfies DocumentStatus,
     reason: text(row, 'reason'),
     chunkCount: number(row, 'chunkCount'),
     pageCount: number(row, 'pageCount'),
@@ -290,7 +342,8 @@ function chunkToRow(chunk: ChunkRecord): Row {
  * path and text. Ingestion and `rewriteKeywords` both use it, so a rewrite writes what an ingest would.
  */
 export function keywordSource(chunk: Pick<ChunkRecord, 'kind' | 'questions' | 'answer' | 'headingPath' | 'text'>): string {
-  return chunk.kind === 'faq' ? `${chunk.questions}\n${chunk.answer}` : `${chunk.headingPath} ${chunk.text}`;
+  // A passage's text is Markdown: analysed as plain text, a table row as "Header: cell; …".
+  return chunk.kind === 'faq' ? `${chunk.questions}\n${chunk.answer}` : `${chunk.headingPath} ${toPlainText(chunk.text, { tables: 'records' })}`;
 }
 
 /** A full-text query over both keyword columns: word matches plus weighted bigram matches. */
@@ -329,12 +382,25 @@ async function ensureKeywordIndexes(table: lancedb.Table): Promise<void> {
   }
 }
 
+/** The hint for a failed index operation, by its cause: a full disk, permissions, or another writer. */
+export function storeFailureHint(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  const message = error instanceof Error ? error.message : String(error);
+  if (code === 'ENOSPC' || /no space left/i.test(message)) return 'The disk holding KEFU_DATA_DIR is full: free some space, then run again.';
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS' || /permission denied|read-only file system/i.test(message)) return 'kefu cannot write KEFU_DATA_DIR: check its owner and permissions.';
+  if (/commit conflict|conflicting|concurrent/i.test(message)) {
+    return 'Another process wrote the index at the same moment. Run again: kefu takes a writer lock, so this only happens with a kefu version without it or a tool writing the index directly.';
+  }
+  return undefined;
+}
+
 async function wrap<T>(what: string, work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
     if (error instanceof KefuError) throw error;
-    throw new KefuError('STORE_FAILED', { detail: what, cause: error });
+    const hint = storeFailureHint(error);
+    throw new KefuError('STORE_FAILED', { detail: what, cause: error, ...(hint ? { hint } : {}) });
   }
 }
 
@@ -353,8 +419,9 @@ export async function openStore(options: { directory: string }): Promise<ChunkSt
     // writing while the server answers); on a local disk that check is a cheap directory listing.
     const db = await lancedb.connect(directory, { readConsistencyInterval: 0 });
     const names = new Set(await db.tableNames());
-    const documents = names.has(DOCUMENTS) ? await db.openTable(DOCUMENTS) : await db.createEmptyTable(DOCUMENTS, documentSchema);
-    const meta = names.has(META) ? await db.openTable(META) : await db.createEmptyTable(META, metaSchema);
+    // existOk: another process (a second `kefu ingest`, or `kefu serve`) may create them at the same moment.
+    const documents = names.has(DOCUMENTS) ? await db.openTable(DOCUMENTS) : await db.createEmptyTable(DOCUMENTS, documentSchema, { existOk: true });
+    const meta = names.has(META) ? await db.openTable(META) : await db.createEmptyTable(META, metaSchema, { existOk: true });
     const chunks: lancedb.Table | undefined = names.has(CHUNKS) ? await db.openTable(CHUNKS) : undefined;
     if (chunks) await migrateChunks(chunks);
     let current = chunks;
@@ -403,8 +470,24 @@ function createStore(parts: StoreParts): ChunkStore {
     await writeMeta({ [ANALYZER_KEY]: analyzer.fingerprint, [ANALYZER_DICTIONARY_KEY]: dictionary, [ANALYZER_REVISION_KEY]: String(revision) });
   }
 
-  async function queryChunks(where: string | undefined, columns: readonly string[] | undefined): Promise<ChunkRecord[]> {
+  /**
+   * The chunks table, opened if another process created it after this store was opened (a server started on an
+   * empty index while `kefu ingest` fills it), and re-opened when another process re-created it for a new model.
+   */
+  let openedGeneration: string | undefined;
+  async function chunksTable(): Promise<lancedb.Table | undefined> {
     const table = getChunks();
+    if (table) return table;
+    if (!(await db.tableNames()).includes(CHUNKS)) return undefined;
+    openedGeneration = (await readMeta()).get('generation');
+    const opened = await db.openTable(CHUNKS);
+    await migrateChunks(opened);
+    setChunks(opened);
+    return opened;
+  }
+
+  async function queryChunks(where: string | undefined, columns: readonly string[] | undefined): Promise<ChunkRecord[]> {
+    const table = await chunksTable();
     if (!table) return [];
     let query = table.query();
     if (where) query = query.where(where);
@@ -413,7 +496,7 @@ function createStore(parts: StoreParts): ChunkStore {
   }
 
   async function deleteChunksOf(path: string): Promise<void> {
-    const table = getChunks();
+    const table = await chunksTable();
     if (table) await table.delete(`\`docPath\` = ${sqlString(path)}`);
   }
 
@@ -422,7 +505,7 @@ function createStore(parts: StoreParts): ChunkStore {
   }
 
   async function runKeywordSearch(options: KeywordSearchOptions & { columns: readonly string[] }): Promise<Row[]> {
-    const table = getChunks();
+    const table = await chunksTable();
     const query = table ? keywordFullTextQuery(options.query.trim(), (options.bigrams ?? '').trim(), options.bigramWeight) : undefined;
     if (!table || !query) return [];
     let search = table.query().fullTextSearch(query).select([...options.columns, '_score']).limit(options.limit);
@@ -432,7 +515,7 @@ function createStore(parts: StoreParts): ChunkStore {
   }
 
   async function runVectorSearch(options: { vector: number[]; limit: number; filter?: ChunkFilter; columns: readonly string[] }): Promise<Row[]> {
-    const table = getChunks();
+    const table = await chunksTable();
     if (!table) return [];
     let search = table.vectorSearch(options.vector).distanceType('cosine').select([...options.columns, '_distance']).limit(options.limit);
     const where = filterToSql(options.filter);
@@ -450,7 +533,9 @@ function createStore(parts: StoreParts): ChunkStore {
         const stored = await readMeta();
         const previousModelId = stored.get('modelId') || undefined;
         const previousDimension = Number(stored.get('dimension') ?? 0);
-        const table = getChunks();
+        // Another process may have created the chunks table since this store was opened: look again, or this
+        // process would drop that process's chunks as if the table were missing.
+        const table = await chunksTable();
         if (table && previousModelId === modelId && previousDimension === dimension) return { changed: false, previousModelId };
         const hadVectors = table !== undefined && (await table.countRows()) > 0;
         setChunks(await createChunksTable(dimension));
@@ -465,8 +550,29 @@ function createStore(parts: StoreParts): ChunkStore {
         }
         const generation = Number(stored.get('generation') ?? 0) + 1;
         await writeMeta({ modelId, dimension: String(dimension), generation: String(generation) });
+        openedGeneration = String(generation);
         return { changed: previousModelId !== undefined && previousModelId !== modelId, previousModelId };
       });
+    },
+
+    async usePipeline({ version }) {
+      return wrap('recording the ingest pipeline version', async () => {
+        const previousVersion = (await readMeta()).get('pipelineVersion') || undefined;
+        if (previousVersion === version) return { changed: false, previousVersion };
+        const indexed = await documents.countRows("`status` = 'indexed'");
+        // A cleared hash makes the next sync of each document's folder read, chunk and write it again.
+        if (indexed > 0) await documents.update({ valuesSql: { contentHash: "''" }, where: "`status` = 'indexed'" });
+        await writeMeta({ pipelineVersion: version });
+        return { changed: indexed > 0, previousVersion };
+      });
+    },
+
+    async getMeta(key) {
+      return wrap(`reading ${key}`, async () => (await readMeta()).get(key));
+    },
+
+    async setMeta(key, value) {
+      await wrap(`writing ${key}`, async () => writeMeta({ [key]: value }));
     },
 
     async listDocuments() {
@@ -487,7 +593,7 @@ function createStore(parts: StoreParts): ChunkStore {
     async replaceDocuments(entries) {
       if (entries.length === 0) return;
       await wrap(entries.map((entry) => entry.document.path).join(', '), async () => {
-        const table = getChunks();
+        const table = await chunksTable();
         if (!table) throw new KefuError('STORE_FAILED', { detail: 'no embedding model declared (call useModel first)' });
         for (const { document, chunks } of entries) {
           const foreign = chunks.find((chunk) => chunk.docPath !== document.path);
@@ -506,6 +612,26 @@ function createStore(parts: StoreParts): ChunkStore {
           .whenMatchedUpdateAll()
           .whenNotMatchedInsertAll()
           .execute(entries.map((entry) => documentToRow({ ...entry.document, chunkCount: entry.chunks.length })));
+      });
+    },
+
+    async writeChunks({ docPath, chunks }) {
+      if (chunks.length === 0) return;
+      await wrap(docPath, async () => {
+        const table = await chunksTable();
+        if (!table) throw new KefuError('STORE_FAILED', { detail: 'no embedding model declared (call useModel first)' });
+        const foreign = chunks.find((chunk) => chunk.docPath !== docPath);
+        if (foreign) throw new KefuError('STORE_FAILED', { detail: `chunk ${foreign.id} belongs to ${foreign.docPath}, not ${docPath}` });
+        await table.mergeInsert('id').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(chunks.map(chunkToRow));
+      });
+    },
+
+    async finishDocument(document) {
+      await wrap(document.path, async () => {
+        const table = await chunksTable();
+        // Rows past the new end are what is left of a longer previous version.
+        await table?.delete(`\`docPath\` = ${sqlString(document.path)} AND \`ordinal\` >= ${Math.max(0, Math.floor(document.chunkCount))}`);
+        await writeDocument(document);
       });
     },
 
@@ -583,13 +709,13 @@ function createStore(parts: StoreParts): ChunkStore {
     },
 
     async countChunks() {
-      return wrap('counting chunks', async () => (await getChunks()?.countRows()) ?? 0);
+      return wrap('counting chunks', async () => (await (await chunksTable())?.countRows()) ?? 0);
     },
 
     async chunkCountsByDocument() {
       return wrap('counting chunks', async () => {
         const counts = new Map<string, number>();
-        const table = getChunks();
+        const table = await chunksTable();
         if (!table) return counts;
         for (const row of (await table.query().select(['docPath']).toArray()) as Row[]) {
           const path = text(row, 'docPath');
@@ -601,7 +727,7 @@ function createStore(parts: StoreParts): ChunkStore {
 
     async removeOrphanChunks() {
       return wrap('removing orphan chunks', async () => {
-        const table = getChunks();
+        const table = await chunksTable();
         if (!table) return 0;
         const known = new Set(((await documents.query().select(['path']).toArray()) as Row[]).map((row) => text(row, 'path')));
         const orphans = [...(await this.chunkCountsByDocument()).entries()].filter(([path]) => !known.has(path));
@@ -612,9 +738,64 @@ function createStore(parts: StoreParts): ChunkStore {
       });
     },
 
+    async repair() {
+      return wrap('repairing the index', async () => {
+        const report: RepairReport = { orphanChunks: 0, duplicateChunks: 0, duplicateRecords: 0, redo: [] };
+        const redo = new Set<string>();
+
+        // Duplicate records: keep the newest copy of each path (delete all copies, write one back).
+        const recordRows = (await documents.query().toArray()) as Row[];
+        const byPath = new Map<string, Row[]>();
+        for (const row of recordRows) byPath.set(text(row, 'path'), [...(byPath.get(text(row, 'path')) ?? []), row]);
+        const duplicated = [...byPath.entries()].filter(([, copies]) => copies.length > 1);
+        for (let start = 0; start < duplicated.length; start += 200) {
+          const part = duplicated.slice(start, start + 200);
+          const keep = part.map(([, copies]) => [...copies].sort((left, right) => text(right, 'indexedAt').localeCompare(text(left, 'indexedAt')))[0] as Row);
+          await documents.delete(sqlIn('path', part.map(([path]) => path)));
+          await documents.add(keep.map((row) => documentToRow(rowToDocument(row))));
+        }
+        for (const [path, copies] of duplicated) {
+          report.duplicateRecords += copies.length - 1;
+          redo.add(path);
+        }
+
+        const table = await chunksTable();
+        if (table) {
+          // Duplicate chunk rows: keep one row per id (its vector stays reusable), delete the other copies.
+          const idRows = (await table.query().select(['id', 'docPath']).toArray()) as Row[];
+          const seen = new Set<string>();
+          const duplicateIds = new Set<string>();
+          for (const row of idRows) {
+            const id = text(row, 'id');
+            if (seen.has(id)) {
+              duplicateIds.add(id);
+              report.duplicateChunks++;
+              redo.add(text(row, 'docPath'));
+            }
+            seen.add(id);
+          }
+          const ids = [...duplicateIds];
+          for (let start = 0; start < ids.length; start += 200) {
+            const part = ids.slice(start, start + 200);
+            const copies = ((await table.query().where(sqlIn('id', part)).toArray()) as Row[]).map(rowToChunk);
+            const single = [...new Map(copies.map((chunk) => [chunk.id, chunk])).values()];
+            await table.delete(sqlIn('id', part));
+            await table.add(single.map(chunkToRow));
+          }
+          report.orphanChunks = await this.removeOrphanChunks();
+        }
+        report.redo = [...redo].filter((path) => byPath.has(path)).sort();
+        return report;
+      });
+    },
+
+    async lockForWriting({ owner, activity, timeoutMs, onWait, signal }) {
+      return acquireWriterLock({ path: `${resolvePath(parts.directory)}.lock`, holder: { owner, activity }, timeoutMs, ...(onWait ? { onWait } : {}), ...(signal ? { signal } : {}) });
+    },
+
     async optimize() {
       await wrap('optimising the index', async () => {
-        const table = getChunks();
+        const table = await chunksTable();
         if (table) await ensureKeywordIndexes(table);
         // Keeps a day of old versions: a reader that started on an older version can still finish.
         const cleanupOlderThan = new Date(Date.now() - 24 * 60 * 60 * 1000);
@@ -628,10 +809,18 @@ function createStore(parts: StoreParts): ChunkStore {
         // The chunks table is re-created when the model changes and its version restarts at 1: the generation
         // counter keeps the number increasing across re-creations. The analyzer revision moves it when a new
         // analyzer is recorded after its keyword rewrite (so readers pick up the new dictionary).
+        // A table another process re-created for a new model (its generation moved) is opened again.
         const stored = await readMeta();
-        const generation = Number(stored.get('generation') ?? 0);
+        const storedGeneration = stored.get('generation');
+        if (getChunks() && openedGeneration === undefined) openedGeneration = storedGeneration;
+        if (getChunks() && storedGeneration !== openedGeneration) {
+          getChunks()?.close();
+          setChunks(undefined);
+        }
+        const table = await chunksTable();
+        const generation = Number(storedGeneration ?? 0);
         const analyzerRevision = Number(stored.get(ANALYZER_REVISION_KEY) ?? 0);
-        return generation * 1_000_000_000 + analyzerRevision + ((await getChunks()?.version()) ?? 0);
+        return generation * 1_000_000_000 + analyzerRevision + ((await table?.version()) ?? 0);
       });
     },
 
@@ -645,7 +834,7 @@ function createStore(parts: StoreParts): ChunkStore {
 
     async rewriteKeywords({ analyzer }) {
       return wrap('rewriting keyword columns', async () => {
-        const table = getChunks();
+        const table = await chunksTable();
         let changed = 0;
         let total = 0;
         if (table) {

@@ -1,6 +1,10 @@
 /** Records kept in the LanceDB index under KEFU_DATA_DIR/index. */
 
-export type DocumentStatus = 'indexed' | 'failed' | 'skipped';
+/**
+ * `indexing`: a large document being written in batches (see ChunkStore.writeChunks). Its committed rows are
+ * searchable; if the writer stops (killed, Ctrl-C) the record stays `indexing` and the next sync writes it again.
+ */
+export type DocumentStatus = 'indexed' | 'failed' | 'skipped' | 'indexing';
 
 export interface DocumentRecord {
   /** Path relative to the ingest folder (or the absolute path for files given outside it), '/' separators. The key. */

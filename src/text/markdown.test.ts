@@ -20,6 +20,12 @@ describe('the Markdown subset of chunk text and answers', () => {
     ]);
   });
 
+  it('keeps the numbers of nested steps', () => {
+    const source = '- Returns\n  1. Pack the item\n  2. Drop it off\n- Exchanges';
+    expect(renderBlocks(parseBlocks(source))).toBe(source);
+    expect(toPlainText('1. Sign in\n   1. Open the app\n   2. Tap Orders')).toBe('1. Sign in\n  1. Open the app\n  2. Tap Orders');
+  });
+
   it('round-trips through render and parse', () => {
     const source = 'A paragraph.\n\n- one\n  - two\n\n| a | b |\n| --- | --- |\n| 1 | x \\| y |';
     expect(parseBlocks(renderBlocks(parseBlocks(source)))).toEqual(parseBlocks(source));

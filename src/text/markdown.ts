@@ -145,6 +145,12 @@ export function parseBlocks(markdown: string): Block[] {
   return blocks;
 }
 
+/** An item's marker: its own number (steps nested under a bullet keep theirs), a top-level count in an ordered list, else '-'. */
+function listMarker(block: Extract<Block, { kind: 'list' }>, item: ListItem, counter: number): string {
+  if (item.number !== undefined && (block.ordered || item.depth > 0)) return `${item.number}.`;
+  return block.ordered && item.depth === 0 ? `${counter}.` : '-';
+}
+
 /** Writes blocks back as Markdown of the subset. */
 export function renderBlocks(blocks: readonly Block[]): string {
   return blocks.map(renderBlock).join('\n\n');
@@ -161,8 +167,7 @@ export function renderBlock(block: Block): string {
       return block.items
         .map((item) => {
           if (item.depth === 0) counter++;
-          const marker = block.ordered && item.depth === 0 ? `${item.number ?? counter}.` : '-';
-          return `${'  '.repeat(item.depth)}${marker} ${item.text}`;
+          return `${'  '.repeat(item.depth)}${listMarker(block, item, counter)} ${item.text}`;
         })
         .join('\n');
     }
@@ -210,8 +215,7 @@ export function blocksToPlainText(blocks: readonly Block[], options: PlainTextOp
           return block.items
             .map((item) => {
               if (item.depth === 0) counter++;
-              const marker = block.ordered && item.depth === 0 ? `${item.number ?? counter}.` : '-';
-              return `${'  '.repeat(item.depth)}${marker} ${stripInline(item.text)}`;
+              return `${'  '.repeat(item.depth)}${listMarker(block, item, counter)} ${stripInline(item.text)}`;
             })
             .join('\n');
         }
