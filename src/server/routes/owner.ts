@@ -38,6 +38,9 @@ const errors = {
 };
 const security: Array<Record<string, string[]>> = [{ staffToken: [] }, { session: [] }];
 const Any = (description: string) => Type.Unknown({ description });
+// Query strings stay strings (the app does not coerce types): a flag is "true"/"false", a count its digits.
+const Flag = (description: string) => Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')], { description }));
+const flag = (value: string | undefined): boolean | undefined => (value === undefined ? undefined : value === 'true');
 
 const GapParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 40 }) });
 const Gradual = Type.Optional(Type.Boolean({ description: 'Stage it in the running release (default: when one runs) instead of publishing it to everyone' }));
@@ -74,10 +77,13 @@ const VisibilityRequest = Type.Object(
 );
 const PathQuery = Type.Object({ path: Type.String({ minLength: 1, maxLength: 1000 }) }, { additionalProperties: false });
 const UploadQuery = Type.Object(
-  { name: Type.String({ minLength: 1, maxLength: 300, description: 'File name (a sub-folder is allowed: "policies/returns.pdf")' }), gradual: Type.Optional(Type.Boolean()) },
+  { name: Type.String({ minLength: 1, maxLength: 300, description: 'File name (a sub-folder is allowed: "policies/returns.pdf")' }), gradual: Flag('Stage it in the running release (default: when one runs)') },
   { additionalProperties: false },
 );
-const GapsQuery = Type.Object({ days: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650 })), fresh: Type.Optional(Type.Boolean()) }, { additionalProperties: false });
+const GapsQuery = Type.Object(
+  { days: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,3}$', description: 'Questions of the last n days (default KEFU_GAPS_WINDOW_DAYS)' })), fresh: Flag('Group again now instead of using the last grouping') },
+  { additionalProperties: false },
+);
 const ReportQuery = Type.Object(
   {
     since: Type.Optional(Type.String({ maxLength: 40, description: 'A duration (30d, 12w, 6h) or a date (2026-03-01); default 30d' })),
@@ -151,7 +157,7 @@ export async function registerOwnerRoutes({ app, config, accounts, owner }: Owne
         const name = request.query.name.trim();
         if (!formatOf(name)) throw new KefuError('INGEST_UNSUPPORTED_TYPE', { detail: name });
         const release = await console().releases.current();
-        const gradual = request.query.gradual ?? release !== undefined;
+        const gradual = flag(request.query.gradual) ?? release !== undefined;
         const result = await console().documents.upload({ name, bytes, gradual, by: by(request) });
         request.log.info({ path: result.path, bytes: bytes.length, by: by(request) }, 'document uploaded');
         return reply.status(201).send(result);
@@ -186,7 +192,7 @@ export async function registerOwnerRoutes({ app, config, accounts, owner }: Owne
   app.get(
     '/api/admin/gaps',
     { onRequest: knowledge, schema: { tags: ['owner'], summary: 'Knowledge gaps: refused, weak, thumbs-down and handed-over questions, grouped', security, querystring: GapsQuery, response: { 200: Any('GapList'), ...errors } } },
-    async (request) => console().gaps.list({ ...(request.query.days ? { sinceDays: request.query.days } : {}), ...(request.query.fresh ? { fresh: true } : {}) }),
+    async (request) => console().gaps.list({ ...(request.query.days ? { sinceDays: Number(request.query.days) } : {}), ...(flag(request.query.fresh) ? { fresh: true } : {}) }),
   );
 
   app.post(
