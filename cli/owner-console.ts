@@ -17,16 +17,62 @@ import { formatOf } from '../src/formats/index.ts';
 import { createGapService, createKnowledgeFiles, liveOfStaged, type KnowledgeFiles } from '../src/gaps/index.ts';
 import { createAnswerWriter } from '../src/llm/index.ts';
 import type { RecordsStore } from '../src/records/types.ts';
-import { createReleaseService } from '../src/release/index.ts';
-import { createReportService } from '../src/reports/index.ts';
+import { openSqliteRecords } from '../src/records/index.ts';
+import { createReleaseService, promotedSettings } from '../src/release/index.ts';
+import { createReportService, type ReportService } from '../src/reports/index.ts';
 import type { AdminDocument, OwnerConsole } from '../src/server/owner-console.ts';
 import type { ChunkStore, DocumentRecord } from '../src/store/index.ts';
+import { openKnowledgeBase } from './knowledge-base.ts';
 import { createPublishCheck, latestAccuracy } from './publish-check.ts';
 
 export interface OwnerConsoleParts extends OwnerConsole {
   files: KnowledgeFiles;
   /** For the document routes: whether customers may open a document. */
   isVisible(document: DocumentRecord): Promise<boolean>;
+}
+
+/**
+ * The KPI report over the records, with the settings in force (resolution window, costs) and the accuracy of the
+ * latest evaluation run. Needs neither the model nor the index (`kefu report`).
+ *
+ * @example
+ *   const report = await createOwnerReports({ config, records }).report({ since: '30d' });
+ */
+export function createOwnerReports(options: { config: Config; records: RecordsStore }): ReportService {
+  const { config, records } = options;
+  return createReportService({
+    records,
+    timeZone: config.handover.timeZone,
+    settings: {
+      resolutionWindowMs: config.owner.resolutionWindowHours * 3_600_000,
+      humanConversationCost: config.owner.humanConversationCost,
+      botConversationCost: config.owner.botConversationCost,
+      currency: config.owner.currency,
+    },
+    accuracy: () => latestAccuracy(config),
+  });
+}
+
+/**
+ * Opens what the owner commands need (records, the index and the model, no sync), runs `work` with the owner
+ * console's services, and closes everything, also when `work` throws.
+ *
+ * @example
+ *   await withOwnerConsole({ config }, async (owner) => console.log((await owner.gaps.list()).groups.length));
+ */
+export async function withOwnerConsole<T>(options: { config: Config }, work: (owner: OwnerConsoleParts) => Promise<T>): Promise<T> {
+  const records = openSqliteRecords({ path: options.config.databasePath });
+  try {
+    const config = withAnswerSettings(options.config, await promotedSettings(records));
+    const knowledgeBase = await openKnowledgeBase({ config, sync: false });
+    try {
+      return await work(createOwnerConsole({ config, records, store: knowledgeBase.store, embedder: knowledgeBase.embedder, answerService: knowledgeBase.answerService }));
+    } finally {
+      await knowledgeBase.close();
+    }
+  } finally {
+    await records.close();
+  }
 }
 
 export function createOwnerConsole(options: {
@@ -53,17 +99,7 @@ export function createOwnerConsole(options: {
     ...(embedder ? { embedder } : {}),
     settings: { lowConfidence: config.owner.gapsLowConfidence, windowDays: config.owner.gapsWindowDays },
   });
-  const reports = createReportService({
-    records,
-    timeZone: config.handover.timeZone,
-    settings: {
-      resolutionWindowMs: config.owner.resolutionWindowHours * 3_600_000,
-      humanConversationCost: config.owner.humanConversationCost,
-      botConversationCost: config.owner.botConversationCost,
-      currency: config.owner.currency,
-    },
-    accuracy: () => latestAccuracy(config),
-  });
+  const reports = createOwnerReports({ config, records });
   const check = createPublishCheck({ config });
 
   return {
