@@ -31,7 +31,7 @@ export function register(program: Command): void {
     .addHelpText(
       'after',
       '\nA conversation counts as resolved by kefu once KEFU_RESOLUTION_WINDOW_HOURS (24) pass with no further question,\n' +
-        'hand-over or thumbs-down; cost saved uses KEFU_HUMAN_CONVERSATION_COST and KEFU_BOT_CONVERSATION_COST.\n\n' +
+        'hand-over or thumbs-down; cost saved uses KEFU_COST_HUMAN_CONVERSATION and KEFU_COST_BOT_CONVERSATION.\n\n' +
         'Examples:\n  npx kefu report\n  npx kefu report --since 12w --tz Asia/Shanghai\n  npx kefu report --since 2026-03-01 --csv > march.csv\n  npx kefu report --html > report.html',
     )
     .action(async (options: ReportOptions) => {
