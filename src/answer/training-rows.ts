@@ -33,7 +33,9 @@ export function rowsFromReport(report: EvalReportLike): { answerability: Labeled
     if (!evidence || result?.error) continue;
     const group = question.offTopic ? 'off-topic' : question.hardNegativeOf ? 'hard-negative' : undefined;
     if (evidence.features && question.expected !== 'handoff') {
-      answerability.push({ dataset: report.dataset, label: question.expected === 'answer' ? 1 : 0, features: { ...evidence.features }, ...(group ? { group } : {}) });
+      // In-domain questions the documents do not answer are reported apart from off-topic ones (the harder kind).
+      const answerabilityGroup = group ?? (question.expected === 'refuse' ? 'unanswerable' : undefined);
+      answerability.push({ dataset: report.dataset, label: question.expected === 'answer' ? 1 : 0, features: { ...evidence.features }, ...(answerabilityGroup ? { group: answerabilityGroup } : {}) });
     }
     const faqEvidence = evidence.faq;
     if (faqEvidence?.features && faqEvidence.faqId !== undefined) {

@@ -4,9 +4,9 @@
  *
  * - `rrf`: reciprocal-rank fusion (rank only; the classic baseline).
  * - `weighted`: min-max normalised scores mixed with a fixed vector weight (KEFU_VECTOR_WEIGHT).
- * - `adaptive` (default): weighted fusion whose vector weight follows the question's language (the
- *   bundled embedder is English-only, so Chinese leans on keywords) and how decisive each side's
- *   ranking is for this question.
+ * - `adaptive` (default): weighted fusion whose vector weight follows the embedder's languages (the
+ *   bundled embedder is English-only, so Chinese leans on keywords), and leans on the vector side for a
+ *   close paraphrase of a curated FAQ question.
  *
  * @example
  *   const retriever = createRetriever({ store, embedder, config });
@@ -95,14 +95,6 @@ const STATS_TTL_MS = 2000;
 export function vectorPrior(options: { language: Language; configured: number; languages: EmbedderLanguages }): number {
   const { language, configured, languages } = options;
   return languages === 'all' || languages.includes(language) ? configured : 0;
-}
-
-/** How decisive a ranked list is: the gap between its best and fifth-best normalised score. */
-function decisiveness(scores: number[]): number {
-  if (scores.length < 2) return 0.5;
-  const top = scores[0] ?? 0;
-  const fifth = scores[Math.min(4, scores.length - 1)] ?? 0;
-  return top <= 0 ? 0 : (top - fifth) / top;
 }
 
 function normalise(values: number[]): number[] {
@@ -254,11 +246,8 @@ export function fuseCandidates(options: {
     vectorWeight = vectorPrior({ language, configured: options.vectorWeight, languages: options.languages ?? ['en'] });
     if (!options.hasKeywordQuery || keywordHits.length === 0) vectorWeight = 1;
     else if (vectorWeight > 0) {
-      // Trust the side whose ranking is more decisive for this question.
-      const keywordDecisive = decisiveness(keywordHits.map((hit) => hit.score));
-      const vectorDecisive = decisiveness(vectorHits.map((hit) => hit.score - (vectorHits.at(-1)?.score ?? 0)));
-      const total = keywordDecisive + vectorDecisive;
-      if (total > 0) vectorWeight = 0.5 * vectorWeight + 0.5 * (vectorDecisive / total);
+      // (A per-question mix towards the more "decisive" ranking was measured and removed: on the dev halves it
+      // lost Northwind hit@1 .707 → .646 and gained nothing elsewhere; eval/README.md, "Fusion".)
       // A close paraphrase of a curated question: semantic similarity is the reliable signal;
       // keyword overlap with long FAQ answers mostly adds noise (StackFAQ: vector .94, keyword .64).
       if ((options.faqQuestionSimilarity ?? 0) >= FAQ_TRUST_SIMILARITY) vectorWeight = Math.max(vectorWeight, 0.9);
