@@ -242,6 +242,8 @@ export function createSqlOwner(options: { database: SqlDatabase; now: () => Date
       }
 
       const found: GapQuestion[] = [];
+      // Questions asked in the same millisecond keep the order they were written in (the message's seq).
+      const seqOf = new WeakMap<GapQuestion, number>();
       let index = 0;
       while (index < rows.length) {
         const conversationId = text(rows[index]?.conversation_id);
@@ -282,6 +284,7 @@ export function createSqlOwner(options: { database: SqlDatabase; now: () => Date
             if (confidence !== undefined) gap.answer.confidence = confidence;
           }
           flagged.set(position, gap);
+          seqOf.set(gap, Number(question.seq));
           return gap;
         };
         pairs.forEach((pair, position) => {
@@ -304,7 +307,7 @@ export function createSqlOwner(options: { database: SqlDatabase; now: () => Date
         }
         found.push(...[...flagged.entries()].sort((a, b) => a[0] - b[0]).map(([, gap]) => gap));
       }
-      return found.sort((a, b) => (a.askedAt < b.askedAt ? -1 : a.askedAt > b.askedAt ? 1 : 0));
+      return found.sort((a, b) => (a.askedAt < b.askedAt ? -1 : a.askedAt > b.askedAt ? 1 : (seqOf.get(a) ?? 0) - (seqOf.get(b) ?? 0)));
     },
 
     claimedGapMessages: async ({ since }) => new Set((await database.all('SELECT message_id FROM gap_claims g JOIN messages m ON m.id = g.message_id WHERE m.created_at >= ?', [since])).map((row) => text(row.message_id))),
