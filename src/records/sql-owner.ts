@@ -394,7 +394,7 @@ export function createSqlOwner(options: { database: SqlDatabase; now: () => Date
     releaseArms: async (releaseId) =>
       new Map((await database.all('SELECT conversation_id, arm FROM release_assignments WHERE release_id = ?', [releaseId])).map((row) => [text(row.conversation_id), text(row.arm) as ReleaseArm])),
 
-    reportData: async ({ since, until }) => {
+    reportData: async ({ since, until, types }) => {
       const conversations = (await database.all('SELECT id, created_at, channel, language FROM conversations WHERE created_at >= ? AND created_at < ? ORDER BY created_at', [since, until])).map((row) => {
         const conversation: { id: string; createdAt: string; channel: Channel; language?: string } = { id: text(row.id), createdAt: text(row.created_at), channel: (optionalText(row.channel) ?? 'web') as Channel };
         const language = optionalText(row.language);
@@ -403,8 +403,8 @@ export function createSqlOwner(options: { database: SqlDatabase; now: () => Date
       });
       const events = (
         await database.all(
-          'SELECT e.seq, e.conversation_id, e.type, e.at, e.actor_type, e.actor_id, e.data FROM conversation_events e JOIN conversations c ON c.id = e.conversation_id WHERE c.created_at >= ? AND c.created_at < ? ORDER BY e.seq',
-          [since, until],
+          `SELECT e.seq, e.conversation_id, e.type, e.at, e.actor_type, e.actor_id, e.data FROM conversation_events e JOIN conversations c ON c.id = e.conversation_id WHERE c.created_at >= ? AND c.created_at < ?${types && types.length > 0 ? ` AND e.type IN (${types.map(() => '?').join(', ')})` : ''} ORDER BY e.seq`,
+          [since, until, ...(types ?? [])],
         )
       ).map(toEvent);
       return { conversations, events };

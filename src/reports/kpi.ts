@@ -9,10 +9,12 @@
  * @example
  *   const report = computeReport({ data: await records.reportData({ since, until }), period, now: new Date(), settings });
  */
-import type { ConversationEvent, ReportData, TicketReason } from '../records/types.ts';
+import type { ConversationEvent, ConversationEventType, ReportData, TicketReason } from '../records/types.ts';
 import { dayKey, daysBetween, isoWeekOfDay, type ReportPeriod } from './time.ts';
 
 export const HANDOVER_REASONS: readonly TicketReason[] = ['customer-request', 'no-answer', 'negative-feedback', 'intent'];
+/** The event types the KPIs read (`conversationFacts`); the report asks the records for these only. */
+export const KPI_EVENT_TYPES: readonly ConversationEventType[] = ['message-added', 'ticket-opened', 'ticket-resolved', 'feedback-given', 'rating-given'];
 
 export interface ReportSettings {
   /** Quiet time after kefu's last answer before a conversation counts as resolved (assumed), 24 h by default. */

@@ -7,7 +7,7 @@
  *   const report = await reports.report({ since: '30d' });
  */
 import type { RecordsStore } from '../records/types.ts';
-import { computeReport, type EvalAccuracy, type Report, type ReportSettings } from './kpi.ts';
+import { computeReport, KPI_EVENT_TYPES, type EvalAccuracy, type Report, type ReportSettings } from './kpi.ts';
 import { parsePeriod } from './time.ts';
 
 export interface ReportService {
@@ -30,7 +30,7 @@ export function createReportService(options: {
       const moment = now();
       const period = parsePeriod({ ...(request.since ? { since: request.since } : {}), ...(request.until ? { until: request.until } : {}), timeZone: request.timeZone || options.timeZone, now: moment });
       const [data, accuracy, assignments] = await Promise.all([
-        options.records.reportData({ since: period.since.toISOString(), until: period.until.toISOString() }),
+        options.records.reportData({ since: period.since.toISOString(), until: period.until.toISOString(), types: KPI_EVENT_TYPES }),
         options.accuracy ? options.accuracy().catch(() => null) : Promise.resolve(null),
         request.releaseId ? options.records.releaseArms(request.releaseId) : Promise.resolve(undefined),
       ]);
