@@ -2,7 +2,8 @@
  * The knowledge-gap flow in a real browser: a customer's question is refused in the web chat → the owner signs in to
  * /admin, finds the gap, answers it (with markup, which stays text) → the folder watcher picks up the FAQ file kefu
  * wrote into the inbox → the customer asks again and gets the new answer. Also: the console at 375 px (no sideways page
- * scroll), in Chinese, the KPI charts as inline SVG, the CSV link. Debian's Chromium driven by playwright-core
+ * scroll), in Chinese, the KPI charts as inline SVG, the CSV link; a file dropped on the Documents tab lands in the inbox, is
+ * indexed and can be made internal. Debian's Chromium driven by playwright-core
  * against the real app, the real owner console services, a real index and the real watcher.
  */
 import { existsSync } from 'node:fs';
@@ -158,6 +159,30 @@ describe('owner console in Chromium', () => {
     expect(csv.status()).toBe(200);
     expect((await csv.body()).subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
     await admin.screenshot({ path: path.join(screenshots, 'owner-kpis-1280.png'), fullPage: true });
+    expect(problems).toEqual([]);
+  });
+
+  it('uploads a dropped file into the ingest folder, shows it indexed and makes it internal', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, locale: 'en-US' });
+    const problems: string[] = [];
+    page.on('pageerror', (error) => problems.push(error.message));
+    await signIn(page, 'olivia', ownerToken);
+    await poll(() => page.locator('#documents-table tbody tr').count()).toBeGreaterThanOrEqual(5);
+    // A real drop event carrying a file, as a browser makes it when a file is dragged onto the box.
+    const dataTransfer = await page.evaluateHandle(() => {
+      const transfer = new DataTransfer();
+      transfer.items.add(new File(['# Gift cards\n\nGift cards never expire and can be used online.\n'], 'gift-cards.md', { type: 'text/markdown' }));
+      return transfer;
+    });
+    await page.locator('#drop-zone').dispatchEvent('drop', { dataTransfer });
+    await poll(() => page.locator('#notice').textContent()).toContain('gift-cards.md is in the ingest folder');
+    expect(await readFile(path.join(fixture.config.inboxDir, 'gift-cards.md'), 'utf8')).toContain('Gift cards never expire');
+    // The watcher indexes it; the table (refreshed while the tab is open) shows it with its chunk.
+    const row = page.locator('#documents-table tbody tr', { hasText: 'gift-cards.md' });
+    await poll(() => row.locator('.badge-indexed').count()).toBe(1);
+    await row.getByRole('combobox').selectOption('internal');
+    await poll(() => page.locator('#notice').textContent()).toContain('gift-cards.md is internal now');
+    await poll(async () => (await page.request.get(`${baseUrl}/api/documents/gift-cards.md`)).status()).toBe(404);
     expect(problems).toEqual([]);
   });
 
