@@ -1,9 +1,9 @@
 /** The parser thread's limits: out of memory and no progress become failed files (slow: real large parses). */
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/index.ts';
-import { KefuError } from '../src/errors/index.ts';
 import { makeDocx } from '../test/support/zip.ts';
 import { createDocumentParser } from './document-parser.ts';
+import { failure } from '../test/support/kefu-error.ts';
 
 /** A real Word file of `paragraphs` distinct sentences: compresses like real text (about 10:1), parses slowly. */
 function bigDocx(paragraphs: number): Buffer {
@@ -12,16 +12,6 @@ function bigDocx(paragraphs: number): Buffer {
       for (let index = 0; index < paragraphs; index++) yield `Clause ${index}: parcels for order ${index * 7919 % 100_003} are kept ${index % 17} days at locker ${(index * 31) % 977}.`;
     },
   });
-}
-
-async function failure(promise: Promise<unknown>): Promise<KefuError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof KefuError) return error;
-    throw error;
-  }
-  throw new Error('no error');
 }
 
 describe('the parser thread\'s limits', () => {

@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/index.ts';
-import { KefuError } from '../src/errors/index.ts';
 import { createDocumentParser } from './document-parser.ts';
-
-async function failure(promise: Promise<unknown>): Promise<KefuError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof KefuError) return error;
-    throw error;
-  }
-  throw new Error('no error');
-}
+import { failure } from '../test/support/kefu-error.ts';
 
 describe('parsing in a worker thread', () => {
   it('parses documents and streams FAQ sheets in batches, one file after another on one thread', async () => {

@@ -1,23 +1,13 @@
 import { Document, Packer, Paragraph } from 'docx';
 import { describe, expect, it } from 'vitest';
-import { KefuError } from '../src/errors/index.ts';
 import { makePdf } from '../test/support/pdf.ts';
 import { makeDocxBomb, makePdfBomb, makeXlsx } from '../test/support/zip.ts';
 import { loadFile } from './loaders/index.ts';
 import { checkPdfStreams, checkZipContainer } from './zip-guard.ts';
+import { failure } from '../test/support/kefu-error.ts';
 
 const MB = 1024 * 1024;
 const limits = { maxUnzippedBytes: 200 * MB, maxRatio: 100 };
-
-async function failure(promise: Promise<unknown>): Promise<KefuError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof KefuError) return error;
-    throw error;
-  }
-  throw new Error('no error');
-}
 
 describe('zip bombs in Office files', () => {
   it('refuses a .docx holding 100 MB of XML in a few hundred KB while inflating, with little memory', async () => {

@@ -18,6 +18,7 @@ import { DEFAULT_CONFIGURATIONS, runEvaluation } from '../../eval/runner.ts';
 import { selectQuestions } from '../../eval/selection.ts';
 import { DEFAULT_SEED, SPLITS, type EvalSplit } from '../../eval/splits.ts';
 import type { EvalTarget } from '../../eval/types.ts';
+import { trainOwnModels } from '../../eval/train-own.ts';
 import { REPORTS_DIR, writeReports } from '../../eval/write-reports.ts';
 
 interface EvalOptions {
@@ -39,6 +40,7 @@ interface EvalOptions {
   reports: string;
   writeReports: boolean;
   all?: boolean;
+  trainAnswerability?: string;
 }
 
 function positiveInteger(value: string): number {
@@ -194,6 +196,11 @@ async function evaluate(options: EvalOptions): Promise<void> {
     console.error(errors);
     process.exitCode = 1;
   }
+  if (options.trainAnswerability) {
+    const text = await trainOwnModels({ report, file: options.trainAnswerability });
+    if (options.json) console.error(text);
+    else console.log(text);
+  }
   if (options.check) {
     const gate = checkThresholds(report, await readThresholds(options.thresholds));
     const text = renderGate(report, gate);
@@ -225,6 +232,7 @@ export function register(program: Command): void {
     .option('--reports <dir>', 'where the JSON, Markdown and HTML reports are written', REPORTS_DIR)
     .option('--no-write-reports', 'do not write report files')
     .option('--all', 'show every metric in the console table')
+    .option('--train-answerability <file>', 'retrain the answerability model (and the FAQ gate, given enough FAQ matches) on this dataset\'s questions and write it to <file> for KEFU_ANSWERABILITY_MODEL (needs answerable and unanswerable questions; add --off-topic)')
     .addHelpText('after', `
 Configurations (one run, side by side): keyword, vector, hybrid-rrf and hybrid-weighted run retrieval only;
 hybrid-adaptive (the default pipeline) also composes answers and is scored on answers and refusals.

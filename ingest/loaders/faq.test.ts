@@ -1,18 +1,8 @@
 import ExcelJS from 'exceljs';
 import { describe, expect, it } from 'vitest';
-import { KefuError } from '../../src/errors/index.ts';
 import { makeXlsx } from '../../test/support/zip.ts';
 import { loadFile, openFile } from './index.ts';
-
-async function failure(promise: Promise<unknown>): Promise<KefuError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof KefuError) return error;
-    throw error;
-  }
-  throw new Error('no error');
-}
+import { failure } from '../../test/support/kefu-error.ts';
 
 const csv = (text: string) => loadFile({ path: 'faq.csv', bytes: Buffer.from(text) });
 

@@ -66,6 +66,8 @@ export function answerabilityFeatures(options: {
   retrieval: RetrievalResult;
   composition: CompositionEvidence;
   focusTerms: readonly string[];
+  /** Topic words a follow-up carries from the previous question: they were judged with that question. */
+  carriedTerms?: readonly string[];
   languages: EmbedderLanguages;
 }): AnswerabilityFeatures {
   const { retrieval, composition, languages } = options;
@@ -77,7 +79,9 @@ export function answerabilityFeatures(options: {
   const typical = cosines.length > 1 ? cosines[Math.floor(cosines.length / 2)] ?? topCosine : topCosine;
   let total = 0;
   let unknown = 0;
+  const carried = new Set(options.carriedTerms ?? []);
   for (const term of retrieval.terms) {
+    if (carried.has(term)) continue;
     const weight = corpus.idf(term);
     total += weight;
     if (retrieval.unknownTerms.includes(term)) unknown += weight;

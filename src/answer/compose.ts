@@ -118,7 +118,8 @@ export function composeAnswer(input: ComposeInput): ComposedAnswer {
     citations: rendered.citations,
     evidence: {
       focusCoverage: chosen.length > 0 ? coverageOf({ words: wordSet(chosenText), text: chosenText, terms: evidenceTerms, only: focus }) : 0,
-      bestPassageCoverage: bestPassageCoverage({ passages, terms: input.terms, corpus: input.corpus }),
+      // A follow-up's carried words the documents never use were judged with the question they came from.
+      bestPassageCoverage: bestPassageCoverage({ passages, terms: input.terms.filter((term) => !input.carriedTerms.includes(term) || input.corpus.knows(term)), corpus: input.corpus }),
       answerTypeMatched: !main ? 0 : requiresKind ? Math.max(...chosen.map((unit) => unit.typeMatch)) : 1,
       unitCount: chosen.length,
       repeatsPrevious: main && main.repeated > 0 ? 1 : 0,

@@ -212,7 +212,7 @@ export function createAnswerService(options: AnswerServiceOptions): AnswerServic
         composition = { ...joined, evidence: strongest.composed.evidence };
       }
     }
-    const features = answerabilityFeatures({ retrieval, composition: composition.evidence, focusTerms: followUp.focusTerms, languages: embedder.languages });
+    const features = answerabilityFeatures({ retrieval, composition: composition.evidence, focusTerms: followUp.focusTerms, carriedTerms: followUp.carriedTerms, languages: embedder.languages });
     const confidence = predictAnswerability(answerability, features);
     Object.assign(evidence, { coverage: composition.evidence.bestPassageCoverage, unknownShare: features.unknownShare, features, answerability: confidence });
     base.suggestions = suggestionsFrom();

@@ -32,7 +32,10 @@ export function rowsFromReport(report: EvalReportLike): { answerability: Labeled
     const evidence = result?.evidence;
     if (!evidence || result?.error) continue;
     const group = question.offTopic ? 'off-topic' : question.hardNegativeOf ? 'hard-negative' : undefined;
-    if (evidence.features && question.expected !== 'handoff') {
+    // LCQMC's hard negatives train the FAQ gate only: whether some *other* entry of a 12,000-question bank
+    // answers them is unknown, so as answerability labels they are noise (held out, they taught the model to
+    // refuse half of CMRC's answerable questions).
+    if (evidence.features && question.expected !== 'handoff' && !(group === 'hard-negative' && question.expected !== 'answer')) {
       // In-domain questions the documents do not answer are reported apart from off-topic ones (the harder kind).
       const answerabilityGroup = group ?? (question.expected === 'refuse' ? 'unanswerable' : undefined);
       answerability.push({ dataset: report.dataset, label: question.expected === 'answer' ? 1 : 0, features: { ...evidence.features }, ...(answerabilityGroup ? { group: answerabilityGroup } : {}) });

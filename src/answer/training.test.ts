@@ -34,6 +34,15 @@ describe('training the calibrated models', () => {
     expect(predictAnswerability(model, { ...features, topCosine: 0.2, focusCoverage: 0.1 })).toBeLessThan(model.threshold);
   });
 
+  it('reports two held-out folds when an owner trains on their single dataset', () => {
+    const { heldOut } = trainAnswerability({ rows: answerabilityRows().filter((row) => row.dataset === 'a'), maxFalseRefusal: 0.03 });
+    expect(heldOut.map((entry) => entry.dataset)).toEqual(['a (fold 1 of 2)', 'a (fold 2 of 2)']);
+    for (const entry of heldOut) {
+      expect(entry.rows).toBe(150);
+      expect(entry.refusalRecall).toBeGreaterThan(0.9);
+    }
+  });
+
   it('sets the FAQ gate for the precision target, hard negatives included', () => {
     const rows: LabeledRow[] = [];
     for (const dataset of ['x', 'y']) {

@@ -38,6 +38,22 @@ function weightedRows(rows: readonly LabeledRow[], names: readonly string[]): Tr
   }));
 }
 
+/**
+ * The held-out partitions: each dataset in turn, or — with a single dataset (an owner's own set) — two
+ * folds of alternate rows, so the figures printed are still on rows the model did not see.
+ */
+function heldOutFolds(rows: readonly LabeledRow[]): Array<{ name: string; training: LabeledRow[]; test: LabeledRow[] }> {
+  const datasets = [...new Set(rows.map((row) => row.dataset))].sort();
+  if (datasets.length >= 2) {
+    return datasets.map((dataset) => ({ name: dataset, training: rows.filter((row) => row.dataset !== dataset), test: rows.filter((row) => row.dataset === dataset) }));
+  }
+  return [0, 1].map((fold) => ({
+    name: `${datasets[0] ?? 'rows'} (fold ${fold + 1} of 2)`,
+    training: rows.filter((_, index) => index % 2 !== fold),
+    test: rows.filter((_, index) => index % 2 === fold),
+  }));
+}
+
 function probabilities(model: LogisticModel, rows: readonly LabeledRow[]): number[] {
   return rows.map((row) => predictLogistic(model, row.features));
 }
@@ -92,12 +108,10 @@ export function trainAnswerability(options: { rows: readonly LabeledRow[]; maxFa
   const budget = options.maxFalseRefusal ?? 0.03;
   const fit = (rows: readonly LabeledRow[]) => fitLogistic({ names, rows: weightedRows(rows, names), l2: options.l2 ?? 0.01 });
   const datasets = [...new Set(options.rows.map((row) => row.dataset))].sort();
-  const heldOut: HeldOutFigures[] = datasets.map((dataset) => {
-    const training = options.rows.filter((row) => row.dataset !== dataset);
-    const test = options.rows.filter((row) => row.dataset === dataset);
+  const heldOut: HeldOutFigures[] = heldOutFolds(options.rows).map(({ name, training, test }) => {
     const model = fit(training);
     const threshold = chooseRefusalThreshold(model, training, budget);
-    return { dataset, rows: test.length, threshold, ...refusalFigures(model, threshold, test) };
+    return { dataset: name, rows: test.length, threshold, ...refusalFigures(model, threshold, test) };
   });
   const model = fit(options.rows);
   const threshold = chooseRefusalThreshold(model, options.rows, budget);
@@ -107,17 +121,37 @@ export function trainAnswerability(options: { rows: readonly LabeledRow[]; maxFa
   };
 }
 
-/** The lowest probability at which verbatim answers reach the precision target on every dataset (pooled as the mean). */
+const MIN_JUDGED = 10;
+
+/**
+ * The lowest probability at which verbatim answers reach the precision target on *every* dataset (the
+ * worst one, not the mean: a wrong verbatim answer on one kind of FAQ bank is not paid for by another's).
+ * A dataset with fewer than MIN_JUDGED verbatim answers at a threshold is not judged there (a handful
+ * of answers says little either way).
+ */
 function chooseVerbatimThreshold(model: LogisticModel, rows: readonly LabeledRow[], precision: number): number {
-  const candidates = [...new Set(rows.map((row) => Math.round(predictLogistic(model, row.features) * 1000) / 1000))].sort((a, b) => a - b);
-  for (const threshold of candidates) {
-    const achieved = perDatasetMean(rows, (subset) => {
-      const answered = subset.filter((row) => predictLogistic(model, row.features) >= threshold);
-      return answered.length === 0 ? undefined : answered.filter((row) => row.label === 1).length / answered.length;
-    });
-    if (achieved >= precision) return threshold;
-  }
-  return 1;
+  return lowestThreshold({ model, rows, target: precision, below: Number.POSITIVE_INFINITY }) ?? 1;
+}
+
+/**
+ * The lowest probability from which, up to the verbatim threshold, the closest entry is right at least half
+ * the time on every FAQ bank (banks with fewer than MIN_JUDGED matches in the band are not judged): "did you
+ * mean" is worth asking where the first suggestion is more likely right than wrong; below it the question is
+ * answered (or refused) through retrieval.
+ */
+function chooseClarifyThreshold(model: LogisticModel, rows: readonly LabeledRow[], verbatimAt: number): number {
+  return lowestThreshold({ model, rows, target: 0.5, below: verbatimAt }) ?? verbatimAt;
+}
+
+/** The lowest probability t at which rows scored in [t, below) are right at `target` or more on every dataset. */
+function lowestThreshold(options: { model: LogisticModel; rows: readonly LabeledRow[]; target: number; below: number }): number | undefined {
+  const scored = options.rows.map((row) => ({ row, probability: predictLogistic(options.model, row.features) }));
+  const candidates = [...new Set(scored.map((entry) => Math.round(entry.probability * 1000) / 1000))].filter((value) => value < options.below).sort((a, b) => a - b);
+  const datasets = [...new Set(options.rows.map((row) => row.dataset))];
+  return candidates.find((threshold) => datasets.every((dataset) => {
+    const band = scored.filter((entry) => entry.row.dataset === dataset && entry.probability >= threshold && entry.probability < options.below);
+    return band.length < MIN_JUDGED || band.filter((entry) => entry.row.label === 1).length / band.length >= options.target;
+  }));
 }
 
 function verbatimFigures(model: LogisticModel, threshold: number, rows: readonly LabeledRow[]): Record<string, number> {
@@ -138,16 +172,14 @@ export function trainFaqGate(options: { rows: readonly LabeledRow[]; precision?:
   const target = options.precision ?? 0.97;
   const fit = (rows: readonly LabeledRow[]) => fitLogistic({ names, rows: weightedRows(rows, names), l2: options.l2 ?? 0.01 });
   const datasets = [...new Set(options.rows.map((row) => row.dataset))].sort();
-  const heldOut: HeldOutFigures[] = datasets.map((dataset) => {
-    const training = options.rows.filter((row) => row.dataset !== dataset);
-    const test = options.rows.filter((row) => row.dataset === dataset);
+  const heldOut: HeldOutFigures[] = heldOutFolds(options.rows).map(({ name, training, test }) => {
     const model = fit(training);
     const threshold = chooseVerbatimThreshold(model, training, target);
-    return { dataset, rows: test.length, threshold, ...verbatimFigures(model, threshold, test) };
+    return { dataset: name, rows: test.length, threshold, ...verbatimFigures(model, threshold, test) };
   });
   const model = fit(options.rows);
   const verbatimAt = chooseVerbatimThreshold(model, options.rows, target);
-  const clarifyAt = Math.min(verbatimAt, chooseVerbatimThreshold(model, options.rows, 0.5));
+  const clarifyAt = chooseClarifyThreshold(model, options.rows, verbatimAt);
   return {
     model: { ...model, verbatimAt, clarifyAt, trainedOn: datasets, metrics: { precisionTarget: target, heldOut, trainedAt: new Date().toISOString() } },
     heldOut,
