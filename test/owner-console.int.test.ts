@@ -175,7 +175,8 @@ describe('gradual release', () => {
 
     // A second release, rolled back.
     const giftCards = 'Can I buy a gift card for a friend?';
-    expect((await ask(giftCards)).outcome).toBe('refused');
+    // Refused, or (with the gift-wrapping entry now in the FAQ) "did you mean …?": either way a gap.
+    expect(['refused', 'clarify']).toContain((await ask(giftCards)).outcome);
     const second = (await app.inject({ method: 'POST', url: '/api/admin/releases', headers: staff(owner, {}), payload: { share: 50 } })).json() as { release: { id: string } };
     const cardGap = ((await app.inject({ method: 'GET', url: '/api/admin/gaps?fresh=true', headers: staff(owner) })).json() as { groups: Array<{ id: string; question: string }> }).groups.find((group) => group.question === giftCards);
     expect((await app.inject({ method: 'POST', url: `/api/admin/gaps/${cardGap?.id}/answer`, headers: staff(owner, {}), payload: { answer: 'Gift cards are sold in our shop from $10.' } })).statusCode).toBe(201);

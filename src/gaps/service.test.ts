@@ -47,10 +47,11 @@ async function kefuRows(): Promise<string[][]> {
 }
 
 describe('which questions are gaps', () => {
-  it('collects refusals, weak answers, thumbs-down (with the comment) and hand-overs, not good answers', async () => {
+  it('collects refusals, weak answers and "did you mean", thumbs-down (with the comment) and hand-overs, not good answers', async () => {
     await ask('Do you ship to Iceland?', refused);
     await ask('Do you deliver to Iceland', refused);
     const weak = await ask('Can I pay with bitcoin?', { text: 'Maybe.', outcome: 'answered', confidence: 0.3 });
+    await ask('Do you sell wool socks?', { text: 'Did you mean one of these?', outcome: 'clarify', confidence: 0.8 });
     await ask('How long do refunds take?', { text: 'Five days.', outcome: 'answered', confidence: 0.9 });
     const disliked = await ask('What is the warranty on batteries?', { text: 'Two years.', outcome: 'answered', confidence: 0.8 });
     await records.addFeedback({ messageId: disliked.answerId, rating: 'down', comment: 'Batteries only have one year!' });
@@ -62,7 +63,7 @@ describe('which questions are gaps', () => {
     await records.openTicket({ conversationId: handed.conversationId, reason: 'customer-request' });
 
     const list = await gaps.list();
-    expect(list.questions).toBe(5);
+    expect(list.questions).toBe(6);
     const byQuestion = new Map(list.groups.map((group) => [group.wordings.map((wording) => wording.text).sort().join(' | '), group]));
     const iceland = byQuestion.get('Do you deliver to Iceland | Do you ship to Iceland?');
     expect(iceland).toMatchObject({ count: 2, reasons: { refused: 2, lowConfidence: 0, thumbsDown: 0, handedOver: 0 } });
@@ -70,6 +71,8 @@ describe('which questions are gaps', () => {
     expect(list.groups[0]?.id).toBe(iceland?.id);
     expect(byQuestion.get('Can I pay with bitcoin?')?.reasons.lowConfidence).toBe(1);
     expect(byQuestion.get('Can I pay with bitcoin?')?.conversations).toEqual([weak.conversationId]);
+    // "Did you mean …?" is kefu not sure enough to answer: a gap like a weak answer.
+    expect(byQuestion.get('Do you sell wool socks?')?.reasons.lowConfidence).toBe(1);
     expect(byQuestion.get('What is the warranty on batteries?')).toMatchObject({ reasons: { thumbsDown: 1 }, comments: ['Batteries only have one year!'] });
     // The hand-over points at the question before "I want a person", which is no gap itself.
     expect(byQuestion.get('My parcel arrived broken')?.reasons.handedOver).toBe(1);

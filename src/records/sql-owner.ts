@@ -219,12 +219,12 @@ export function createSqlOwner(options: { database: SqlDatabase; now: () => Date
     },
 
     listGapQuestions: async ({ since, until = END_OF_TIME, lowConfidence }) => {
-      // Conversations with something to look at: a refusal or weak answer, a thumbs-down, a hand-over.
+      // Conversations with something to look at: a refusal, a weak answer or a "did you mean", a thumbs-down, a hand-over.
       const rows = await database.all(
         `SELECT m.seq, m.id, m.conversation_id, m.role, m.text, m.created_at, m.outcome, m.confidence, m.language, c.channel
          FROM messages m JOIN conversations c ON c.id = m.conversation_id
          WHERE m.role IN ('user', 'assistant') AND m.created_at >= ? AND m.created_at < ? AND m.conversation_id IN (
-           SELECT conversation_id FROM messages WHERE role = 'assistant' AND created_at >= ? AND created_at < ? AND (outcome = 'refused' OR (outcome = 'answered' AND confidence < ?))
+           SELECT conversation_id FROM messages WHERE role = 'assistant' AND created_at >= ? AND created_at < ? AND (outcome IN ('refused', 'clarify') OR (outcome = 'answered' AND confidence < ?))
            UNION SELECT fm.conversation_id FROM feedback f JOIN messages fm ON fm.id = f.message_id WHERE f.rating = 'down' AND f.created_at >= ?
            UNION SELECT conversation_id FROM tickets WHERE created_at >= ? AND created_at < ?)
          ORDER BY m.conversation_id, m.seq`,
@@ -291,7 +291,8 @@ export function createSqlOwner(options: { database: SqlDatabase; now: () => Date
           const outcome = optionalText(pair.answer?.outcome);
           const confidence = optionalNumber(pair.answer?.confidence);
           if (outcome === 'refused') gapOf(position).refused = true;
-          if (outcome === 'answered' && confidence !== undefined && confidence < lowConfidence) gapOf(position).lowConfidence = true;
+          // A "did you mean …?" (clarify) is kefu not sure enough to answer: a weak answer, like one below the threshold.
+          if ((outcome === 'answered' && confidence !== undefined && confidence < lowConfidence) || outcome === 'clarify') gapOf(position).lowConfidence = true;
           const comment = pair.answer ? thumbsDown.get(text(pair.answer.id)) : undefined;
           if (comment !== undefined) gapOf(position).thumbsDown = { comment };
         });

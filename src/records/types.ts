@@ -451,7 +451,7 @@ export interface RecordsStore {
   recordKnowledgeChange(input: { change: Omit<KnowledgeChange, 'createdAt' | 'updatedAt'>; claim?: { gapId: string; messageIds: string[]; action: 'answered' | 'wordings' } }): Promise<KnowledgeChange>;
   listKnowledgeChanges(options?: { status?: KnowledgeChangeStatus; releaseId?: string; file?: string }): Promise<KnowledgeChange[]>;
   setKnowledgeChangeStatus(input: { ids: string[]; status: KnowledgeChangeStatus }): Promise<void>;
-  /** Questions kefu did not handle well since `since` (ISO), oldest first; `lowConfidence`: answered below this confidence. */
+  /** Questions kefu did not handle well since `since` (ISO), oldest first; `lowConfidence`: answered below this confidence (a "did you mean …?" counts as weak too). */
   listGapQuestions(options: { since: string; until?: string; lowConfidence: number }): Promise<GapQuestion[]>;
   /** Message ids of questions already handled (answered, given as wordings, dismissed). */
   claimedGapMessages(options: { since: string }): Promise<Set<string>>;
