@@ -39,4 +39,11 @@ describe('FAQ gate features', () => {
     expect(decideFaq({ model, question: '花呗怎么还款', matches: [match(0, 0.3)], corpus }).kind).toBe('none');
     expect(decideFaq({ model, question: 'anything', matches: [], corpus }).kind).toBe('none');
   });
+
+  it('never gives another product\'s curated answer, however sure the model is', () => {
+    const model: FaqGateModel = { names: ['similarity'], weights: [10], bias: -5, mean: [0], scale: [1], verbatimAt: 0.9, clarifyAt: 0.5 };
+    const decision = decideFaq({ model, question: '借呗怎么还款', matches: [match(0, 0.97)], corpus });
+    expect(decision.probability).toBeGreaterThan(0.9);
+    expect(decision.kind).toBe('none');
+  });
 });

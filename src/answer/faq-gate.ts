@@ -97,6 +97,17 @@ export function faqFeatures(options: { question: string; match: FaqMatch; runner
   };
 }
 
+/**
+ * A rule, not a learned weight: a curated answer is given verbatim only when the heaviest words and the
+ * numbers of both questions agree ("redeem a gift card" is not "check my gift card balance", 花呗 is not
+ * 借呗, however similar the rest). Paraphrase banks such as StackFAQ reward ignoring this, so a model alone
+ * learns to; a mismatch leaves the question to retrieval and composition
+ * (which answer from the passage that names the asked-about thing, or refuse) rather than offering the other entry.
+ */
+export function keyTermsAgree(features: Pick<FaqFeatures, 'keyTermMismatch' | 'numberMismatch'>): boolean {
+  return features.keyTermMismatch === 0 && features.numberMismatch === 0;
+}
+
 /** Decides what to do with the closest FAQ entries (best first). */
 export function decideFaq(options: { model: FaqGateModel; question: string; matches: readonly FaqMatch[]; corpus: CorpusStats }): FaqDecision {
   const { model, question, matches, corpus } = options;
@@ -104,6 +115,8 @@ export function decideFaq(options: { model: FaqGateModel; question: string; matc
   if (!best) return { kind: 'none', probability: 0 };
   const features = faqFeatures({ question, match: best, ...(runnerUp ? { runnerUp } : {}), corpus });
   const probability = predictLogistic(model, features as unknown as Record<string, number>);
+  // Key terms that disagree: the entry is about something else; the documents answer (or kefu refuses).
+  if (!keyTermsAgree(features)) return { kind: 'none', probability, features };
   if (probability >= model.verbatimAt) return { kind: 'verbatim', match: best, probability, features };
   if (probability >= model.clarifyAt) {
     const choices = matches.filter((match) => match.similarity >= best.similarity - 0.1).slice(0, 3);

@@ -77,3 +77,18 @@ describe('siblings', () => {
     expect(joined.citations.map((entry) => entry.n)).toEqual([1, 2]);
   });
 });
+
+describe('siblings are the best evidence or nothing', () => {
+  it('answers from the one passage that answers, not per document from look-alike weak matches below it', () => {
+    const passages = [
+      passage('returns.md', 'Returns', 'You have 30 days from delivery to return an item for a full refund.', 1.25),
+      passage('note-253.md', 'Note 253', 'Note 253. Locker 253 keeps parcels for 3 days.', 0.04),
+      passage('note-305.md', 'Note 305', 'Note 305. Locker 305 keeps parcels for 10 days.', 0.03),
+    ];
+    const corpus = buildCorpusStats(passages.map((candidate) => candidate.chunk));
+    const question = 'How long do I have to return an item for a refund?';
+    const result = planSiblings({ question, terms: keywordText(question).split(' '), passages, corpus });
+    expect(result.kind).toBe('single');
+    expect(result.kind === 'single' && result.passages[0]?.chunk.docPath).toBe('returns.md');
+  });
+});

@@ -33,6 +33,8 @@ export type SiblingPlan =
 const SIBLING_OVERLAP = 0.6;
 /** How many top passages are looked at. */
 const WINDOW = 6;
+/** A passage counts as evidence for sibling detection only within this share of the best passage's fused score (a rule: "about as good as the best", not fitted). */
+const SIBLING_SCORE_SHARE = 0.5;
 
 const QUARTER_WORDS: Record<string, number> = { first: 1, second: 2, third: 3, fourth: 4, '1st': 1, '2nd': 2, '3rd': 3, '4th': 4, 一: 1, 二: 2, 三: 3, 四: 4 };
 
@@ -135,7 +137,8 @@ export function planSiblings(options: { question: string; terms: readonly string
   }
   if (dropped.size > 0) passages = passages.filter((passage) => !dropped.has(passage.chunk.docPath));
 
-  // 2. Siblings: near-identical passages from different documents among the top ones.
+  // 2. Siblings: near-identical passages from different documents among the top ones (400 look-alike notes
+  // below the one passage that answers must not turn the answer into one per note: see the check below).
   const window = passages.slice(0, WINDOW).filter((passage) => passage.chunk.kind !== 'faq');
   const words = new Map(window.map((passage) => [passage.chunk.id, new Set(passage.chunk.keywords.split(' '))]));
   const siblingDocs = new Set<string>();
@@ -150,7 +153,13 @@ export function planSiblings(options: { question: string; terms: readonly string
       }
     }
   }
-  if (siblingDocs.size < 2) return { kind: 'single', passages };
+  // Only siblings that are themselves the best evidence count: the best passage is one of theirs, and each
+  // has a passage within SIBLING_SCORE_SHARE of it.
+  const bestScore = window[0]?.score ?? 0;
+  for (const docPath of siblingDocs) {
+    if (!window.some((passage) => passage.chunk.docPath === docPath && passage.score >= bestScore * SIBLING_SCORE_SHARE)) siblingDocs.delete(docPath);
+  }
+  if (siblingDocs.size < 2 || !siblingDocs.has(window[0]?.chunk.docPath ?? '')) return { kind: 'single', passages };
 
   // The question names one of them: that one alone.
   // A title word counts only when it tells the siblings apart (every plan's title says "plan").

@@ -8,7 +8,7 @@
  *   const { model, report } = trainAnswerability({ rows, maxFalseRefusal: 0.03 });
  */
 import { ANSWERABILITY_FEATURES, type AnswerabilityModel } from './answerability.ts';
-import { FAQ_FEATURES, type FaqGateModel } from './faq-gate.ts';
+import { FAQ_FEATURES, keyTermsAgree, type FaqGateModel } from './faq-gate.ts';
 import { fitLogistic, predictLogistic, type LogisticModel, type TrainingRow } from './logistic.ts';
 
 export interface LabeledRow {
@@ -130,7 +130,12 @@ const MIN_JUDGED = 10;
  * of answers says little either way).
  */
 function chooseVerbatimThreshold(model: LogisticModel, rows: readonly LabeledRow[], precision: number): number {
-  return lowestThreshold({ model, rows, target: precision, below: Number.POSITIVE_INFINITY }) ?? 1;
+  return lowestThreshold({ model, rows: rows.filter(eligibleForVerbatim), target: precision, below: Number.POSITIVE_INFINITY }) ?? 1;
+}
+
+/** Rows the key-term rule lets through to a verbatim answer (see keyTermsAgree). */
+function eligibleForVerbatim(row: LabeledRow): boolean {
+  return keyTermsAgree({ keyTermMismatch: row.features.keyTermMismatch ?? 0, numberMismatch: row.features.numberMismatch ?? 0 });
 }
 
 /**
@@ -140,7 +145,7 @@ function chooseVerbatimThreshold(model: LogisticModel, rows: readonly LabeledRow
  * answered (or refused) through retrieval.
  */
 function chooseClarifyThreshold(model: LogisticModel, rows: readonly LabeledRow[], verbatimAt: number): number {
-  return lowestThreshold({ model, rows, target: 0.5, below: verbatimAt }) ?? verbatimAt;
+  return lowestThreshold({ model, rows: rows.filter(eligibleForVerbatim), target: 0.5, below: verbatimAt }) ?? verbatimAt;
 }
 
 /** The lowest probability t at which rows scored in [t, below) are right at `target` or more on every dataset. */
@@ -155,11 +160,11 @@ function lowestThreshold(options: { model: LogisticModel; rows: readonly Labeled
 }
 
 function verbatimFigures(model: LogisticModel, threshold: number, rows: readonly LabeledRow[]): Record<string, number> {
-  const answered = rows.filter((row) => predictLogistic(model, row.features) >= threshold);
+  const answered = rows.filter((row) => eligibleForVerbatim(row) && predictLogistic(model, row.features) >= threshold);
   const figures: Record<string, number> = { verbatimShare: rows.length > 0 ? answered.length / rows.length : 0 };
   if (answered.length > 0) figures.precision = answered.filter((row) => row.label === 1).length / answered.length;
   const hardNegatives = rows.filter((row) => row.group === 'hard-negative');
-  if (hardNegatives.length > 0) figures.hardNegativeVerbatim = hardNegatives.filter((row) => predictLogistic(model, row.features) >= threshold).length / hardNegatives.length;
+  if (hardNegatives.length > 0) figures.hardNegativeVerbatim = hardNegatives.filter((row) => eligibleForVerbatim(row) && predictLogistic(model, row.features) >= threshold).length / hardNegatives.length;
   return figures;
 }
 
