@@ -19,10 +19,10 @@ export interface DocumentServicesOptions {
   config: Config;
   store: ChunkStore;
   /**
-   * Whether customers may see an indexed document. Today every indexed document is; the owner console
-   * (a later issue) marks documents customer-visible and passes its rule here.
+   * Whether customers may see an indexed document: the owner console marks documents internal (searchable for
+   * agents, never served to customers) and passes its rule here. Default: every indexed document.
    */
-  isVisible?: (document: DocumentRecord) => boolean;
+  isVisible?: (document: DocumentRecord) => boolean | Promise<boolean>;
 }
 
 /** Parsed documents kept for the readable view, so paging through citations does not re-parse a file. */
@@ -36,7 +36,7 @@ export function createDocumentServices(options: DocumentServicesOptions): { docu
     async lookup(documentPath) {
       if (!documentPath || documentPath.length > 1000) return undefined;
       const record = await store.getDocument(documentPath);
-      if (!record || record.status !== 'indexed' || !isVisible(record)) return undefined;
+      if (!record || record.status !== 'indexed' || !(await isVisible(record))) return undefined;
       return { path: record.path, root: record.root || config.inboxDir, title: record.title, type: record.type };
     },
     async passage(chunkId) {

@@ -11,6 +11,7 @@ import { createAccounts } from '../src/accounts/index.ts';
 import { openSqliteRecords } from '../src/records/index.ts';
 import type { RecordsStore } from '../src/records/types.ts';
 import { buildApp, type KefuApp } from '../src/server/app.ts';
+import { createOwnerConsole } from '../cli/owner-console.ts';
 import { createChatFixture, type ChatFixture } from './support/chat-fixture.ts';
 import path from 'node:path';
 
@@ -22,6 +23,8 @@ const ALLOWED: Record<string, Actor[]> = {
   customer: ['customer'],
   staff: ['agent', 'owner', 'admin'],
   conversations: ['agent', 'owner'],
+  knowledge: ['owner'],
+  reports: ['owner'],
   administration: ['admin'],
 };
 /** What a refused actor gets for each kind: without the right kind of credentials 401, with the wrong role 403. */
@@ -51,7 +54,8 @@ let messageId = '';
 beforeAll(async () => {
   fixture = await createChatFixture({ KEFU_RATE_LIMIT_PER_MINUTE: '100000' });
   records = openSqliteRecords({ path: path.join(fixture.dataDir, 'kefu.db') });
-  app = await buildApp({ config: fixture.config, answerService: fixture.answerService, records, logger: false, documents: fixture.documents });
+  const owner = createOwnerConsole({ config: fixture.config, records, store: fixture.store, embedder: fixture.embedder, answerService: fixture.answerService });
+  app = await buildApp({ config: fixture.config, answerService: fixture.answerService, records, logger: false, documents: fixture.documents, owner });
   await app.listen({ host: '127.0.0.1', port: 0 });
   base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
   const accounts = createAccounts({ records, settings: fixture.config.accounts });
@@ -105,6 +109,27 @@ function routes(): Route[] {
     { method: 'PUT', url: '/api/agent/quick-replies/no-such-reply', kind: 'conversations', body: { shortcut: 'hey', text: 'Hey!' } },
     { method: 'DELETE', url: '/api/agent/quick-replies/no-such-reply', kind: 'conversations' },
     { method: 'GET', url: '/api/agent/events', kind: 'conversations', stream: true },
+    { method: 'POST', url: '/api/agent/corrections', kind: 'conversations', body: { messageId: 'no-such-message', answer: 'The right answer.' } },
+    { method: 'POST', url: '/api/agent/search', kind: 'conversations', body: { question: 'How long do refunds take?' } },
+    // The owner console (owners only). Harmless targets: unknown ids and paths, a release started and ended.
+    { method: 'GET', url: '/api/admin/documents', kind: 'knowledge' },
+    { method: 'POST', url: '/api/admin/documents?name=notes.exe', kind: 'knowledge', body: { not: 'a file' } },
+    { method: 'DELETE', url: '/api/admin/documents?path=no-such-document.md', kind: 'knowledge' },
+    { method: 'PUT', url: '/api/admin/documents/visibility', kind: 'knowledge', body: { path: 'shipping.md', visibility: 'customers' } },
+    { method: 'GET', url: '/api/admin/gaps', kind: 'knowledge' },
+    { method: 'POST', url: '/api/admin/gaps/no-such-gap/answer', kind: 'knowledge', body: { answer: 'An answer.' } },
+    { method: 'POST', url: '/api/admin/gaps/no-such-gap/wordings', kind: 'knowledge', body: { file: 'faq.csv', entryId: 'row-1' } },
+    { method: 'POST', url: '/api/admin/gaps/no-such-gap/dismiss', kind: 'knowledge' },
+    { method: 'GET', url: '/api/admin/faq', kind: 'knowledge' },
+    { method: 'GET', url: '/api/admin/answers', kind: 'knowledge' },
+    { method: 'DELETE', url: '/api/admin/answers/no-such-answer', kind: 'knowledge' },
+    { method: 'POST', url: '/api/admin/checks', kind: 'knowledge', body: { question: 'Q?', answer: 'A.' } },
+    { method: 'GET', url: '/api/admin/releases', kind: 'knowledge' },
+    { method: 'POST', url: '/api/admin/releases', kind: 'knowledge', body: { share: 10 } },
+    { method: 'PATCH', url: '/api/admin/releases/current', kind: 'knowledge', body: { share: 20 } },
+    { method: 'POST', url: '/api/admin/releases/current/promote', kind: 'knowledge' },
+    { method: 'POST', url: '/api/admin/releases/current/rollback', kind: 'knowledge' },
+    { method: 'GET', url: '/api/admin/report?since=7d', kind: 'reports' },
     { method: 'GET', url: '/api/admin/users', kind: 'administration' },
     { method: 'POST', url: '/api/admin/users', kind: 'administration', body: { name: 'new-person', role: 'agent' } },
     { method: 'POST', url: '/api/admin/users/someone/reset', kind: 'administration' },
@@ -155,7 +180,7 @@ describe('permission matrix', () => {
         .split('?')[0]
         ?.replace(conversationId, '{id}')
         .replace(/\/(no-such-chunk)$/, '/{chunkId}')
-        .replace(/\/(no-such-reply|no-such-delivery)(\/|$)/, '/{id}$2')
+        .replace(/\/(no-such-reply|no-such-delivery|no-such-gap|no-such-answer)(\/|$)/, '/{id}$2')
         .replace(/\/users\/someone\//, '/users/{name}/') ?? url;
     const covered = [...new Set(routes().map((route) => `${route.method} ${template(route.url)}`))].sort();
     expect(covered).toEqual(documented);

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { loadConfig } from '../../src/config/index.ts';
+import { loadConfig, withAnswerSettings } from '../../src/config/index.ts';
+import { promotedSettings } from '../../src/release/index.ts';
 import { openSqliteRecords } from '../../src/records/index.ts';
 import { buildApp, type IndexingStatus, type KefuApp } from '../../src/server/app.ts';
 import { listen } from '../../src/server/listen.ts';
@@ -7,6 +8,7 @@ import { publicErrorText, watchFolder, type FolderWatcher } from '../../ingest/w
 import { syncFolder } from '../../ingest/sync.ts';
 import { openKnowledgeBase, seedInbox } from '../knowledge-base.ts';
 import { createDocumentServices } from '../document-services.ts';
+import { createOwnerConsole } from '../owner-console.ts';
 
 interface ServeOptions {
   watch: boolean;
@@ -43,7 +45,9 @@ export function register(program: Command): void {
         'Examples:\n  npx kefu serve\n  KEFU_PORT=8080 KEFU_HOST=0.0.0.0 npx kefu serve\n  npx kefu serve --no-watch',
     )
     .action(async (options: ServeOptions) => {
-      const config = loadConfig();
+      const records = openSqliteRecords({ path: loadConfig().databasePath });
+      // Answer settings promoted by gradual releases stay in force (over the environment's).
+      const config = withAnswerSettings(loadConfig(), await promotedSettings(records));
       // The app's logger exists once the app does; the answer service logs through it (LLM fallbacks).
       const logTo: { app?: KefuApp } = {};
       const knowledgeBase = await openKnowledgeBase({
@@ -51,7 +55,7 @@ export function register(program: Command): void {
         sync: false,
         logger: { warn: (object, message) => (logTo.app ? logTo.app.log.warn(object, message) : console.error(message, object)) },
       });
-      const records = openSqliteRecords({ path: config.databasePath });
+      const owner = createOwnerConsole({ config, records, store: knowledgeBase.store, embedder: knowledgeBase.embedder, answerService: knowledgeBase.answerService });
       let watcher: FolderWatcher | undefined;
       // --no-watch: one sync in the background, reported in the same shape as the watcher's.
       const once: IndexingStatus = { state: 'starting', filesDone: 0, filesTotal: 0 };
@@ -61,7 +65,8 @@ export function register(program: Command): void {
         config,
         answerService: knowledgeBase.answerService,
         records,
-        ...createDocumentServices({ config, store: knowledgeBase.store }),
+        owner,
+        ...createDocumentServices({ config, store: knowledgeBase.store, isVisible: owner.isVisible }),
         // Not ready (503) until the first sync is done, though it answers from what is indexed so far: a load balancer
         // or an evaluation waits for the whole folder; the page shows `indexing` (files done of files listed).
         health: async () => ({
@@ -71,6 +76,11 @@ export function register(program: Command): void {
       });
       logTo.app = app;
       const log = app.log;
+      const restored = await owner.files.restoreMissing().catch((error: unknown) => {
+        log.warn({ err: error }, 'could not check kefu-answers.csv against the answers kefu wrote');
+        return [];
+      });
+      if (restored.length > 0) log.warn({ restored }, 'answers kefu wrote were missing from kefu-answers.csv (an older copy was saved over them): put back');
       const seeded = await seedInbox(config);
       if (seeded) log.info({ inbox: config.inboxDir }, 'copied the sample knowledge base into the empty ingest folder');
 
@@ -87,7 +97,7 @@ export function register(program: Command): void {
           await knowledgeBase.close();
         },
       });
-      log.info(`kefu chat is ready: ${address}/  (agent workspace: ${address}/agent, API docs: ${address}/docs)`);
+      log.info(`kefu chat is ready: ${address}/  (agent workspace: ${address}/agent, owner console: ${address}/admin, API docs: ${address}/docs)`);
       log.info({ inbox: config.inboxDir }, 'indexing the ingest folder in the background; answers use what is indexed so far');
 
       const indexed = async () => {

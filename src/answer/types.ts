@@ -14,6 +14,8 @@ export interface AnswerFilters {
   docType?: string[];
   category?: string[];
   language?: string[];
+  /** Documents never to search or quote (internal documents when a customer asks; a release's other arm). */
+  excludeDocPath?: string[];
 }
 
 export interface Turn {

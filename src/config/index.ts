@@ -11,7 +11,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { parseEnv } from 'node:util';
-import Type, { type Static } from 'typebox';
+import Type, { type Static, type TSchema } from 'typebox';
 import Value from 'typebox/value';
 import { KefuError } from '../errors/index.ts';
 import { checkTimeZone, parseBusinessHours, type OpenRange } from './business-hours.ts';
@@ -87,6 +87,13 @@ export const settingsSchema = Type.Object({
   KEFU_WEBHOOK_RETRY_MS: PositiveInteger(2_000, 'Wait before the first webhook retry; doubled for each further attempt (at most an hour)'),
   KEFU_LIVE_HEARTBEAT_MS: PositiveInteger(15_000, 'Live update streams (SSE) send a heartbeat this often, so proxies and idle timeouts keep them open', 600_000),
   KEFU_MAX_LIVE_STREAMS: PositiveInteger(10_000, 'Live update streams (SSE) open at once, customers and agents together'),
+  KEFU_EVAL_DATASET: Type.String({ default: '', description: 'The knowledge base\'s own evaluation dataset (a folder or .jsonl, see eval/README.md): the owner console checks changes against it before publishing, and the KPI report shows its latest run as answer accuracy' }),
+  KEFU_GAPS_LOW_CONFIDENCE: UnitInterval(0.5, 'Answers below this confidence are knowledge gaps (with refusals, thumbs-down and hand-overs); 0.5 = kefu thought the answer more likely wrong than right'),
+  KEFU_GAPS_WINDOW_DAYS: PositiveInteger(90, 'How many days back the owner console looks for knowledge gaps', 3650),
+  KEFU_RESOLUTION_WINDOW_HOURS: PositiveInteger(24, 'A conversation kefu answered counts as resolved (assumed) when the customer asks nothing more, asks for no person and gives no thumbs-down for this long', 24 * 30),
+  KEFU_COST_HUMAN_CONVERSATION: Type.Number({ minimum: 0, default: 5, description: 'What one conversation handled by people costs you, for "cost saved" (a placeholder: set your own, in your currency)' }),
+  KEFU_COST_BOT_CONVERSATION: Type.Number({ minimum: 0, default: 0.5, description: 'What one conversation answered by kefu costs you (machine, maintenance), for "cost saved" (a placeholder: set your own)' }),
+  KEFU_COST_CURRENCY: Type.String({ default: '', description: 'Currency shown with "cost saved", e.g. CNY or EUR' }),
 });
 
 type Settings = Static<typeof settingsSchema>;
@@ -179,6 +186,17 @@ export interface Config {
   readonly live: {
     readonly heartbeatMs: number;
     readonly maxStreams: number;
+  };
+  /** The owner console: knowledge gaps, the KPI report, checks before publishing. */
+  readonly owner: {
+    /** '' when there is no evaluation dataset of the knowledge base. */
+    readonly evalDataset: string;
+    readonly gapsLowConfidence: number;
+    readonly gapsWindowDays: number;
+    readonly resolutionWindowHours: number;
+    readonly humanConversationCost: number;
+    readonly botConversationCost: number;
+    readonly currency: string;
   };
   readonly llm: {
     readonly provider: 'none' | 'ollama' | 'openai';
@@ -377,12 +395,64 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
       heartbeatMs: settings.KEFU_LIVE_HEARTBEAT_MS,
       maxStreams: settings.KEFU_MAX_LIVE_STREAMS,
     },
+    owner: {
+      evalDataset: settings.KEFU_EVAL_DATASET ? path.resolve(cwd, settings.KEFU_EVAL_DATASET) : '',
+      gapsLowConfidence: settings.KEFU_GAPS_LOW_CONFIDENCE,
+      gapsWindowDays: settings.KEFU_GAPS_WINDOW_DAYS,
+      resolutionWindowHours: settings.KEFU_RESOLUTION_WINDOW_HOURS,
+      humanConversationCost: settings.KEFU_COST_HUMAN_CONVERSATION,
+      botConversationCost: settings.KEFU_COST_BOT_CONVERSATION,
+      currency: settings.KEFU_COST_CURRENCY,
+    },
     llm: {
       provider: settings.KEFU_LLM_PROVIDER,
       baseUrl: settings.KEFU_LLM_BASE_URL,
       model: settings.KEFU_LLM_MODEL,
       apiKey: settings.KEFU_LLM_API_KEY,
       timeoutMs: settings.KEFU_LLM_TIMEOUT_MS,
+    },
+  } satisfies Config);
+}
+
+/** Answer settings a gradual release may change for its candidate share (and that promotion keeps in force). */
+export const RELEASE_SETTINGS = ['KEFU_ANSWER_THRESHOLD', 'KEFU_FAQ_VERBATIM_AT', 'KEFU_MAX_ANSWER_SENTENCES', 'KEFU_RETRIEVAL_TOP_K', 'KEFU_FUSION', 'KEFU_VECTOR_WEIGHT'] as const;
+export type ReleaseSetting = (typeof RELEASE_SETTINGS)[number];
+
+/**
+ * The configuration with some answer settings changed (a release's candidate), validated by the same schema as the
+ * environment. Throws CONFIG_INVALID naming a setting that is unknown, not an answer setting, or out of range.
+ *
+ * @example
+ *   const candidate = withAnswerSettings(config, { KEFU_ANSWER_THRESHOLD: '0.3' });
+ */
+export function withAnswerSettings(config: Config, changes: Readonly<Record<string, string>>): Config {
+  const picked: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(changes)) {
+    if (!(RELEASE_SETTINGS as readonly string[]).includes(name)) {
+      throw new KefuError('CONFIG_INVALID', { detail: `${name} is not an answer setting a release can change`, hint: `Use one of ${RELEASE_SETTINGS.join(', ')}.` });
+    }
+    picked[name] = String(value).trim();
+  }
+  const schema = Type.Object(Object.fromEntries(Object.keys(picked).map((name) => [name, (settingsSchema.properties as Record<string, TSchema>)[name] as TSchema])));
+  const converted = Value.Convert(schema, picked) as Partial<Settings>;
+  if (!Value.Check(schema, converted)) {
+    const [first] = Value.Errors(schema, converted);
+    const variable = first?.instancePath.replace(/^\//, '') || 'a setting';
+    throw new KefuError('CONFIG_INVALID', { detail: `${variable}=${JSON.stringify(changes[variable] ?? '')} ${first?.message ?? 'is invalid'}`, hint: 'Give a value the setting accepts (`npx kefu config` describes each one).' });
+  }
+  return deepFreeze({
+    ...config,
+    retrieval: {
+      ...config.retrieval,
+      ...(converted.KEFU_RETRIEVAL_TOP_K === undefined ? {} : { topK: converted.KEFU_RETRIEVAL_TOP_K }),
+      ...(converted.KEFU_FUSION === undefined ? {} : { fusion: converted.KEFU_FUSION }),
+      ...(converted.KEFU_VECTOR_WEIGHT === undefined ? {} : { vectorWeight: converted.KEFU_VECTOR_WEIGHT }),
+    },
+    answer: {
+      ...config.answer,
+      ...(converted.KEFU_ANSWER_THRESHOLD === undefined ? {} : { answerThreshold: converted.KEFU_ANSWER_THRESHOLD }),
+      ...(converted.KEFU_FAQ_VERBATIM_AT === undefined ? {} : { faqVerbatimAt: converted.KEFU_FAQ_VERBATIM_AT }),
+      ...(converted.KEFU_MAX_ANSWER_SENTENCES === undefined ? {} : { maxSentences: converted.KEFU_MAX_ANSWER_SENTENCES }),
     },
   } satisfies Config);
 }

@@ -82,6 +82,21 @@ export const errorCatalogue = {
   DELIVERY_NOT_FOUND: { status: 404, message: 'No webhook delivery with id {detail}', hint: 'Reload the delivery log.' },
   STREAMS_EXHAUSTED: { status: 503, message: 'Too many live connections are open', hint: 'Try again in a moment; the administrator can raise KEFU_MAX_LIVE_STREAMS.' },
 
+  // the owner console: knowledge gaps, FAQ answers, documents, reports, releases
+  GAP_NOT_FOUND: { status: 404, message: 'No open knowledge gap with id {detail}', hint: 'List the gaps again (`npx kefu gaps list`, or reload the console): a gap that was answered, dismissed or has new questions gets a fresh list.' },
+  GAP_ALREADY_HANDLED: { status: 409, message: 'This knowledge gap was already handled: {detail}', hint: 'Someone answered or dismissed it a moment ago; reload the list to see what is still open.' },
+  ANSWER_EMPTY: { status: 400, message: 'The answer is empty', hint: 'Write the answer customers should get.' },
+  ANSWER_TOO_LONG: { status: 400, message: 'The answer is too long: {detail}', hint: 'Keep an FAQ answer short; put long explanations in a document and link to it.' },
+  FAQ_ENTRY_NOT_FOUND: { status: 404, message: 'No FAQ entry {detail}', hint: 'Choose an entry from the list of FAQ entries (the console, or `npx kefu gaps answer --help`).' },
+  FAQ_FILE_INVALID: { status: 422, message: 'kefu cannot change the FAQ file: {detail}', hint: 'Keep a header row with "question" and "answer" columns (and "id" for kefu-answers.csv); kefu changed nothing. Fix the file, or move it aside: kefu starts a new one.' },
+  FAQ_FILE_BUSY: { status: 503, message: 'The FAQ file is being written by another kefu process: {detail}', hint: 'Try again in a moment. A lock left by a crashed process is taken over after 30 seconds.' },
+  UPLOAD_INVALID: { status: 400, message: 'Cannot take this upload: {detail}', hint: 'Upload a supported document (PDF, Markdown, text, HTML, Word, or an FAQ sheet) with a plain file name.' },
+  CHECK_UNAVAILABLE: { status: 409, message: 'There is no evaluation dataset to check against: {detail}', hint: 'Set KEFU_EVAL_DATASET to a dataset of your customers\' questions (see eval/README.md, "Writing a dataset by hand").' },
+  PERIOD_INVALID: { status: 400, message: 'Invalid report period: {detail}', hint: 'Give --since as a duration (30d, 12w, 6h) or a date (2026-01-31), and a time zone such as Asia/Shanghai.' },
+  RELEASE_RUNNING: { status: 409, message: 'A release is already running: {detail}', hint: 'Promote it or roll it back first (`npx kefu release promote` / `rollback`).' },
+  RELEASE_NOT_RUNNING: { status: 409, message: 'No release is running: {detail}', hint: 'Start one with `npx kefu release start --share 10` (or from the console).' },
+  RELEASE_INVALID: { status: 400, message: 'Invalid release: {detail}', hint: 'The share is a whole percent from 1 to 99; settings are answer settings such as KEFU_ANSWER_THRESHOLD (see `npx kefu release start --help`).' },
+
   // evaluation
   DATASET_INVALID: { status: 400, message: 'Dataset problem: {detail}', hint: 'See eval/README.md for the dataset format.' },
   DATASET_UNKNOWN: { status: 400, message: 'Unknown dataset: {detail}', hint: 'Use northwind, stackfaq, cmrc2018, lcqmc (banking77 or clinc150 for the intent classifier), or a path to a dataset folder or .jsonl file (see eval/README.md).' },

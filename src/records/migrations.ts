@@ -224,8 +224,88 @@ const handover: Migration = {
   },
 };
 
+const ownerConsole: Migration = {
+  version: 3,
+  name: 'owner console: document visibility, knowledge-change journal, gap claims, question vectors, releases',
+  up: (tx) =>
+    runAll(tx, [
+      // Reports and gaps read conversations and messages by time.
+      'CREATE INDEX IF NOT EXISTS conversations_by_created ON conversations(created_at)',
+      'CREATE INDEX IF NOT EXISTS messages_by_time ON messages(created_at)',
+      'CREATE INDEX IF NOT EXISTS feedback_by_time ON feedback(rating, created_at)',
+      'CREATE INDEX IF NOT EXISTS tickets_by_created ON tickets(created_at)',
+      `CREATE TABLE IF NOT EXISTS document_settings (
+        path TEXT PRIMARY KEY,
+        visibility TEXT NOT NULL DEFAULT 'customers',
+        updated_at TEXT NOT NULL,
+        updated_by TEXT
+      )`,
+      `CREATE TABLE IF NOT EXISTS knowledge_changes (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        file TEXT NOT NULL,
+        entry_id TEXT NOT NULL,
+        question TEXT NOT NULL DEFAULT '',
+        answer TEXT NOT NULL DEFAULT '',
+        wordings TEXT NOT NULL DEFAULT '[]',
+        category TEXT NOT NULL DEFAULT '',
+        status TEXT NOT NULL,
+        release_id TEXT,
+        gap_id TEXT,
+        message_id TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        created_by TEXT
+      )`,
+      'CREATE INDEX IF NOT EXISTS knowledge_changes_by_file ON knowledge_changes(file, status)',
+      'CREATE INDEX IF NOT EXISTS knowledge_changes_by_release ON knowledge_changes(release_id)',
+      // One row per customer question a person handled: two people answering one gap at once collide here.
+      `CREATE TABLE IF NOT EXISTS gap_claims (
+        message_id TEXT PRIMARY KEY,
+        gap_id TEXT NOT NULL,
+        action TEXT NOT NULL,
+        change_id TEXT,
+        at TEXT NOT NULL,
+        by_user TEXT
+      )`,
+      'CREATE INDEX IF NOT EXISTS gap_claims_by_change ON gap_claims(change_id)',
+      'CREATE INDEX IF NOT EXISTS gap_claims_by_time ON gap_claims(at)',
+      `CREATE TABLE IF NOT EXISTS gap_dismissed (
+        question_key TEXT PRIMARY KEY,
+        gap_id TEXT NOT NULL,
+        at TEXT NOT NULL,
+        by_user TEXT
+      )`,
+      `CREATE TABLE IF NOT EXISTS question_vectors (
+        key TEXT PRIMARY KEY,
+        vector TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      )`,
+      `CREATE TABLE IF NOT EXISTS releases (
+        id TEXT PRIMARY KEY,
+        share INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        settings TEXT NOT NULL DEFAULT '{}',
+        note TEXT NOT NULL DEFAULT '',
+        started_at TEXT NOT NULL,
+        started_by TEXT,
+        ended_at TEXT,
+        ended_by TEXT
+      )`,
+      // At most one running release, whatever runs at once.
+      "CREATE UNIQUE INDEX IF NOT EXISTS releases_one_running ON releases(status) WHERE status = 'running'",
+      `CREATE TABLE IF NOT EXISTS release_assignments (
+        release_id TEXT NOT NULL,
+        conversation_id TEXT NOT NULL,
+        arm TEXT NOT NULL,
+        at TEXT NOT NULL,
+        PRIMARY KEY (release_id, conversation_id)
+      )`,
+    ]),
+};
+
 /** Every migration, in order. Append only. */
-export const MIGRATIONS: readonly Migration[] = [initial, handover];
+export const MIGRATIONS: readonly Migration[] = [initial, handover, ownerConsole];
 
 /** The schema version this kefu writes. */
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;

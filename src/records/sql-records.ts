@@ -7,6 +7,7 @@ import { KefuError } from '../errors/index.ts';
 import { migrate } from './migrations.ts';
 import { createSqlAccounts } from './sql-accounts.ts';
 import { createSqlConversations } from './sql-conversations.ts';
+import { createSqlOwner } from './sql-owner.ts';
 import type { SqlDatabase } from './sql-database.ts';
 import { createSqlWebhooks } from './sql-webhooks.ts';
 import type { RecordsStore } from './types.ts';
@@ -37,6 +38,7 @@ export function createSqlRecords(options: CreateSqlRecordsOptions): RecordsStore
     ...createSqlConversations({ database, now }),
     ...createSqlAccounts({ database, now }),
     ...createSqlWebhooks({ database, now }),
+    ...createSqlOwner({ database, now }),
   };
 
   const guard = async <T>(work: () => Promise<T>): Promise<T> => {

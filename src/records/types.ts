@@ -234,6 +234,90 @@ export interface WebhookDelivery {
   deliveredAt?: string;
 }
 
+/** Who may see a document: customers (the default) or only staff (searchable for agents, never quoted to customers). */
+export type Visibility = 'customers' | 'internal';
+
+export interface DocumentSetting {
+  /** The document's key in the index (path relative to the ingest folder). */
+  path: string;
+  visibility: Visibility;
+  updatedAt: string;
+  updatedBy?: string;
+}
+
+/**
+ * A change kefu made to the knowledge base on someone's behalf (the journal behind `kefu-answers.csv`): a new or
+ * corrected FAQ entry, wordings added to an existing entry, an uploaded document. The journal is what kefu restores
+ * when a stale copy of its FAQ file is saved over its rows, and what a gradual release promotes or rolls back.
+ */
+export type KnowledgeChangeKind = 'faq-entry' | 'faq-wordings' | 'upload';
+/** live: in the ingest folder for everyone; staged: in a running release only; rolled-back / removed: no longer applies. */
+export type KnowledgeChangeStatus = 'live' | 'staged' | 'rolled-back' | 'removed';
+
+export interface KnowledgeChange {
+  id: string;
+  kind: KnowledgeChangeKind;
+  /** The file it applies to, relative to the ingest folder ("kefu-answers.csv", "faq.csv", "guides/setup.pdf"). */
+  file: string;
+  /** faq-entry: the entry's id in the file; faq-wordings: the id of the entry that got the wordings. */
+  entryId: string;
+  question: string;
+  answer: string;
+  /** faq-entry: the alternate questions; faq-wordings: the wordings added. */
+  wordings: string[];
+  category: string;
+  status: KnowledgeChangeStatus;
+  releaseId?: string;
+  /** What it came from: a knowledge gap, or a correction of an answer (its message id). */
+  gapId?: string;
+  messageId?: string;
+  createdAt: string;
+  updatedAt: string;
+  createdBy?: string;
+}
+
+/** A customer question kefu did not handle well: refused, answered with low confidence, thumbs-down, handed over. */
+export interface GapQuestion {
+  /** The customer's question (a user message). */
+  messageId: string;
+  conversationId: string;
+  text: string;
+  askedAt: string;
+  language?: string;
+  channel: Channel;
+  /** kefu's answer to it, when there was one. */
+  answer?: { messageId: string; text: string; outcome?: string; confidence?: number };
+  refused: boolean;
+  lowConfidence: boolean;
+  /** A thumbs-down on the answer, with the customer's comment. */
+  thumbsDown?: { comment: string };
+  /** The conversation went to people after this question: the ticket's reason. */
+  handedOver?: TicketReason;
+}
+
+export type ReleaseStatus = 'running' | 'promoted' | 'rolled-back';
+export type ReleaseArm = 'control' | 'candidate';
+
+export interface ReleaseRecord {
+  id: string;
+  /** Percent of visitors (0–100) who get the candidate. */
+  share: number;
+  status: ReleaseStatus;
+  /** Answer settings of the candidate (KEFU_* name → value), on top of the configuration in force. */
+  settings: Record<string, string>;
+  note: string;
+  startedAt: string;
+  startedBy?: string;
+  endedAt?: string;
+  endedBy?: string;
+}
+
+/** What the KPI report reads: conversations started in a period, their events (all of them, later ones too) and arms. */
+export interface ReportData {
+  conversations: Array<{ id: string; createdAt: string; channel: Channel; language?: string }>;
+  events: ConversationEvent[];
+}
+
 /** A conversation as the agents' queue lists it: the conversation with its current (or latest) ticket. */
 export interface QueueItem {
   conversation: ConversationRecord;
@@ -359,6 +443,41 @@ export interface RecordsStore {
   listDeliveries(options?: { limit?: number; status?: DeliveryStatus }): Promise<WebhookDelivery[]>;
   /** Sends a failed delivery again (now). */
   retryDelivery(id: string): Promise<WebhookDelivery>;
+
+  // owner console: document visibility, the knowledge-change journal, knowledge gaps, releases, reports
+  listDocumentSettings(): Promise<DocumentSetting[]>;
+  setDocumentVisibility(input: { path: string; visibility: Visibility; by?: string }): Promise<DocumentSetting>;
+  /** Records a knowledge change (its id given by the caller), claiming the gap's questions in the same transaction: GAP_ALREADY_HANDLED when one was claimed already. */
+  recordKnowledgeChange(input: { change: Omit<KnowledgeChange, 'createdAt' | 'updatedAt'>; claim?: { gapId: string; messageIds: string[]; action: 'answered' | 'wordings' } }): Promise<KnowledgeChange>;
+  listKnowledgeChanges(options?: { status?: KnowledgeChangeStatus; releaseId?: string; file?: string }): Promise<KnowledgeChange[]>;
+  setKnowledgeChangeStatus(input: { ids: string[]; status: KnowledgeChangeStatus }): Promise<void>;
+  /** Questions kefu did not handle well since `since` (ISO), oldest first; `lowConfidence`: answered below this confidence (a "did you mean …?" counts as weak too). */
+  listGapQuestions(options: { since: string; until?: string; lowConfidence: number }): Promise<GapQuestion[]>;
+  /** Message ids of questions already handled (answered, given as wordings, dismissed). */
+  claimedGapMessages(options: { since: string }): Promise<Set<string>>;
+  /** Dismisses a gap: claims its questions and remembers its wordings (keys) so they stay hidden. GAP_ALREADY_HANDLED when one was claimed already. */
+  dismissGap(input: { gapId: string; messageIds: string[]; questionKeys: string[]; by?: string }): Promise<void>;
+  dismissedQuestionKeys(): Promise<Set<string>>;
+  /** Releases the claims of a change (a change rolled back or that could not be written): its gap shows again. */
+  releaseGapClaims(changeId: string): Promise<void>;
+  /** Cached question vectors by key (model + text hash), as stored (base64 int8). */
+  questionVectors(keys: string[]): Promise<Map<string, string>>;
+  saveQuestionVectors(entries: Array<{ key: string; vector: string }>): Promise<void>;
+  /** Starts a release; RELEASE_RUNNING when one is running already. */
+  startRelease(input: { id: string; share: number; settings: Record<string, string>; note?: string; by?: string }): Promise<ReleaseRecord>;
+  updateRelease(input: { id: string; share: number }): Promise<ReleaseRecord>;
+  /** Ends the running release (promoted or rolled back); RELEASE_NOT_RUNNING otherwise. */
+  endRelease(input: { id: string; status: 'promoted' | 'rolled-back'; by?: string }): Promise<ReleaseRecord>;
+  getRelease(id: string): Promise<ReleaseRecord | undefined>;
+  listReleases(options?: { limit?: number }): Promise<ReleaseRecord[]>;
+  /** The arm a conversation got in a release (first assignment wins). */
+  assignArm(input: { releaseId: string; conversationId: string; arm: ReleaseArm }): Promise<ReleaseArm>;
+  releaseArms(releaseId: string): Promise<Map<string, ReleaseArm>>;
+  /** Conversations started in [since, until) with every event they have (also after `until`), oldest first. */
+  /** `types`: only these event types (the report reads five of them; fewer rows to read). */
+  reportData(options: { since: string; until: string; types?: readonly ConversationEventType[] }): Promise<ReportData>;
+  /** Oldest waiting ticket and how many are waiting (for monitoring). */
+  waitingTickets(): Promise<{ count: number; oldestCreatedAt?: string }>;
 
   /** Quick check that the database answers (for readiness). */
   ping(): Promise<boolean>;

@@ -171,7 +171,8 @@ export function createRetriever(options: { store: ChunkStore; embedder: Embedder
     const [keywordHits, vectorHits] = await withRecords([keywordIds, vectorIds], chunks);
     // The FAQ matcher serves the fast path in every mode; its question similarities join the ranking only in
     // hybrid mode, so the keyword and vector ablations measure one search each, nothing else.
-    const faqMatches = faq.size > 0 && mode !== 'keyword' ? faq.match({ question: request.query, queryVector, limit: 10 }) : [];
+    // The fast path must never serve an FAQ entry the filter leaves out (an internal document's, for customers).
+    const faqMatches = faq.size > 0 && mode !== 'keyword' ? faq.match({ question: request.query, queryVector, limit: request.filter ? faq.size : 10 }).filter((match) => matchesFilter(match.chunk, request.filter)).slice(0, 10) : [];
     const hybrid = mode === 'hybrid';
     if (hybrid) mergeFaqQuestionSimilarity({ vectorHits, faqMatches, filter: request.filter });
 
@@ -299,6 +300,7 @@ function matchesFilter(chunk: ChunkRecord, filter: ChunkFilter | undefined): boo
     [filter.language, chunk.language],
     [filter.kind, chunk.kind],
   ];
+  if (filter.excludeDocPath?.includes(chunk.docPath)) return false;
   return checks.every(([allowed, value]) => !allowed || allowed.length === 0 || allowed.includes(value));
 }
 

@@ -31,6 +31,8 @@ import { registerConversationRoutes } from './routes/conversations.ts';
 import { registerDocumentRoutes } from './routes/documents.ts';
 import { registerEvalRoutes } from './routes/eval.ts';
 import { registerOperationRoutes } from './routes/operations.ts';
+import { registerOwnerRoutes } from './routes/owner.ts';
+import type { OwnerConsole } from './owner-console.ts';
 import { registerSessionRoutes } from './routes/session.ts';
 import { ErrorBody } from './schemas.ts';
 
@@ -79,6 +81,12 @@ export interface BuildAppOptions {
   bus?: EventBus;
   /** Routes an answered question to people by intent (a later intent layer); none by default. */
   routeToPeople?: IntentRoute;
+  /**
+   * The owner console's services (documents, gaps, releases, the report, the check before publishing), wired by the
+   * composition root (`cli/owner-console.ts`). Without it the console's routes answer 503 and every customer gets
+   * every indexed document (no visibility rules, no release).
+   */
+  owner?: OwnerConsole;
 }
 
 function createFastify(options: FastifyHttpOptions<Server>) {
@@ -123,6 +131,33 @@ function parseJsonBody(body: string): unknown {
   const forbidden = /__proto__|constructor/.test(body) ? findForbiddenKey(value) : undefined;
   if (forbidden) throw new KefuError('REQUEST_INVALID', { detail: `the body contains a "${forbidden}" key, which is not allowed` });
   return value;
+}
+
+/**
+ * Gauges behind the shipped alert rules (ops/prometheus), read before each scrape: the hand-over queue against its
+ * first-response target, documents by status, the watcher's state and last successful sync, the running release.
+ */
+function watchForAlerts(options: { metrics: ReturnType<typeof createServiceMetrics>; records: RecordsStore; config: Config; health: HealthCheck | undefined; owner: OwnerConsole | undefined }): void {
+  const { metrics, records, config } = options;
+  metrics.firstResponseTarget.set(config.handover.firstResponseTargetMinutes * 60);
+  metrics.metrics.beforeScrape(async () => {
+    const waiting = await records.waitingTickets();
+    metrics.waitingTickets.set(waiting.count);
+    metrics.oldestWaiting.set(waiting.oldestCreatedAt ? Math.max(0, (Date.now() - Date.parse(waiting.oldestCreatedAt)) / 1000) : 0);
+  });
+  metrics.metrics.beforeScrape(async () => {
+    const indexing = options.health ? (await options.health()).indexing : undefined;
+    metrics.indexingStalled.set(indexing?.state === 'stalled' ? 1 : 0);
+    metrics.indexingLastSuccess.set(indexing?.lastSuccessAt ? Date.parse(indexing.lastSuccessAt) / 1000 : 0);
+  });
+  const owner = options.owner;
+  if (!owner) return;
+  metrics.metrics.beforeScrape(async () => {
+    const counts = { indexed: 0, failed: 0, skipped: 0, indexing: 0 };
+    for (const document of await owner.documents.list()) counts[document.status] += 1;
+    for (const [status, count] of Object.entries(counts)) metrics.documents.set(count, { status });
+    metrics.releaseShare.set((await owner.releases.current())?.share ?? 0);
+  });
 }
 
 /** No document is open to customers until the composition root says which are. */
@@ -231,6 +266,7 @@ export async function buildApp(options: BuildAppOptions): Promise<KefuApp> {
         { name: 'staff', description: 'Signing in to the agent workspace' },
         { name: 'agent', description: 'The agent workspace: queue, conversations, replies, notes, assignment, quick replies, live updates (agents and owners)' },
         { name: 'admin', description: 'Accounts, settings, the webhook delivery log (admins)' },
+        { name: 'owner', description: 'The owner console: documents and visibility, knowledge gaps, answers, checks, gradual releases, the KPI report (owners)' },
         { name: 'documents', description: 'Cited source documents' },
         { name: 'operations', description: 'Health and metrics' },
         { name: 'evaluation', description: 'For `kefu eval --url` (only when KEFU_EVAL_TOKEN is set)' },
@@ -289,24 +325,27 @@ export async function buildApp(options: BuildAppOptions): Promise<KefuApp> {
 
   const documents = options.documents ?? noDocuments;
   const dependencies = { app, config, answerService: options.answerService, records, metrics, handover };
-  registerChatRoutes(dependencies);
+  registerChatRoutes({ ...dependencies, ...(options.owner ? { routing: options.owner.releases } : {}) });
   registerEvalRoutes(dependencies);
-  registerConversationRoutes({ app, records, handover, live });
+  registerConversationRoutes({ app, records, handover, live, metrics });
   registerSessionRoutes({ app, config, accounts });
   registerAgentRoutes({ app, config, records, accounts, handover, bus, presence, live, documents, metrics });
   registerAdminRoutes({ app, config, records, accounts, handover, live });
   registerDocumentRoutes({ app, documents, reader: options.documentReader });
+  await registerOwnerRoutes({ app, config, accounts, owner: options.owner });
   registerOperationRoutes({ ...dependencies, health: options.health });
-  // The workspace lives at /agent/ (its assets are relative to that folder).
+  watchForAlerts({ metrics, records, config, health: options.health, owner: options.owner });
+  // The workspace lives at /agent/ and the owner console at /admin/ (their assets are relative to those folders).
   app.get('/agent', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/agent/', 302));
+  app.get('/admin', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/admin/', 302));
 
   await app.register(fastifyStatic, {
     root: options.webRoot ?? defaultWebRoot,
     prefix: '/',
     index: 'index.html',
-    // Only the pages' own assets (the chat, and the agent workspace under /agent/): never the tests, READMEs or
+    // Only the pages' own assets (the chat, the agent workspace under /agent/, the owner console under /admin/): never the tests, READMEs or
     // anything else in the folder.
-    allowedPath: (pathName) => pathName === '/' || pathName === '/agent/' || /^\/(?:agent\/)?[\w-]+\.(?:html|css|js|svg|png|ico|webmanifest)$/.test(pathName),
+    allowedPath: (pathName) => pathName === '/' || pathName === '/agent/' || pathName === '/admin/' || /^\/(?:agent\/|admin\/)?[\w-]+\.(?:html|css|js|svg|png|ico|webmanifest)$/.test(pathName),
     cacheControl: true,
     maxAge: '5m',
   });

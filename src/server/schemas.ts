@@ -36,6 +36,7 @@ export function chatRequestSchema(maxQuestionChars: number) {
       conversationId: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Continue this conversation (send its token as X-Conversation-Token); omit to start a new one' })),
       filters: Type.Optional(Filters),
       channel: Type.Optional(Channel),
+      visitorId: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{8,64}$', description: 'A random id the browser keeps for this visitor: a gradual release gives the same visitor the same arm every time' })),
     },
     { additionalProperties: false },
   );

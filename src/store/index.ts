@@ -38,6 +38,8 @@ export interface ChunkFilter {
   category?: string[];
   language?: string[];
   kind?: ('passage' | 'faq')[];
+  /** Documents never to return (internal documents for customers, a release's other arm). */
+  excludeDocPath?: string[];
 }
 
 export interface ScoredChunk {
@@ -255,6 +257,7 @@ export function filterToSql(filter: ChunkFilter | undefined): string | undefined
     const values = filter[column];
     if (values && values.length > 0) clauses.push(sqlIn(column, values));
   }
+  if (filter.excludeDocPath && filter.excludeDocPath.length > 0) clauses.push(`NOT ${sqlIn('docPath', filter.excludeDocPath)}`);
   return clauses.length > 0 ? clauses.join(' AND ') : undefined;
 }
 

@@ -160,6 +160,7 @@ export function registerAgentRoutes(dependencies: AgentRouteDependencies): void 
       const { user } = staffOf(request);
       const { message, ticket } = await handover.reply({ conversationId: request.params.id, author: user, text: checkText(request.body.text) });
       metrics.agentMessages.inc({ kind: 'reply' });
+      if (ticket.firstResponseAt === message.createdAt) metrics.agentFirstResponse.observe((Date.parse(message.createdAt) - Date.parse(ticket.createdAt)) / 1000);
       return reply.status(201).send({ message, ticket: ticketView(ticket, await userNames(records)) });
     },
   );
@@ -239,6 +240,7 @@ export function registerAgentRoutes(dependencies: AgentRouteDependencies): void 
     },
     async (request) => {
       const ticket = await handover.resolve({ conversationId: request.params.id, by: staffOf(request).user });
+      if (ticket.closedAt) metrics.ticketResolution.observe((Date.parse(ticket.closedAt) - Date.parse(ticket.createdAt)) / 1000);
       return { ticket: ticketView(ticket, await userNames(records)) };
     },
   );

@@ -12,7 +12,7 @@ import { Readable } from 'node:stream';
 import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
 import Type, { type Static } from 'typebox';
 import { randomSecret, sha256 } from '../../accounts/index.ts';
-import type { AnswerRequest, AnswerResult, AnswerService, Turn } from '../../answer/types.ts';
+import type { AnswerFilters, AnswerRequest, AnswerResult, AnswerService, Turn } from '../../answer/types.ts';
 import type { Config } from '../../config/index.ts';
 import { KefuError } from '../../errors/index.ts';
 import type { HandoverResult, HandoverService } from '../../handover/index.ts';
@@ -25,6 +25,14 @@ import { handoffView } from '../handoff.ts';
 import type { ServiceMetrics } from '../metrics.ts';
 import { ChatResponse, EVALUATION_FIELDS, RoutedResponse, chatRequestSchema } from '../schemas.ts';
 
+/**
+ * Which answer service and filters a customer's question gets: internal documents are never searched for customers,
+ * and during a gradual release a visitor's arm decides (src/release). Without it, every indexed document, one service.
+ */
+export interface CustomerRouting {
+  forCustomer(input: { conversationId: string; visitorId?: string }): Promise<{ service: AnswerService; filters: AnswerFilters; release?: { id: string; arm: 'control' | 'candidate' } }>;
+}
+
 /** Earlier turns given to the answer service for follow-up questions. */
 const HISTORY_TURNS = 10;
 
@@ -35,11 +43,12 @@ export interface ChatRouteDependencies {
   records: RecordsStore;
   metrics: ServiceMetrics;
   handover: HandoverService;
+  routing?: CustomerRouting;
 }
 
 /** A prepared question: either for kefu to answer, or delivered to the people who have the conversation. */
 type Prepared =
-  | { routed: false; request: AnswerRequest; conversationId: string; conversationToken?: string; startedAt: number }
+  | { routed: false; request: AnswerRequest; service: AnswerService; release?: { id: string; arm: 'control' | 'candidate' }; conversationId: string; conversationToken?: string; startedAt: number }
   | { routed: true; conversationId: string; messageId: string; state: ConversationState };
 
 /** One SSE frame. Data is JSON on one line, so a newline in the text can never end the frame early. */
@@ -47,7 +56,7 @@ export function sseFrame(event: string, data: unknown): string {
   return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
 }
 
-export function registerChatRoutes({ app, config, answerService, records, metrics, handover }: ChatRouteDependencies): void {
+export function registerChatRoutes({ app, config, answerService, records, metrics, handover, routing }: ChatRouteDependencies): void {
   const ChatRequest = chatRequestSchema(config.server.maxQuestionChars);
 
   /** Checks the conversation's token (or starts a conversation), loads its history and stores the question. */
@@ -76,7 +85,18 @@ export function registerChatRoutes({ app, config, answerService, records, metric
     }
     const answerRequest: AnswerRequest = { question, conversationId, history };
     if (body.filters) answerRequest.filters = body.filters;
-    return { routed: false, request: answerRequest, conversationId, ...(conversationToken ? { conversationToken } : {}), startedAt };
+    const plan = routing ? await routing.forCustomer({ conversationId, ...(body.visitorId ? { visitorId: body.visitorId } : {}) }) : undefined;
+    // The customer's own filters can narrow the search, never widen it past what customers may see.
+    if (plan?.filters.excludeDocPath?.length) answerRequest.filters = { ...answerRequest.filters, excludeDocPath: [...plan.filters.excludeDocPath] };
+    return {
+      routed: false,
+      request: answerRequest,
+      service: plan?.service ?? answerService,
+      ...(plan?.release ? { release: plan.release } : {}),
+      conversationId,
+      ...(conversationToken ? { conversationToken } : {}),
+      startedAt,
+    };
   }
 
   /** Stores the answer with what agents need to judge it (retrieved passages, time taken) and counts it. */
@@ -99,6 +119,8 @@ export function registerChatRoutes({ app, config, answerService, records, metric
     if (result.language === 'en' || result.language === 'zh') await records.setConversationLanguage(conversationId, result.language);
     metrics.answers.inc({ outcome: result.outcome });
     metrics.retrievalDuration.observe(result.timings.retrievalMs / 1000);
+    metrics.answerDuration.observe((performance.now() - prepared.startedAt) / 1000);
+    if (prepared.release) metrics.releaseAnswers.inc({ arm: prepared.release.arm, outcome: result.outcome });
     if (!message) throw new KefuError('INTERNAL', { detail: 'the answer was not stored' });
     return message.id;
   }
@@ -170,7 +192,7 @@ export function registerChatRoutes({ app, config, answerService, records, metric
       const extra = conversationToken ? { conversationToken } : {};
 
       if (!wantsStream) {
-        const result = await answerService.answer(prepared.request);
+        const result = await prepared.service.answer(prepared.request);
         const messageId = await complete(result, prepared);
         const handoff = await handOverIfNeeded(result, prepared);
         return { ...result, conversationId, messageId, ...extra, ...(handoff ? { handoff: handoffView(handoff) } : {}), state: await stateOf(conversationId) };
@@ -187,7 +209,7 @@ export function registerChatRoutes({ app, config, answerService, records, metric
       }
       async function* answerEvents(ready: Extract<Prepared, { routed: false }>, logger: FastifyBaseLogger): AsyncGenerator<string> {
         try {
-          for await (const event of answerService.stream(ready.request, { signal: controller.signal })) {
+          for await (const event of ready.service.stream(ready.request, { signal: controller.signal })) {
             if (controller.signal.aborted) break;
             if (event.type === 'answer-delta') yield sseFrame('answer-delta', { text: event.text });
             else if (event.type === 'citations') yield sseFrame('citations', { citations: event.citations });

@@ -12,6 +12,7 @@ import type { KefuApp } from '../app.ts';
 import { checkConversationToken } from '../auth.ts';
 import { handoffView } from '../handoff.ts';
 import { customerMessageView, type LiveStreams } from '../live.ts';
+import type { ServiceMetrics } from '../metrics.ts';
 import {
   ContactRequest,
   ConversationParams,
@@ -28,6 +29,7 @@ export interface ConversationRouteDependencies {
   records: RecordsStore;
   handover: HandoverService;
   live: LiveStreams;
+  metrics?: ServiceMetrics;
 }
 
 const errors = {
@@ -41,7 +43,7 @@ const errors = {
 const tokenHeader = { 'x-conversation-token': { type: 'string', description: 'The conversationToken returned when the conversation started' } } as const;
 const security: Array<Record<string, string[]>> = [{ conversationToken: [] }];
 
-export function registerConversationRoutes({ app, records, handover, live }: ConversationRouteDependencies): void {
+export function registerConversationRoutes({ app, records, handover, live, metrics }: ConversationRouteDependencies): void {
   const access = (request: FastifyRequest, conversationId: string) => checkConversationToken({ records, request, conversationId });
 
   app.get(
@@ -122,6 +124,7 @@ export function registerConversationRoutes({ app, records, handover, live }: Con
       await access(request, message.conversationId);
       const feedback = await records.addFeedback(request.body);
       request.log.info({ messageId: feedback.messageId, rating: feedback.rating }, 'feedback');
+      metrics?.feedback.inc({ rating: feedback.rating });
       return reply.status(201).send(feedback);
     },
   );
@@ -185,6 +188,7 @@ export function registerConversationRoutes({ app, records, handover, live }: Con
     async (request) => {
       await access(request, request.params.id);
       await handover.rate({ conversationId: request.params.id, score: request.body.score });
+      metrics?.ratings.inc({ score: String(request.body.score) });
       return { ok: true };
     },
   );

@@ -43,6 +43,6 @@ export function registerOperationRoutes({ app, records, metrics, health }: Opera
   app.get(
     '/metrics',
     { config: { rateLimit: false }, schema: { tags: ['operations'], summary: 'Prometheus metrics (text format)' } },
-    async (_request, reply) => reply.type('text/plain; version=0.0.4; charset=utf-8').send(metrics.metrics.render()),
+    async (_request, reply) => reply.type('text/plain; version=0.0.4; charset=utf-8').send(await metrics.metrics.scrape()),
   );
 }
