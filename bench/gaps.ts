@@ -23,6 +23,7 @@ import { loadConfig } from '../src/config/index.ts';
 import { createEmbedder } from '../src/embeddings/index.ts';
 import { createGapService, createKnowledgeFiles, DEFAULT_GROUPING, groupQuestions, lexicalFeatures, lexicalSimilarity, quantise, type GroupItem } from '../src/gaps/index.ts';
 import { openSqliteRecords } from '../src/records/index.ts';
+import { seededRandom as random } from '../eval/splits.ts';
 import { createOwnerReports } from '../cli/owner-console.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -39,17 +40,6 @@ const QUESTIONS_PER_CONVERSATION = 4;
 const load = () => loadavg().map((value) => value.toFixed(2)).join(' ');
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
-/** Mulberry32: the same halves and samples on every run. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let value = state;
-    value = Math.imul(value ^ (value >>> 15), value | 1);
-    value ^= value + Math.imul(value ^ (value >>> 7), value | 61);
-    return ((value ^ (value >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function shuffled<T>(items: readonly T[], seed: number): T[] {
   const next = random(seed);

@@ -14,6 +14,7 @@ import { parse as createCsvParser } from 'csv-parse';
 import type ExcelJS from 'exceljs';
 import type { FaqEntry, ParsedDocument } from '../types.ts';
 import { listNumbers, loaderError, titleFromPath } from './shared.ts';
+import { normalizeHeader } from '../../src/formats/sheet-header.ts';
 
 type FaqField = 'question' | 'answer' | 'alternates' | 'category' | 'id';
 
@@ -30,18 +31,6 @@ const HEADER_NAMES: Record<FaqField, readonly string[]> = {
 
 /** Rows handed on per batch by `streamFaq` unless the caller says otherwise. */
 export const DEFAULT_FAQ_BATCH_ROWS = 1000;
-
-/** "Similar Questions (EN):" → "similar questions". */
-export function normalizeHeader(header: string): string {
-  return header
-    .replace(/^\ufeff/, '')
-    .trim()
-    .toLowerCase()
-    .replace(/\s*[(（][^)）]*[)）]\s*$/u, '')
-    .replace(/[:：]$/u, '')
-    .replace(/[\s_-]+/g, ' ')
-    .trim();
-}
 
 function fieldOf(header: string): FaqField | undefined {
   const normalized = normalizeHeader(header);

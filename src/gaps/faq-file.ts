@@ -24,6 +24,7 @@ import path from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import iconv from 'iconv-lite';
 import { KefuError } from '../errors/index.ts';
+import { normalizeHeader } from '../formats/sheet-header.ts';
 
 /** The columns of an FAQ sheet kefu reads and writes (the ingest FAQ loader accepts these names too). */
 export type FaqColumn = 'id' | 'question' | 'answer' | 'alternates' | 'category';
@@ -41,17 +42,6 @@ const HEADER_NAMES: Record<FaqColumn, readonly string[]> = {
 };
 
 export const KEFU_FAQ_HEADER: readonly FaqColumn[] = ['id', 'question', 'answer', 'alternates', 'category'];
-
-function normalizeHeader(header: string): string {
-  return header
-    .replace(/^\ufeff/, '')
-    .trim()
-    .toLowerCase()
-    .replace(/\s*[(（][^)）]*[)）]\s*$/u, '')
-    .replace(/[:：]$/u, '')
-    .replace(/[\s_-]+/g, ' ')
-    .trim();
-}
 
 /** A parsed CSV: its rows of cells, where the header is, which column is which, and how to write it back. */
 export interface FaqTable {

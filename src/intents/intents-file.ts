@@ -20,6 +20,7 @@ import { KefuError } from '../errors/index.ts';
 import { detectLanguage, type Language } from '../text/index.ts';
 import { formatRoute, parseRoute } from './routes.ts';
 import { OUT_OF_SCOPE_INTENT, type IntentDefinition, type IntentExample, type IntentRoute } from './types.ts';
+import { normalizeHeader } from '../formats/sheet-header.ts';
 
 export interface IntentsFileIssue {
   /** 1-based line in the file, when the problem has one. */
@@ -97,10 +98,6 @@ interface RawEntry {
 /** Which files in the inbox are intents files: `intents.csv`, `intents.yaml`, `shop.intents.yml`, `意图.csv`. */
 export function isIntentsFileName(filePath: string): boolean {
   return /(^|[._-])(intents|意图)\.(csv|ya?ml)$/iu.test(path.basename(filePath));
-}
-
-function normalizeHeader(header: string): string {
-  return header.replace(/^\ufeff/, '').trim().toLowerCase().replace(/\s*[(（][^)）]*[)）]\s*$/u, '').replace(/[:：]$/u, '').replace(/[\s_-]+/g, ' ').trim();
 }
 
 function columnOf(header: string): Column | undefined {
