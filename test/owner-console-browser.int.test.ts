@@ -162,6 +162,45 @@ describe('owner console in Chromium', () => {
     expect(problems).toEqual([]);
   });
 
+  it('an agent corrects kefu\'s answer in a handed-over conversation → the next customer asking it gets the right answer', async () => {
+    const question = 'Do you gift wrap orders?';
+    const right = 'Yes: gift wrapping costs $3 per order; choose it at checkout.';
+    const problems: string[] = [];
+    const customer = await browser.newPage({ viewport: { width: 1024, height: 800 }, locale: 'en-US' });
+    customer.on('pageerror', (error) => problems.push(`customer: ${error.message}`));
+    await customer.goto(baseUrl);
+    await poll(() => customer.locator('h1').textContent()).toBe('Customer service');
+    expect(await askInChat(customer, question)).not.toContain('gift wrapping costs');
+    await askInChat(customer, 'I want to talk to a person');
+
+    const agent = await browser.newPage({ viewport: { width: 1280, height: 800 }, locale: 'en-US' });
+    agent.on('pageerror', (error) => problems.push(`agent: ${error.message}`));
+    await agent.goto(`${baseUrl}/agent`);
+    await agent.getByLabel('Name', { exact: true }).fill('alice');
+    await agent.getByLabel('Sign-in token').fill(agentToken);
+    await agent.getByRole('button', { name: 'Sign in' }).click();
+    const item = agent.locator('.queue-item').first();
+    await item.waitFor({ timeout: 30_000 });
+    await item.click();
+    const entry = agent.locator('.entry-assistant').first();
+    await poll(() => entry.textContent()).toMatch(/could not find|couldn't find/);
+    await entry.getByText('Correct this answer').click();
+    await entry.getByLabel(/The right answer/).fill(right);
+    await entry.getByRole('button', { name: 'Save the right answer' }).click();
+    await poll(() => entry.locator('.correction-form [role="status"]').textContent()).toContain('Saved to kefu-answers.csv');
+    await agent.screenshot({ path: path.join(screenshots, 'agent-correction-1280.png') });
+    expect(await readFile(path.join(fixture.config.inboxDir, 'kefu-answers.csv'), 'utf8')).toContain(right);
+    // Indexed by the watcher (asking earlier would count as refusals, and two in a row hand the chat to a person).
+    await poll(async () => (await fixture.store.faqChunks()).some((chunk) => chunk.questions.includes(question))).toBe(true);
+
+    // The next customer with the same question gets the corrected answer once the watcher has indexed it.
+    const next = await browser.newPage({ viewport: { width: 1024, height: 800 }, locale: 'en-US' });
+    await next.goto(baseUrl);
+    await poll(() => next.locator('h1').textContent()).toBe('Customer service');
+    await poll(() => askInChat(next, question)).toContain('gift wrapping costs $3');
+    expect(problems).toEqual([]);
+  });
+
   it('uploads a dropped file into the ingest folder, shows it indexed and makes it internal', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, locale: 'en-US' });
     const problems: string[] = [];

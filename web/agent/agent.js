@@ -432,6 +432,45 @@ function renderEvidence(entry, message) {
   }
 }
 
+/**
+ * "Correct this answer": the right answer becomes an FAQ entry for the customer's question, written to kefu's FAQ
+ * file in the inbox and live from the next sync (POST /api/agent/corrections). The answer is sent as typed; it is
+ * shown to customers as text (Markdown lists, links and bold only).
+ */
+function renderCorrection(entry, message) {
+  const box = el('details', 'evidence correction');
+  box.append(el('summary', '', t('correctAnswer')));
+  const form = el('form', 'correction-form');
+  const id = `${entry.id}-correction`;
+  const label = el('label', '', t('rightAnswer'));
+  label.htmlFor = id;
+  const text = el('textarea');
+  text.id = id;
+  text.rows = 4;
+  text.maxLength = 20000;
+  text.required = true;
+  const save = el('button', 'primary', t('saveRightAnswer'));
+  save.type = 'submit';
+  const status = el('p', 'hint');
+  status.setAttribute('role', 'status');
+  form.append(label, text, save, status);
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    save.disabled = true;
+    status.textContent = '';
+    try {
+      const { change } = await api('POST', '/api/agent/corrections', { messageId: message.id, answer: text.value });
+      status.textContent = t('rightAnswerSaved', { file: change?.file ?? 'kefu-answers.csv' });
+      text.disabled = true;
+    } catch (error) {
+      status.textContent = errorText(error);
+      save.disabled = false;
+    }
+  });
+  box.append(form);
+  entry.append(box);
+}
+
 /** One message of the transcript (skipped when already shown). */
 function addEntry(message) {
   if (state.shown.has(message.id)) return;
@@ -446,6 +485,7 @@ function addEntry(message) {
     body.append(renderMarkdown(message.text, { citationHref: (n) => (cited.has(n) ? `#${entry.id}-source-${n}` : undefined) }));
     entry.append(body);
     renderEvidence(entry, message);
+    renderCorrection(entry, message);
   } else {
     entry.append(el('p', 'entry-text', message.text));
   }
