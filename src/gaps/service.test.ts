@@ -170,3 +170,25 @@ describe('closing a gap', () => {
     await expect(gaps.correct({ messageId: 'nope', answer: 'x', gradual: false })).rejects.toMatchObject({ code: 'MESSAGE_NOT_FOUND' });
   });
 });
+
+describe('answers staged in a gradual release', () => {
+  it('does not show the control arm\'s refusals of a question already answered (staged, then promoted), but does show it again when refused after going live', async () => {
+    await ask('Do you repair umbrellas?', refused);
+    const [gap] = (await gaps.list({ fresh: true })).groups;
+    await records.startRelease({ id: 'release-1', share: 50, settings: {} });
+    const change = await gaps.answer({ gapId: gap?.id ?? '', answer: 'Yes, for $8.', gradual: true });
+    expect(change.status).toBe('staged');
+    // A customer on the control arm is refused by design while the answer is staged: not a new gap.
+    await ask('Do you repair umbrellas?', refused);
+    expect((await gaps.list({ fresh: true })).groups).toEqual([]);
+    // Promoted: still nothing open for the questions asked before.
+    await records.setKnowledgeChangeStatus({ ids: [change.id], status: 'live' });
+    await records.endRelease({ id: 'release-1', status: 'promoted' });
+    expect((await gaps.list({ fresh: true })).groups).toEqual([]);
+    // Refused again after it went live: something is wrong with the answer, and the owner should see it.
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await ask('Do you repair umbrellas?', refused);
+    const again = await gaps.list({ fresh: true });
+    expect(again.groups.map((group) => group.count)).toEqual([1]);
+  });
+});

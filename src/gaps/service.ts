@@ -121,6 +121,23 @@ export function createGapService(options: {
     return embedder.languages === 'all' || (embedder.languages as readonly string[]).includes(language);
   };
 
+  /** The wordings owners have answered (normalised), with when the answer went live or whether it is still staged. */
+  function answeredWordings(changes: readonly KnowledgeChange[]): Map<string, { staged: boolean; liveSince: string }> {
+    const answered = new Map<string, { staged: boolean; liveSince: string }>();
+    for (const change of changes) {
+      if (change.kind === 'upload' || (change.status !== 'live' && change.status !== 'staged')) continue;
+      for (const text of [change.question, ...change.wordings]) {
+        const key = questionKey(text);
+        if (!key) continue;
+        const known = answered.get(key);
+        const staged = change.status === 'staged' || (known?.staged ?? false);
+        const liveSince = change.status === 'live' && (!known || change.updatedAt > known.liveSince) ? change.updatedAt : (known?.liveSince ?? '');
+        answered.set(key, { staged, liveSince });
+      }
+    }
+    return answered;
+  }
+
   async function runningRelease(): Promise<string | undefined> {
     return (await records.listReleases({ limit: 5 })).find((release) => release.status === 'running')?.id;
   }
@@ -128,16 +145,22 @@ export function createGapService(options: {
   async function group(sinceDays: number, onProgress?: (done: number, total: number) => void): Promise<Grouped> {
     const started = performance.now();
     const since = new Date(now().getTime() - sinceDays * 86_400_000).toISOString();
-    const [questions, claimed, dismissed] = await Promise.all([
+    const [questions, claimed, dismissed, changes] = await Promise.all([
       records.listGapQuestions({ since, lowConfidence: settings.lowConfidence }),
       records.claimedGapMessages({ since }),
       records.dismissedQuestionKeys(),
+      records.listKnowledgeChanges(),
     ]);
+    const answeredBy = answeredWordings(changes);
     const open: Array<GapQuestion & { key: string }> = [];
     for (const question of questions) {
       if (claimed.has(question.messageId)) continue;
       const key = questionKey(question.text);
       if (!key || dismissed.has(key)) continue;
+      // Already answered by an owner: asked while the answer was staged for part of the customers (the other arm
+      // was refused by design), or before it went live. Asked again after it went live and still not handled: a gap.
+      const answered = answeredBy.get(key);
+      if (answered && (answered.staged || question.askedAt <= answered.liveSince)) continue;
       open.push({ ...question, key });
     }
     const readMs = performance.now() - started;
