@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { KefuError } from '../errors/index.ts';
 import type { Citation } from '../schemas/citation.ts';
 import type { StoredPassage } from '../schemas/passage.ts';
-import { optionalNumber, optionalText, parseJson, text, type SqlDatabase, type SqlExecutor, type SqlRow, type SqlValue } from './sql-database.ts';
+import { optionalNumber, optionalText, parseJson, placeholders, text, type SqlDatabase, type SqlExecutor, type SqlRow, type SqlValue } from './sql-database.ts';
 import type {
   ActorType,
   AgentActor,
@@ -107,7 +107,8 @@ function toTicket(row: SqlRow): TicketRecord {
   return { ...toTicketSummary(row), transcript: parseJson<MessageRecord[]>(row.transcript, []) };
 }
 
-function toEvent(row: SqlRow): ConversationEvent {
+/** A conversation_events row as the event it records (the KPI report reads the same rows). */
+export function toEvent(row: SqlRow): ConversationEvent {
   const event: ConversationEvent = {
     seq: Number(row.seq),
     conversationId: text(row.conversation_id),
@@ -633,7 +634,7 @@ export function createSqlConversations(options: { database: SqlDatabase; now: ()
         params.push(conversationId);
       }
       if (types && types.length > 0) {
-        where.push(`type IN (${types.map(() => '?').join(', ')})`);
+        where.push(`type IN (${placeholders(types.length)})`);
         params.push(...types);
       }
       params.push(limit);

@@ -64,3 +64,8 @@ export function optionalText(value: SqlValue | undefined): string | undefined {
 export function optionalNumber(value: SqlValue | undefined): number | undefined {
   return value === null || value === undefined ? undefined : Number(value);
 }
+
+/** "?, ?, ?" for an IN (…) list of `count` values. */
+export function placeholders(count: number): string {
+  return Array.from({ length: count }, () => '?').join(', ');
+}

@@ -8,12 +8,10 @@
  * inserts fewer rows than it asked for rolls back with GAP_ALREADY_HANDLED, on SQLite and PostgreSQL alike.
  */
 import { KefuError } from '../errors/index.ts';
-import { optionalNumber, optionalText, parseJson, text, type SqlDatabase, type SqlExecutor, type SqlRow, type SqlValue } from './sql-database.ts';
+import { toEvent } from './sql-conversations.ts';
+import { optionalNumber, optionalText, parseJson, placeholders, text, type SqlDatabase, type SqlExecutor, type SqlRow, type SqlValue } from './sql-database.ts';
 import type {
-  ActorType,
   Channel,
-  ConversationEvent,
-  ConversationEventType,
   DocumentSetting,
   GapQuestion,
   KnowledgeChange,
@@ -95,24 +93,6 @@ function toRelease(row: SqlRow): ReleaseRecord {
   const optional = { startedBy: optionalText(row.started_by), endedAt: optionalText(row.ended_at), endedBy: optionalText(row.ended_by) };
   for (const [key, value] of Object.entries(optional)) if (value !== undefined) Object.assign(release, { [key]: value });
   return release;
-}
-
-function toEvent(row: SqlRow): ConversationEvent {
-  const event: ConversationEvent = {
-    seq: Number(row.seq),
-    conversationId: text(row.conversation_id),
-    type: text(row.type) as ConversationEventType,
-    at: text(row.at),
-    actorType: text(row.actor_type) as ActorType,
-    data: parseJson<Record<string, unknown>>(row.data, {}),
-  };
-  const actorId = optionalText(row.actor_id);
-  if (actorId !== undefined) event.actorId = actorId;
-  return event;
-}
-
-function placeholders(count: number): string {
-  return Array.from({ length: count }, () => '?').join(', ');
 }
 
 /** Inserts claims for a gap's questions; throws GAP_ALREADY_HANDLED (rolling the transaction back) if any was claimed. */
@@ -404,7 +384,7 @@ export function createSqlOwner(options: { database: SqlDatabase; now: () => Date
       });
       const events = (
         await database.all(
-          `SELECT e.seq, e.conversation_id, e.type, e.at, e.actor_type, e.actor_id, e.data FROM conversation_events e JOIN conversations c ON c.id = e.conversation_id WHERE c.created_at >= ? AND c.created_at < ?${types && types.length > 0 ? ` AND e.type IN (${types.map(() => '?').join(', ')})` : ''} ORDER BY e.seq`,
+          `SELECT e.seq, e.conversation_id, e.type, e.at, e.actor_type, e.actor_id, e.data FROM conversation_events e JOIN conversations c ON c.id = e.conversation_id WHERE c.created_at >= ? AND c.created_at < ?${types && types.length > 0 ? ` AND e.type IN (${placeholders(types.length)})` : ''} ORDER BY e.seq`,
           [since, until, ...(types ?? [])],
         )
       ).map(toEvent);
