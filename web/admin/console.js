@@ -6,20 +6,11 @@
 import { api, ApiError, setCsrfToken, whenSignedOut } from '/agent/api.js';
 import { strings } from '/admin/strings.js';
 import { barChart, horizontalBars, lineChart } from '/admin/charts.js';
+import { initialLanguage, storage } from '/preferences.js';
 
 const TABS = ['documents', 'gaps', 'kpis', 'releases', 'checks'];
-const storage = {
-  get(key) {
-    try { return localStorage.getItem(key); } catch { return null; }
-  },
-  set(key, value) {
-    try { localStorage.setItem(key, value); } catch { /* private mode */ }
-  },
-};
 
-const params = new URLSearchParams(location.search);
-let language = params.get('lang') || storage.get('kefu-admin-language') || ((navigator.language || 'en').toLowerCase().startsWith('zh') ? 'zh' : 'en');
-if (!strings[language]) language = 'en';
+let language = initialLanguage(strings, 'kefu-admin-language');
 
 const state = {
   me: null,

@@ -7,23 +7,14 @@ import { openLiveStream } from '/live.js';
 import { strings } from '/agent/strings.js';
 import { api, ApiError, beacon, setCsrfToken, whenSignedOut } from '/agent/api.js';
 import { renderAdmin } from '/agent/admin.js';
+import { initialLanguage, storage } from '/preferences.js';
 
 const VIEWS = ['waiting', 'mine', 'open', 'resolved'];
 const PRIORITIES = ['low', 'normal', 'high', 'urgent'];
 const VIEWING_RENEW_MS = 20_000;
 
-const storage = {
-  get(key) {
-    try { return localStorage.getItem(key); } catch { return null; }
-  },
-  set(key, value) {
-    try { localStorage.setItem(key, value); } catch { /* private mode */ }
-  },
-};
 
-const params = new URLSearchParams(location.search);
-let language = params.get('lang') || storage.get('kefu-agent-language') || ((navigator.language || 'en').toLowerCase().startsWith('zh') ? 'zh' : 'en');
-if (!strings[language]) language = 'en';
+let language = initialLanguage(strings, 'kefu-agent-language');
 
 /** Everything the page knows. */
 const state = {
