@@ -11,15 +11,14 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { rowsFromReport, type EvalReportLike } from '../src/answer/training-rows.ts';
-import { trainAnswerability, trainFaqGate, type HeldOutFigures } from '../src/answer/training.ts';
+import { describeHeldOut, trainAnswerability, trainFaqGate, type HeldOutFigures } from '../src/answer/training.ts';
 import { KefuError } from '../src/errors/index.ts';
 
 /** Fewer labeled rows of either kind than this and a fitted threshold says nothing. */
 export const MIN_ROWS_PER_LABEL = 10;
 
 function figuresLine(entry: HeldOutFigures): string {
-  const figures = Object.entries(entry).filter(([key]) => key !== 'dataset').map(([key, value]) => `${key} ${typeof value === 'number' && !Number.isInteger(value) ? value.toFixed(3) : value}`);
-  return `  ${entry.dataset}: ${figures.join(', ')}`;
+  return `  ${describeHeldOut(entry)}`;
 }
 
 /** Trains and writes the models; returns what to print. Throws a clear error when the dataset is too small. */

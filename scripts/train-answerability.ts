@@ -14,7 +14,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { rowsFromReport, type EvalReportLike } from '../src/answer/training-rows.ts';
-import { trainAnswerability, trainFaqGate, type HeldOutFigures } from '../src/answer/training.ts';
+import { describeHeldOut, trainAnswerability, trainFaqGate, type HeldOutFigures } from '../src/answer/training.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -44,10 +44,7 @@ for (const file of positionals) {
 
 function table(title: string, entries: HeldOutFigures[]): void {
   console.log(`\n${title} (each dataset held out: trained and thresholded on the others)`);
-  for (const entry of entries) {
-    const figures = Object.entries(entry).filter(([key]) => key !== 'dataset').map(([key, value]) => `${key} ${typeof value === 'number' && !Number.isInteger(value) ? value.toFixed(3) : value}`);
-    console.log(`  ${entry.dataset.padEnd(14)} ${figures.join('  ')}`);
-  }
+  for (const entry of entries) console.log(`  ${describeHeldOut(entry)}`);
 }
 
 const answerability = trainAnswerability({ rows: answerabilityRows, maxFalseRefusal: Number(values['max-false-refusal']) });

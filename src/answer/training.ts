@@ -27,6 +27,12 @@ export interface HeldOutFigures {
   [metric: string]: number | string;
 }
 
+/** One held-out line for people: "northwind: rows 322, threshold 0.524, falseRefusal 0.051, …". */
+export function describeHeldOut(entry: HeldOutFigures): string {
+  const figures = Object.entries(entry).filter(([key]) => key !== 'dataset').map(([key, value]) => `${key} ${typeof value === 'number' && !Number.isInteger(value) ? value.toFixed(3) : value}`);
+  return `${entry.dataset}: ${figures.join(', ')}`;
+}
+
 function weightedRows(rows: readonly LabeledRow[], names: readonly string[]): TrainingRow[] {
   const perDataset = new Map<string, number>();
   for (const row of rows) perDataset.set(row.dataset, (perDataset.get(row.dataset) ?? 0) + 1);
