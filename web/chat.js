@@ -481,10 +481,14 @@ function chatRequest(body) {
   });
 }
 
+/** Whether the customer has asked something on this page (see restore). */
+let askedHere = false;
+
 async function ask(text) {
   const trimmed = text.trim();
   if (!trimmed || busy) return;
   busy = true;
+  askedHere = true;
   sendButton.disabled = true;
   const mine = addMessage('user', trimmed);
   // The answer's bubble appears with its first piece: a message to people gets no answer from kefu.
@@ -596,6 +600,10 @@ async function readConversation() {
 }
 
 async function restore() {
+  // A question asked on this page before the restore ran (the widget waits up to 1.5 s for its hello) started the
+  // conversation here: there is nothing to restore, and reading it while that answer streams would show its
+  // messages twice and race the hand-over notice.
+  if (askedHere) return;
   const conversation = await readConversation();
   if (!conversation) return;
   for (const message of conversation.messages) showStored(message);
