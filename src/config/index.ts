@@ -26,6 +26,10 @@ const UnitInterval = (defaultValue: number, description: string) =>
 /** Every setting kefu reads, with its default and meaning. `kefu config` prints this table. */
 export const settingsSchema = Type.Object({
   KEFU_DATA_DIR: Type.String({ minLength: 1, default: './data', description: 'Where the index, models and records live' }),
+  KEFU_DATABASE_URL: Type.String({ default: '', description: 'Records in PostgreSQL (postgres://user:password@host:port/database), shared by several replicas; empty = the SQLite file <data dir>/kefu.db' }),
+  KEFU_DATABASE_START_TIMEOUT_S: Type.Integer({ minimum: 0, default: 60, description: 'At start, how long kefu retries (with back-off) a PostgreSQL server it cannot reach before giving up' }),
+  KEFU_ROLE: Type.Union([Type.Literal('writer'), Type.Literal('reader')], { default: 'writer', description: 'writer: this process indexes the ingest folder (one per index); reader: a replica that only answers from the shared index and never writes it (needs KEFU_DATABASE_URL)' }),
+  KEFU_INDEX_REFRESH_MS: Type.Integer({ minimum: 0, default: 2000, description: 'A reader checks for a new index version this often (0 = before every query)' }),
   KEFU_INBOX: Type.String({ default: '', description: 'Folder of documents to ingest and watch (default: <data dir>/inbox)' }),
   KEFU_EMBEDDING_MODEL: Type.String({ minLength: 1, default: 'bundled', description: '"bundled", a Hugging Face model id, or a local model folder' }),
   KEFU_EMBEDDING_DTYPE: Type.Union([Type.Literal('fp32'), Type.Literal('q8')], { default: 'fp32', description: 'Embedding weights: fp32, or q8 (int8, faster)' }),
@@ -103,6 +107,12 @@ export interface Config {
   readonly inboxDir: string;
   readonly indexDir: string;
   readonly databasePath: string;
+  /** KEFU_DATABASE_URL: '' for the SQLite file at `databasePath`. */
+  readonly databaseUrl: string;
+  readonly databaseStartupRetryMs: number;
+  /** One writer per index; readers answer from it and never write it. */
+  readonly role: 'writer' | 'reader';
+  readonly indexRefreshMs: number;
   readonly embedding: {
     readonly model: string;
     readonly dtype: 'fp32' | 'q8';
@@ -307,6 +317,21 @@ function parseWebhooks(urls: string, secret: string): string[] {
   return list;
 }
 
+/** KEFU_DATABASE_URL: a postgres:// URL or nothing; a reader replica needs one (its records and live events are shared). */
+function parseDatabaseUrl(url: string, role: 'writer' | 'reader'): string {
+  const value = url.trim();
+  if (value && !/^postgres(ql)?:\/\//.test(value)) {
+    throw new KefuError('CONFIG_INVALID', { detail: 'KEFU_DATABASE_URL must start with postgres:// (or be empty for SQLite)', hint: 'Write it as postgres://user:password@host:5432/database.' });
+  }
+  if (!value && role === 'reader') {
+    throw new KefuError('CONFIG_INVALID', {
+      detail: 'KEFU_ROLE=reader needs KEFU_DATABASE_URL',
+      hint: 'Replicas share their records and live events through PostgreSQL: set KEFU_DATABASE_URL=postgres://… on every replica, or drop KEFU_ROLE for a single kefu on SQLite.',
+    });
+  }
+  return value;
+}
+
 /** Reads, validates and freezes the configuration. Throws `CONFIG_INVALID` naming the bad variable. */
 export function loadConfig(options: LoadConfigOptions = {}): Config {
   const cwd = options.cwd ?? process.cwd();
@@ -319,6 +344,10 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     inboxDir: settings.KEFU_INBOX ? path.resolve(cwd, settings.KEFU_INBOX) : path.join(dataDir, 'inbox'),
     indexDir: path.join(dataDir, 'index'),
     databasePath: path.join(dataDir, 'kefu.db'),
+    databaseUrl: parseDatabaseUrl(settings.KEFU_DATABASE_URL, settings.KEFU_ROLE),
+    databaseStartupRetryMs: settings.KEFU_DATABASE_START_TIMEOUT_S * 1000,
+    role: settings.KEFU_ROLE,
+    indexRefreshMs: settings.KEFU_INDEX_REFRESH_MS,
     embedding: {
       model: settings.KEFU_EMBEDDING_MODEL,
       dtype: settings.KEFU_EMBEDDING_DTYPE,
@@ -458,7 +487,7 @@ export function withAnswerSettings(config: Config, changes: Readonly<Record<stri
 }
 
 /** Settings whose values are secrets: never printed. */
-const SECRET_SETTINGS: ReadonlySet<string> = new Set(['KEFU_LLM_API_KEY', 'KEFU_EVAL_TOKEN', 'KEFU_WEBHOOK_SECRET']);
+const SECRET_SETTINGS: ReadonlySet<string> = new Set(['KEFU_LLM_API_KEY', 'KEFU_EVAL_TOKEN', 'KEFU_WEBHOOK_SECRET', 'KEFU_DATABASE_URL']);
 
 export interface SettingDescription {
   name: string;

@@ -326,6 +326,8 @@ export async function migrate(options: { database: SqlDatabase; migrations?: rea
   const { database } = options;
   const migrations = options.migrations ?? MIGRATIONS;
   return database.transaction(async (tx) => {
+    // Two replicas starting at once: one migrates, the other waits here and then finds nothing left to do.
+    await database.dialect.lockMigrations?.(tx);
     await tx.run('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
     const done = new Set((await tx.all('SELECT version FROM schema_migrations')).map((row) => Number(row.version)));
     const latest = migrations.at(-1)?.version ?? 0;
