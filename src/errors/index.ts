@@ -46,6 +46,8 @@ export const errorCatalogue = {
   DOCUMENT_NOT_FOUND: { status: 404, message: 'No indexed document at {detail}', hint: 'Run `npx kefu docs list` to see what is indexed.' },
   STORE_FAILED: { status: 500, message: 'The index could not be read or written: {detail}', hint: 'See the log for the cause; check that KEFU_DATA_DIR is writable and has free space.' },
   INDEX_LOCKED: { status: 409, message: 'The index is being written by {detail}', hint: 'Wait for it to finish and run again, or raise KEFU_LOCK_TIMEOUT_S to wait longer. A running `kefu serve` keeps its ingest folder indexed by itself.' },
+  INDEX_READ_ONLY: { status: 409, message: 'This kefu is a reader replica and never writes the index: {detail}', hint: 'Run ingest, sync and document changes on the writer (KEFU_ROLE=writer, or `kefu watch`); readers pick up each new index version by themselves.' },
+  INDEX_WRITER_RUNNING: { status: 409, message: 'Another writer already serves this index: {detail}', hint: 'Run one writer per index (KEFU_ROLE=writer or `kefu watch`); start the other replicas with KEFU_ROLE=reader.' },
   RECORDS_FAILED: { status: 500, message: 'The conversation records could not be read or written: {detail}', hint: 'Check that KEFU_DATA_DIR is writable and has free space; if kefu.db is damaged, move it aside and start again.' },
 
   // intents

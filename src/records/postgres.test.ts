@@ -9,6 +9,7 @@ import { freePort, postgresUnavailable, startPostgres, type PostgresCluster } fr
 import { appliedMigrations, MIGRATIONS, migrate, SCHEMA_VERSION } from './migrations.ts';
 import { numberPlaceholders, openPostgresDatabase, redactUrl } from './postgres-database.ts';
 import { openPostgresRecords } from './postgres.ts';
+import { acquireWriterRole } from './postgres-writer-lock.ts';
 
 describe('numberPlaceholders', () => {
   it('numbers ? in order and leaves quoted ones alone', () => {
@@ -126,6 +127,30 @@ const unavailable = postgresUnavailable();
       await own.stop();
     }
   }, 120_000);
+
+  it('lets one writer run: a second refuses naming the first; the role is free again when the first stops or dies', async () => {
+    const url = await cluster.createDatabase();
+    const first = await acquireWriterRole({ url, holder: 'kefu serve pid 111 on host-a' });
+    await expect(acquireWriterRole({ url, holder: 'kefu watch pid 222 on host-b' })).rejects.toMatchObject({
+      code: 'INDEX_WRITER_RUNNING',
+      message: expect.stringContaining('kefu serve pid 111 on host-a'),
+    });
+    await first.release();
+    const second = await acquireWriterRole({ url, holder: 'kefu watch pid 222 on host-b' });
+    // The writer's process dies: the server ends its session and with it the lock.
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE 'kefu writer:%'");
+    await admin.end();
+    let third;
+    for (let attempt = 0; attempt < 50 && !third; attempt += 1) {
+      third = await acquireWriterRole({ url, holder: 'kefu serve pid 333 on host-c' }).catch(() => undefined);
+      if (!third) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(third).toBeDefined();
+    await third?.release();
+    await second.release();
+  });
 
   it('stores counts and keys as numbers, as SQLite does', async () => {
     const url = await cluster.createDatabase();
