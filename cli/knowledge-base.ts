@@ -11,7 +11,7 @@ import type { AnswerService } from '../src/answer/types.ts';
 import type { Config } from '../src/config/index.ts';
 import { createEmbedder, type KefuEmbedder } from '../src/embeddings/index.ts';
 import { createAnswerWriter } from '../src/llm/index.ts';
-import { openStore, type ChunkStore } from '../src/store/index.ts';
+import { indexLocation, openStore, type ChunkStore } from '../src/store/index.ts';
 import { syncFolder, type SyncSummary } from '../ingest/sync.ts';
 
 /** The sample knowledge base shipped with kefu. */
@@ -51,7 +51,7 @@ export async function openKnowledgeBase(options: {
 }): Promise<KnowledgeBase> {
   const { config } = options;
   const embedder = await createEmbedder({ config, logger: { warn: (message) => console.error(message) } });
-  const store = await openStore({ directory: config.indexDir, ...(options.readOnly ? { readOnly: readerOptions(config, options.logger) } : {}) });
+  const store = await openStore({ ...indexLocation(config), ...(options.readOnly ? { readOnly: readerOptions(config, options.logger) } : {}) });
   if (options.sync) {
     const seeded = await seedInbox(config);
     // Another kefu process writing the index (a serve indexing its folder) is waited for: say so, not a silent pause.

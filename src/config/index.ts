@@ -30,6 +30,8 @@ export const settingsSchema = Type.Object({
   KEFU_DATABASE_START_TIMEOUT_S: Type.Integer({ minimum: 0, default: 60, description: 'At start, how long kefu retries (with back-off) a PostgreSQL server it cannot reach before giving up' }),
   KEFU_ROLE: Type.Union([Type.Literal('writer'), Type.Literal('reader')], { default: 'writer', description: 'writer: this process indexes the ingest folder (one per index); reader: a replica that only answers from the shared index and never writes it (needs KEFU_DATABASE_URL)' }),
   KEFU_INDEX_REFRESH_MS: Type.Integer({ minimum: 0, default: 2000, description: 'A reader checks for a new index version this often (0 = before every query)' }),
+  KEFU_INDEX_URI: Type.String({ default: '', description: 'Where the index lives: a folder, or an object-storage URI LanceDB reads (s3://bucket/path, gs://…, az://…); default <data dir>/index. See docs/scale-out.md' }),
+  KEFU_INDEX_STORAGE_OPTIONS: Type.String({ default: '', description: 'LanceDB storage options for KEFU_INDEX_URI as a JSON object of strings, e.g. {"aws_endpoint":"http://rgw:7480","aws_region":"us-east-1","allow_http":"true"} (credentials better in the standard AWS_* variables)' }),
   KEFU_INBOX: Type.String({ default: '', description: 'Folder of documents to ingest and watch (default: <data dir>/inbox)' }),
   KEFU_EMBEDDING_MODEL: Type.String({ minLength: 1, default: 'bundled', description: '"bundled", a Hugging Face model id, or a local model folder' }),
   KEFU_EMBEDDING_DTYPE: Type.Union([Type.Literal('fp32'), Type.Literal('q8')], { default: 'fp32', description: 'Embedding weights: fp32, or q8 (int8, faster)' }),
@@ -105,7 +107,12 @@ type Settings = Static<typeof settingsSchema>;
 export interface Config {
   readonly dataDir: string;
   readonly inboxDir: string;
+  /** The index: a folder, or an object-storage URI (KEFU_INDEX_URI). */
   readonly indexDir: string;
+  /** LanceDB storage options for an object-storage index (KEFU_INDEX_STORAGE_OPTIONS). */
+  readonly indexStorageOptions: Readonly<Record<string, string>>;
+  /** The writer lock beside the index; always on local disk (an object store has no such lock). */
+  readonly indexLockPath: string;
   readonly databasePath: string;
   /** KEFU_DATABASE_URL: '' for the SQLite file at `databasePath`. */
   readonly databaseUrl: string;
@@ -317,6 +324,26 @@ function parseWebhooks(urls: string, secret: string): string[] {
   return list;
 }
 
+/** True for `scheme://…` (s3, gs, az, file), as opposed to a folder path. */
+function isUri(value: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(value);
+}
+
+/** KEFU_INDEX_STORAGE_OPTIONS: a JSON object of strings (LanceDB's storage options), or nothing. */
+function parseStorageOptions(value: string): Record<string, string> {
+  if (!value.trim()) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch (error) {
+    throw new KefuError('CONFIG_INVALID', { detail: 'KEFU_INDEX_STORAGE_OPTIONS is not valid JSON', cause: error, hint: 'Write a JSON object of strings, e.g. {"aws_endpoint":"http://rgw:7480","aws_region":"us-east-1"}.' });
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed) || Object.values(parsed).some((option) => typeof option !== 'string')) {
+    throw new KefuError('CONFIG_INVALID', { detail: 'KEFU_INDEX_STORAGE_OPTIONS must be a JSON object whose values are strings', hint: 'Quote every value, e.g. {"allow_http":"true"}.' });
+  }
+  return parsed as Record<string, string>;
+}
+
 /** KEFU_DATABASE_URL: a postgres:// URL or nothing; a reader replica needs one (its records and live events are shared). */
 function parseDatabaseUrl(url: string, role: 'writer' | 'reader'): string {
   const value = url.trim();
@@ -342,7 +369,9 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   return deepFreeze({
     dataDir,
     inboxDir: settings.KEFU_INBOX ? path.resolve(cwd, settings.KEFU_INBOX) : path.join(dataDir, 'inbox'),
-    indexDir: path.join(dataDir, 'index'),
+    indexDir: settings.KEFU_INDEX_URI ? (isUri(settings.KEFU_INDEX_URI) ? settings.KEFU_INDEX_URI : path.resolve(cwd, settings.KEFU_INDEX_URI)) : path.join(dataDir, 'index'),
+    indexStorageOptions: parseStorageOptions(settings.KEFU_INDEX_STORAGE_OPTIONS),
+    indexLockPath: settings.KEFU_INDEX_URI && !isUri(settings.KEFU_INDEX_URI) ? `${path.resolve(cwd, settings.KEFU_INDEX_URI)}.lock` : path.join(dataDir, 'index.lock'),
     databasePath: path.join(dataDir, 'kefu.db'),
     databaseUrl: parseDatabaseUrl(settings.KEFU_DATABASE_URL, settings.KEFU_ROLE),
     databaseStartupRetryMs: settings.KEFU_DATABASE_START_TIMEOUT_S * 1000,
@@ -487,7 +516,7 @@ export function withAnswerSettings(config: Config, changes: Readonly<Record<stri
 }
 
 /** Settings whose values are secrets: never printed. */
-const SECRET_SETTINGS: ReadonlySet<string> = new Set(['KEFU_LLM_API_KEY', 'KEFU_EVAL_TOKEN', 'KEFU_WEBHOOK_SECRET', 'KEFU_DATABASE_URL']);
+const SECRET_SETTINGS: ReadonlySet<string> = new Set(['KEFU_LLM_API_KEY', 'KEFU_EVAL_TOKEN', 'KEFU_WEBHOOK_SECRET', 'KEFU_DATABASE_URL', 'KEFU_INDEX_STORAGE_OPTIONS']);
 
 export interface SettingDescription {
   name: string;

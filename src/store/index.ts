@@ -413,7 +413,12 @@ async function wrap<T>(what: string, work: () => Promise<T>): Promise<T> {
  *   console.log(await store.countChunks());
  */
 export interface OpenStoreOptions {
+  /** A folder, or an object-storage URI LanceDB reads (`s3://bucket/path`). */
   directory: string;
+  /** LanceDB storage options for an object-storage URI (endpoint, region, …). */
+  storageOptions?: Readonly<Record<string, string>>;
+  /** The writer lock file (local disk); default `<directory>.lock`. */
+  lockPath?: string;
   /**
    * A reader replica (KEFU_ROLE=reader): never writes the index (no tables created, writes and the writer lock refused
    * with INDEX_READ_ONLY), waits for the writer to create it, and follows new versions every `refreshMs` (keeping the
@@ -428,9 +433,18 @@ const WRITE_METHODS = [
   'removeDocument', 'removeOrphanChunks', 'repair', 'lockForWriting', 'optimize', 'rewriteKeywords',
 ] as const satisfies ReadonlyArray<keyof ChunkStore>;
 
-async function openReader(directory: string, readOnly: NonNullable<OpenStoreOptions['readOnly']>): Promise<ChunkStore> {
+/** Where the configured index is: its location, storage options and lock file, for `openStore`. */
+export function indexLocation(config: { indexDir: string; indexStorageOptions: Readonly<Record<string, string>>; indexLockPath: string }): Pick<OpenStoreOptions, 'directory' | 'storageOptions' | 'lockPath'> {
+  return { directory: config.indexDir, storageOptions: config.indexStorageOptions, lockPath: config.indexLockPath };
+}
+
+function isUri(location: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(location);
+}
+
+async function openReader(directory: string, readOnly: NonNullable<OpenStoreOptions['readOnly']>, storageOptions: Record<string, string>): Promise<ChunkStore> {
   // No consistency check per query: the refresher moves the tables forward, so a damaged new version never reaches a query.
-  const db = await lancedb.connect(directory);
+  const db = await lancedb.connect(directory, { storageOptions });
   const deadline = Date.now() + (readOnly.waitMs ?? 600_000);
   let told = false;
   for (;;) {
@@ -444,7 +458,7 @@ async function openReader(directory: string, readOnly: NonNullable<OpenStoreOpti
   const documents = await db.openTable(DOCUMENTS);
   const meta = await db.openTable(META);
   let current: lancedb.Table | undefined = (await db.tableNames()).includes(CHUNKS) ? await db.openTable(CHUNKS) : undefined;
-  const store = createStore({ directory, db, documents, meta, readOnly: true, getChunks: () => current, setChunks: (table) => { current = table; } });
+  const store = createStore({ directory, lockPath: `${directory}.lock`, db, documents, meta, readOnly: true, getChunks: () => current, setChunks: (table) => { current = table; } });
   const refresher = createIndexRefresher({
     tables: () => [documents, meta, ...(current ? [current] : [])],
     refreshMs: readOnly.refreshMs,
@@ -473,15 +487,17 @@ async function openReader(directory: string, readOnly: NonNullable<OpenStoreOpti
  */
 export async function openStore(options: OpenStoreOptions): Promise<ChunkStore> {
   const { directory } = options;
+  const storageOptions = { ...options.storageOptions };
   if (options.readOnly) {
     const readOnly = options.readOnly;
-    return wrap(directory, () => openReader(directory, readOnly));
+    return wrap(directory, () => openReader(directory, readOnly, storageOptions));
   }
+  const lockPath = options.lockPath ?? `${resolvePath(directory)}.lock`;
   return wrap(directory, async () => {
-    mkdirSync(directory, { recursive: true });
+    if (!isUri(directory)) mkdirSync(directory, { recursive: true });
     // readConsistencyInterval 0: every read checks for commits made by another process (e.g. `kefu watch`
     // writing while the server answers); on a local disk that check is a cheap directory listing.
-    const db = await lancedb.connect(directory, { readConsistencyInterval: 0 });
+    const db = await lancedb.connect(directory, { readConsistencyInterval: 0, storageOptions });
     const names = new Set(await db.tableNames());
     // existOk: another process (a second `kefu ingest`, or `kefu serve`) may create them at the same moment.
     const documents = names.has(DOCUMENTS) ? await db.openTable(DOCUMENTS) : await db.createEmptyTable(DOCUMENTS, documentSchema, { existOk: true });
@@ -489,12 +505,14 @@ export async function openStore(options: OpenStoreOptions): Promise<ChunkStore> 
     const chunks: lancedb.Table | undefined = names.has(CHUNKS) ? await db.openTable(CHUNKS) : undefined;
     if (chunks) await migrateChunks(chunks);
     let current = chunks;
-    return createStore({ directory, db, documents, meta, getChunks: () => current, setChunks: (table) => { current = table; } });
+    return createStore({ directory, lockPath, db, documents, meta, getChunks: () => current, setChunks: (table) => { current = table; } });
   });
 }
 
 interface StoreParts {
   directory: string;
+  /** The writer lock file, on local disk. */
+  lockPath: string;
   db: lancedb.Connection;
   documents: lancedb.Table;
   meta: lancedb.Table;
@@ -856,7 +874,7 @@ function createStore(parts: StoreParts): ChunkStore {
     },
 
     async lockForWriting({ owner, activity, timeoutMs, onWait, signal }) {
-      return acquireWriterLock({ path: `${resolvePath(parts.directory)}.lock`, holder: { owner, activity }, timeoutMs, ...(onWait ? { onWait } : {}), ...(signal ? { signal } : {}) });
+      return acquireWriterLock({ path: parts.lockPath, holder: { owner, activity }, timeoutMs, ...(onWait ? { onWait } : {}), ...(signal ? { signal } : {}) });
     },
 
     async optimize() {

@@ -103,3 +103,23 @@ describe('a reader replica of the index', () => {
     await reader.close();
   });
 });
+
+describe('the index at a URI (KEFU_INDEX_URI)', () => {
+  it('opens a file:// URI with storage options and keeps the writer lock on local disk where it is told', async () => {
+    // This checks kefu's plumbing (URI, storage options, lock path) with LanceDB's file:// store. It is not a test
+    // of S3: no S3-compatible server runs here (docs/scale-out.md).
+    const directory = await mkdtemp(path.join(tmpdir(), 'kefu-uri-'));
+    const lockPath = path.join(directory, 'local', 'index.lock');
+    await import('node:fs/promises').then(({ mkdir }) => mkdir(path.dirname(lockPath), { recursive: true }));
+    const store = await openStore({ directory: `file://${directory}/remote/index`, storageOptions: { timeout: '30s' }, lockPath });
+    await store.useModel({ modelId: 'test-model', dimension: 4 });
+    const lock = await store.lockForWriting({ owner: 'test', activity: 'writing', timeoutMs: 0 });
+    await store.replaceDocument({ document: documentRecord('refunds.md'), chunks: [chunk('refunds.md', 'refunds take five days')] });
+    lock.release();
+    expect(await found(store, 'refunds')()).toEqual(['refunds.md']);
+    expect((await readdir(path.join(directory, 'local'))).some((name) => name.startsWith('index.lock'))).toBe(true);
+    expect(await readdir(path.join(directory, 'remote', 'index'))).toContain('chunks.lance');
+    await store.close();
+    await rm(directory, { recursive: true, force: true });
+  });
+});
