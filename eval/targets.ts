@@ -36,7 +36,12 @@ export function evaluationConfig(config: Config, dataset: LoadedDataset, evalDir
     ...config,
     inboxDir: dataset.corpusDir,
     indexDir: path.join(cacheDir, 'index'),
+    indexLockPath: path.join(cacheDir, 'index.lock'),
+    indexStorageOptions: {},
     databasePath: path.join(cacheDir, 'kefu.db'),
+    // Never the shared PostgreSQL of a replica deployment, and always the writer of its own index.
+    databaseUrl: '',
+    role: 'writer',
   });
 }
 

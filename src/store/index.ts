@@ -433,9 +433,14 @@ const WRITE_METHODS = [
   'removeDocument', 'removeOrphanChunks', 'repair', 'lockForWriting', 'optimize', 'rewriteKeywords',
 ] as const satisfies ReadonlyArray<keyof ChunkStore>;
 
-/** Where the configured index is: its location, storage options and lock file, for `openStore`. */
+/**
+ * Where the configured index is: its location, storage options and lock file, for `openStore`. A folder keeps its lock
+ * beside it (`<folder>.lock`, also when a caller points `indexDir` elsewhere, as evaluations do); an object-storage
+ * URI uses `indexLockPath` on local disk.
+ */
 export function indexLocation(config: { indexDir: string; indexStorageOptions: Readonly<Record<string, string>>; indexLockPath: string }): Pick<OpenStoreOptions, 'directory' | 'storageOptions' | 'lockPath'> {
-  return { directory: config.indexDir, storageOptions: config.indexStorageOptions, lockPath: config.indexLockPath };
+  const uri = isUri(config.indexDir);
+  return { directory: config.indexDir, storageOptions: uri ? config.indexStorageOptions : {}, lockPath: uri ? config.indexLockPath : `${resolvePath(config.indexDir)}.lock` };
 }
 
 function isUri(location: string): boolean {

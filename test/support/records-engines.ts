@@ -22,12 +22,9 @@ export interface RecordsEngine {
   stop(): Promise<void>;
   /** A fresh, empty records store. */
   open(options?: { now?: () => Date }): Promise<RecordsStore>;
-  /** A second store on the same database as `open`'s last one (another replica, or a reopen). */
-  reopen(options?: { now?: () => Date }): Promise<RecordsStore>;
 }
 
 export function recordsEngines(): RecordsEngine[] {
-  let file = '';
   let sqliteCount = 0;
   let directory: string | undefined;
   const sqlite: RecordsEngine = {
@@ -44,15 +41,10 @@ export function recordsEngines(): RecordsEngine[] {
       if (directory) await rm(directory, { recursive: true, force: true });
     },
     async open(options = {}) {
-      file = `${directory ?? '.'}/records-${++sqliteCount}.db`;
-      return openSqliteRecords({ path: file, ...options });
-    },
-    async reopen(options = {}) {
-      return openSqliteRecords({ path: file, ...options });
+      return openSqliteRecords({ path: `${directory ?? '.'}/records-${++sqliteCount}.db`, ...options });
     },
   };
   let cluster: PostgresCluster | undefined;
-  let url = '';
   const postgres: RecordsEngine = {
     name: 'postgres',
     skip: postgresUnavailable(),
@@ -64,11 +56,7 @@ export function recordsEngines(): RecordsEngine[] {
     },
     async open(options = {}) {
       if (!cluster) throw new Error('start() the engine first');
-      url = await cluster.createDatabase();
-      return openPostgresRecords({ url, startupRetryMs: 0, ...options });
-    },
-    async reopen(options = {}) {
-      return openPostgresRecords({ url, startupRetryMs: 0, ...options });
+      return openPostgresRecords({ url: await cluster.createDatabase(), startupRetryMs: 0, ...options });
     },
   };
   return [sqlite, postgres];
