@@ -18,6 +18,7 @@ import type { AnswerService } from '../answer/types.ts';
 import type { Config } from '../config/index.ts';
 import { KefuError } from '../errors/index.ts';
 import { createMemoryBus, createWebhookWorker, trackPresence, type EventBus } from '../events/index.ts';
+import { createConversationTurns } from '../conversations/turn.ts';
 import { createHandoverService, type IntentRoute } from '../handover/index.ts';
 import type { RecordsStore } from '../records/types.ts';
 import type { DocumentAccess, DocumentReader } from './document-access.ts';
@@ -325,7 +326,8 @@ export async function buildApp(options: BuildAppOptions): Promise<KefuApp> {
 
   const documents = options.documents ?? noDocuments;
   const dependencies = { app, config, answerService: options.answerService, records, metrics, handover };
-  registerChatRoutes({ ...dependencies, ...(options.owner ? { routing: options.owner.releases } : {}) });
+  const turns = createConversationTurns({ records, handover, answerService: options.answerService, metrics, ...(options.owner ? { routing: options.owner.releases } : {}) });
+  registerChatRoutes({ app, config, records, metrics, turns });
   registerEvalRoutes(dependencies);
   registerConversationRoutes({ app, records, handover, live, metrics });
   registerSessionRoutes({ app, config, accounts });
