@@ -193,6 +193,11 @@ export function createSqlChannels(options: { database: SqlDatabase; now: () => D
           [input.channelId, input.externalMessageId, at, at],
         );
         if (changes === 1) return { claimed: true as const };
+        const { changes: takenOver } = await tx.run(
+          "UPDATE channel_messages SET updated_at = ? WHERE channel_id = ? AND external_message_id = ? AND status = 'pending' AND updated_at < ?",
+          [at, input.channelId, input.externalMessageId, input.staleBefore],
+        );
+        if (takenOver === 1) return { claimed: true as const };
         const row = await tx.get('SELECT * FROM channel_messages WHERE channel_id = ? AND external_message_id = ?', [input.channelId, input.externalMessageId]);
         const claim: { claimed: false; status: 'pending' | 'done'; conversationId?: string; reply?: string } = { claimed: false, status: text(row?.status) === 'done' ? 'done' : 'pending' };
         const conversationId = optionalText(row?.conversation_id);

@@ -550,8 +550,11 @@ export interface RecordsStore {
   channelConversation(input: { channel: ChannelRecord; externalUserId: string; idleMs: number }): Promise<{ conversation: ConversationRecord; created: boolean }>;
   /** Which channel and user a conversation belongs to (undefined for the web chat's). */
   conversationChannel(conversationId: string): Promise<ChannelConversation | undefined>;
-  /** Claims an inbound message by the channel's own id; a second claim learns whether the first was answered, and with what. */
-  claimInbound(input: { channelId: string; externalMessageId: string }): Promise<InboundClaim>;
+  /**
+   * Claims an inbound message by the channel's own id; a second claim learns whether the first was answered, and with
+   * what. A claim still pending since before `staleBefore` (its process died) is taken over.
+   */
+  claimInbound(input: { channelId: string; externalMessageId: string; staleBefore: string }): Promise<InboundClaim>;
   /** The answer a claimed inbound message got (or '' when people have the conversation). */
   finishInbound(input: { channelId: string; externalMessageId: string; conversationId: string; reply: string }): Promise<void>;
   /** Queues channel deliveries for events and moves the cursor past them, in one transaction (duplicates ignored). */
