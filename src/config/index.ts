@@ -86,6 +86,7 @@ export const settingsSchema = Type.Object({
   KEFU_WEBHOOK_MAX_ATTEMPTS: PositiveInteger(8, 'Attempts per webhook delivery before it is marked failed', 50),
   KEFU_WEBHOOK_RETRY_MS: PositiveInteger(2_000, 'Wait before the first webhook retry; doubled for each further attempt (at most an hour)'),
   KEFU_CHANNEL_IDLE_HOURS: PositiveInteger(24, 'A channel user\'s conversation with kefu that has been quiet this long ends: their next message starts a new one (so does a message after an agent resolved it)', 24 * 90),
+  KEFU_CHANNEL_RATE_LIMIT_PER_MINUTE: PositiveInteger(6000, 'Requests per minute per client to the channel API (/api/channels/*): one backend speaks for many customers'),
   KEFU_WECHAT_TOKEN: Type.String({ default: '', description: 'The Token of the WeChat Official Account\'s server configuration (enables GET/POST /wechat); empty = no WeChat endpoint' }),
   KEFU_WECHAT_APP_ID: Type.String({ default: '', description: 'The Official Account\'s AppID (for the customer-service message API: agent replies and slow answers)' }),
   KEFU_WECHAT_APP_SECRET: Type.String({ default: '', description: 'The Official Account\'s AppSecret (never logged)' }),
@@ -193,6 +194,7 @@ export interface Config {
   /** Channels: the channel API and the WeChat Official Account endpoint (src/channels). */
   readonly channels: {
     readonly idleMs: number;
+    readonly rateLimitPerMinute: number;
     /** Undefined when KEFU_WECHAT_TOKEN is empty (no WeChat endpoint). */
     readonly wechat?: {
       readonly token: string;
@@ -445,6 +447,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     },
     channels: {
       idleMs: settings.KEFU_CHANNEL_IDLE_HOURS * 3_600_000,
+      rateLimitPerMinute: settings.KEFU_CHANNEL_RATE_LIMIT_PER_MINUTE,
       ...parseWechat(settings),
     },
     live: {
