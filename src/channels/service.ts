@@ -192,14 +192,16 @@ export function createChannelService(options: { records: RecordsStore; turns: Co
       const key = `${input.channel.id}\u0000${input.messageId}`;
       const inProcess = answering.get(key);
       if (inProcess) return { ...(await inProcess), duplicate: true };
-      const claim = await records.claimInbound({ channelId: input.channel.id, externalMessageId: input.messageId, staleBefore: new Date(now().getTime() - STALE_CLAIM_MS).toISOString() });
-      if (!claim.claimed) {
-        if (claim.status === 'done' && claim.reply) return { ...(JSON.parse(claim.reply) as ChannelTurnResult), duplicate: true };
-        throw new KefuError('CHANNEL_MESSAGE_PENDING', { detail: input.messageId.slice(0, MAX_EXTERNAL_ID_CHARS) });
-      }
-      const work = (async () => {
+      const messageId = input.messageId;
+      // Registered before the first await, so a repeat arriving meanwhile in this process waits for this answer.
+      const work = (async (): Promise<ChannelTurnResult> => {
+        const claim = await records.claimInbound({ channelId: input.channel.id, externalMessageId: messageId, staleBefore: new Date(now().getTime() - STALE_CLAIM_MS).toISOString() });
+        if (!claim.claimed) {
+          if (claim.status === 'done' && claim.reply) return { ...(JSON.parse(claim.reply) as ChannelTurnResult), duplicate: true };
+          throw new KefuError('CHANNEL_MESSAGE_PENDING', { detail: messageId.slice(0, MAX_EXTERNAL_ID_CHARS) });
+        }
         const result = await answer({ ...input, externalUserId });
-        await records.finishInbound({ channelId: input.channel.id, externalMessageId: input.messageId ?? '', conversationId: result.conversationId, reply: JSON.stringify(result) });
+        await records.finishInbound({ channelId: input.channel.id, externalMessageId: messageId, conversationId: result.conversationId, reply: JSON.stringify(result) });
         return result;
       })();
       answering.set(key, work);
