@@ -196,7 +196,11 @@ describe('channel API', () => {
       // The first attempt got a 500 and was retried with the same delivery id.
       const first = received[0];
       expect(first?.status).toBe(500);
-      expect(received.filter((entry) => entry.headers['x-kefu-delivery'] === first?.headers['x-kefu-delivery']).map((entry) => entry.status)).toEqual([500, 200]);
+      const attempts = await until(() => {
+        const statuses = received.filter((entry) => entry.headers['x-kefu-delivery'] === first?.headers['x-kefu-delivery']).map((entry) => entry.status);
+        return statuses.includes(200) ? statuses : undefined;
+      }, 'the retry of the first delivery');
+      expect(attempts).toEqual([500, 200]);
       const log = await call('GET', '/api/admin/channels/ios-app/deliveries', { token: staff.admin });
       expect((log.json.deliveries as Array<{ status: string }>).every((delivery) => delivery.status === 'delivered' || delivery.status === 'pending')).toBe(true);
 

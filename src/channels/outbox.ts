@@ -100,10 +100,12 @@ export function createChannelOutbox(options: { records: RecordsStore; bus: Event
   const deliverable = (channel: ChannelRecord): boolean => !channel.disabled && (channel.kind === 'wechat' ? options.wechat !== undefined : channel.webhookUrl !== undefined);
 
   async function queueNewEvents(): Promise<void> {
-    const cursor = await records.getCursor(CURSOR);
     const channels = new Map((await records.listChannels()).filter(deliverable).map((channel) => [channel.id, channel]));
-    if (cursor === undefined || channels.size === 0) {
-      // Nothing to tell anyone (or the first start): follow from here on, not the whole history.
+    // No channel to tell anything: no reads of the log, no writes (a channel registered later has no past to catch up).
+    if (channels.size === 0) return;
+    const cursor = await records.getCursor(CURSOR);
+    if (cursor === undefined) {
+      // The first channel: follow from here on, not the whole history.
       await records.enqueueChannelDeliveries({ cursor: CURSOR, upToSeq: await records.lastEventSeq(), deliveries: [] });
       return;
     }

@@ -148,7 +148,10 @@ export function createWechatEndpoint(options: {
   function replyTextOf(result: ChannelTurnResult): string | undefined {
     // A repeat answered by another process: it replied or sent the answer itself.
     if (result.duplicate || result.routed || !result.answer) return undefined;
-    return wechatText(result.answer.text) || undefined;
+    const { text, outcome, suggestions } = result.answer;
+    // "Did you mean …?" lists its questions as buttons on the web; a WeChat follower reads them as lines to copy.
+    const choices = outcome === 'clarify' && suggestions.length > 0 ? `\n${suggestions.map((suggestion) => `• ${suggestion}`).join('\n')}` : '';
+    return wechatText(`${text}${choices}`) || undefined;
   }
 
   async function textMessage(input: { key: string; openId: string; text: string; deadline: number; reply: (content: string) => WechatResponse }): Promise<WechatResponse> {
