@@ -8,7 +8,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAccounts } from '../src/accounts/index.ts';
-import { messageFields, parseXml } from '../src/channels/index.ts';
+import { messageFields, parseXml, wechatSignature } from '../src/channels/index.ts';
 import { loadConfig } from '../src/config/index.ts';
 import { openSqliteRecords } from '../src/records/index.ts';
 import type { RecordsStore } from '../src/records/types.ts';
@@ -91,6 +91,10 @@ describe('WeChat endpoint', () => {
     expect(wrong.status).toBe(403);
     expect(await wrong.text()).not.toContain('5837391735281350');
     expect((await fetch(`${kefu.base}/wechat?echostr=1`)).status).toBe(403);
+    // A signed URL captured an hour ago is refused (the signature does not cover the body).
+    const timestamp = String(Math.floor(Date.now() / 1000) - 3600);
+    const old = new URLSearchParams({ signature: wechatSignature({ token: TOKEN, timestamp, nonce: '7' }), timestamp, nonce: '7', echostr: '1' });
+    expect((await fetch(`${kefu.base}/wechat?${old.toString()}`)).status).toBe(403);
   });
 
   it('refuses a message with a bad signature (403) without storing anything', async () => {

@@ -1,8 +1,9 @@
 /**
  * The WeChat Official Account endpoint without HTTP: URL verification, messages in, passive replies out.
  *
- * - Every request must carry WeChat's signature (sha1 of the sorted token, timestamp and nonce): anything else is
- *   refused (WECHAT_SIGNATURE_INVALID, 403) before the body is looked at (the route checks it in a hook).
+ * - Every request must carry WeChat's signature (sha1 of the sorted token, timestamp and nonce) with a timestamp within
+ *   5 minutes of this machine's clock: anything else is refused (WECHAT_SIGNATURE_INVALID, 403) before the body is
+ *   looked at (the route checks it in a hook).
  * - A text message (and a voice message WeChat transcribed, `Recognition`) is a customer turn of the `wechat` channel
  *   for the follower's openid. The answer goes back as the passive reply when it is ready within
  *   KEFU_WECHAT_REPLY_DEADLINE_MS (WeChat waits 5 s); otherwise kefu answers `success` (WeChat then shows nothing and
@@ -64,6 +65,8 @@ const REMEMBERED = 10_000;
 /** Customer-service message attempts for a slow answer, and the wait before the second. */
 const SEND_ATTEMPTS = 3;
 const SEND_RETRY_MS = 1_000;
+/** How far a request's timestamp may be from this machine's clock (replays of a captured signed URL). */
+const SIGNATURE_MAX_AGE_MS = 300_000;
 
 /** An answer as a WeChat text: plain text (no Markdown, no [n] markers), within WeChat's length limit. */
 export function wechatText(markdown: string): string {
@@ -193,7 +196,13 @@ export function createWechatEndpoint(options: {
   }
 
   return {
-    signed: (query) => checkSignature({ token: settings.token, timestamp: query.timestamp, nonce: query.nonce, signature: query.signature }),
+    signed(query) {
+      // The signature covers the token, timestamp and nonce, not the body: a captured URL could carry another body,
+      // so it is only good for a while (WeChat's own retries come within seconds).
+      const timestamp = typeof query.timestamp === 'string' && /^\d{1,12}$/.test(query.timestamp) ? Number(query.timestamp) * 1000 : Number.NaN;
+      if (!(Math.abs(now() - timestamp) <= SIGNATURE_MAX_AGE_MS)) return false;
+      return checkSignature({ token: settings.token, timestamp: query.timestamp, nonce: query.nonce, signature: query.signature });
+    },
 
     verify: (query) => ({ contentType: 'text/plain; charset=utf-8', body: typeof query.echostr === 'string' ? query.echostr : '' }),
 
