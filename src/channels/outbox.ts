@@ -12,6 +12,7 @@
 import { signPayload } from '../events/webhooks.ts';
 import type { EventBus } from '../events/bus.ts';
 import { toPlainText } from '../text/markdown.ts';
+import { CHANNEL_OUTBOX_CURSOR as CURSOR } from '../records/index.ts';
 import type { ChannelConversation, ChannelDelivery, ChannelRecord, ConversationEvent, RecordsStore } from '../records/types.ts';
 import { fitWechatText } from './wechat-protocol.ts';
 import type { WechatClient } from './wechat-client.ts';
@@ -46,7 +47,6 @@ export interface ChannelEventBody {
   state?: { from: string; to: string; cause: string };
 }
 
-const CURSOR = 'channels';
 const CONCURRENCY = 8;
 const POLL_MS = 1000;
 const MAX_BACKOFF_MS = 3_600_000;
@@ -105,7 +105,7 @@ export function createChannelOutbox(options: { records: RecordsStore; bus: Event
     if (channels.size === 0) return;
     const cursor = await records.getCursor(CURSOR);
     if (cursor === undefined) {
-      // The first channel: follow from here on, not the whole history.
+      // Registering a channel sets the cursor; without one (a database from before that), follow from here on.
       await records.enqueueChannelDeliveries({ cursor: CURSOR, upToSeq: await records.lastEventSeq(), deliveries: [] });
       return;
     }

@@ -55,6 +55,8 @@ describe('channel records', () => {
   it('queues outbox deliveries once per channel and event, and leases them', async () => {
     const { records } = await setup();
     const delivery = { channelId: 'c1', eventSeq: 7, conversationId: 'conv', externalUserId: 'u-1', kind: 'message' as const, payload: '{}', nextAttemptAt: '2026-11-01T09:00:00.000Z' };
+    // Registering the channel started the outbox's cursor where the log was (empty: 0).
+    expect(await records.getCursor('channels')).toBe(0);
     await records.enqueueChannelDeliveries({ cursor: 'channels', upToSeq: 7, deliveries: [delivery, delivery] });
     await records.enqueueChannelDeliveries({ cursor: 'channels', upToSeq: 5, deliveries: [delivery] });
     expect(await records.getCursor('channels')).toBe(7);

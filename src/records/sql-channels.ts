@@ -8,6 +8,9 @@ import { KefuError } from '../errors/index.ts';
 import { optionalNumber, optionalText, text, type SqlDatabase, type SqlExecutor, type SqlRow, type SqlValue } from './sql-database.ts';
 import type { ChannelDelivery, ChannelDeliveryKind, ChannelKind, ChannelRecord, ConversationRecord, ConversationState, DeliveryStatus, RecordsStore } from './types.ts';
 
+/** The channel outbox's position in the event log (src/channels/outbox.ts follows it). */
+export const OUTBOX_CURSOR = 'channels';
+
 function toChannel(row: SqlRow): ChannelRecord {
   const channel: ChannelRecord = {
     id: text(row.id),
@@ -121,6 +124,9 @@ export function createSqlChannels(options: { database: SqlDatabase; now: () => D
           'INSERT INTO channels (id, name, kind, token_hash, token_issued_at, webhook_url, webhook_secret, disabled, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?)',
           [input.id, input.name, input.kind, input.tokenHash, at, input.webhookUrl ?? null, input.webhookSecret, at, input.by ?? null],
         );
+        // The outbox follows the log from the first channel's registration on: nothing of its first minutes is missed.
+        const last = await tx.get('SELECT MAX(seq) AS seq FROM conversation_events');
+        await tx.run('INSERT INTO cursors (name, position) VALUES (?, ?) ON CONFLICT (name) DO NOTHING', [OUTBOX_CURSOR, Number(last?.seq ?? 0)]);
         const row = await tx.get('SELECT * FROM channels WHERE id = ?', [input.id]);
         if (!row) throw new KefuError('RECORDS_FAILED', { detail: `channel ${input.name} vanished` });
         return toChannel(row);
