@@ -230,4 +230,15 @@ describe('WeChat endpoint with a slow answer', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(wechat.sent.filter((message) => message.touser === 'oFrank').length).toBe(before + 1);
   });
+
+  it('sends one answer for WeChat\'s three tries of a message arriving while it is being answered', async () => {
+    const xml = textMessage({ openId: 'oGrace', content: 'Do you ship to Canada?', msgId: msgId() });
+    const tries = await Promise.all([0, 1, 2].map(() => postToKefu({ base: slow.base, token: TOKEN, xml })));
+    expect(tries.map((response) => response.body)).toEqual(['success', 'success', 'success']);
+    await wechat.waitForSent(wechat.sent.filter((message) => message.touser !== 'oGrace').length + 1);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const toGrace = wechat.sent.filter((message) => message.touser === 'oGrace');
+    expect(toGrace).toHaveLength(1);
+    expect(toGrace[0]?.text).toMatch(/Canada/);
+  });
 });
