@@ -30,9 +30,11 @@ export const SCORING = {
   /** Weight of being early in the passage (1 / (1 + position)). */
   position: 0.1,
   /** Weight of fitting the concise length: 1 at `targetWords`, falling linearly on both sides. */
-  length: 0.15,
-  /** The concise length, in words (a Chinese character counts as half a word). */
-  targetWords: 45,
+  length: 0.3,
+  /** The concise length, in words (a Chinese character counts as half a word), of an answer to an open question. */
+  targetWords: 80,
+  /** …and of an answer to a question asking for one value or a yes/no (how much, how long, when, is it…). */
+  targetWordsShort: 30,
   /** A topic word carried from the previous question weighs this much of a follow-up's own word. */
   carried: 0.5,
   /** Score subtracted per sentence (or block) of a unit that repeats an earlier answer of the conversation (follow-ups). */
@@ -55,6 +57,9 @@ export const SCORING = {
 };
 
 export type Scoring = typeof SCORING;
+
+/** Answer types that ask for one value or a yes/no: their answers are measured against `targetWordsShort`. */
+const SHORT_ANSWER_TYPES: ReadonlySet<AnswerType> = new Set(['money', 'duration', 'date', 'number', 'yesno']);
 
 /** A unit with what the scorer knows about it. */
 export interface ScoredUnit extends Unit {
@@ -270,6 +275,9 @@ export function scoreUnits(options: ScoreOptions): ScoredUnit[] {
   const units = options.units.filter(
     (unit) => unit.kind !== 'sentences' || unit.sentences.length === 1 || (contributing(unit.sentences[0] ?? '') && contributing(unit.sentences.at(-1) ?? '')),
   );
+  // A question asking for one value or a yes/no is answered in a sentence or two; an open one needs more.
+  // A table or list is already cut to the rows and items that match, so it is measured as an open answer.
+  const shortAnswer = SHORT_ANSWER_TYPES.has(options.answerType);
   const anchorCoverage = new Map<string, number>();
   const clauseCoverageCache = new Map<string, number>();
   const lengths = new Map<string, number>();
@@ -332,7 +340,8 @@ export function scoreUnits(options: ScoreOptions): ScoredUnit[] {
       }
       length += known;
     }
-    const lengthFit = 1 - Math.abs(length - scoring.targetWords) / scoring.targetWords;
+    const target = !shortAnswer ? scoring.targetWords : unit.kind === 'sentences' ? scoring.targetWordsShort : (scoring.targetWords + scoring.targetWordsShort) / 2;
+    const lengthFit = 1 - Math.abs(length - target) / target;
     const repeated = repeatsOf(unit, previous, { threshold: scoring.repeatOverlap, terms: options.terms });
     const score =
       scoring.coverage * anchored +
