@@ -12,7 +12,7 @@ import { splitSentences, type Language } from '../text/index.ts';
 import type { AnswerType } from './answer-type.ts';
 import { renderAnswer } from './render.ts';
 import { isInstructionToAssistant } from './safety.ts';
-import { coverageOf, questionTerms, relevanceOf, scoreUnits, selectUnits, SCORING, wordSet, type Scoring } from './select.ts';
+import { coverageOf, isNegative, questionTerms, relevanceOf, scoreUnits, selectUnits, SCORING, wordSet, type Scoring } from './select.ts';
 import type { Citation } from './types.ts';
 import { cutUnits, readPassages } from './units.ts';
 
@@ -102,6 +102,7 @@ export function composeAnswer(input: ComposeInput): ComposedAnswer {
     passageHeadings: passages.map((passage) => passage.chunk.headingPath),
     previousAnswers: followUp ? input.previousAnswers : [],
     followUp,
+    negativeQuestion: isNegative(input.question),
     scoring,
   });
   const wantsValue = ['money', 'duration', 'date', 'number'].includes(input.answerType);
