@@ -40,8 +40,6 @@ export interface AnswerabilityFeatures {
   /** Similarity of the closest FAQ question, and its lead over the runner-up. */
   faqSimilarity: number;
   faqMargin: number;
-  /** The heaviest focus term the answer does not name, relative to the heaviest focus term (0 when none is missing). */
-  heaviestMissing: number;
   /** Whether the answer carries the asked-for kind (a duration for "how long"…). */
   answerTypeMatched: number;
   /** 1 for a question in Chinese. */
@@ -52,7 +50,7 @@ export interface AnswerabilityFeatures {
 
 export const ANSWERABILITY_FEATURES: ReadonlyArray<keyof AnswerabilityFeatures> = [
   'vectorUsable', 'topCosine', 'cosineMargin', 'focusCoverage', 'bestPassageCoverage', 'unknownShare', 'focusUnknown',
-  'agreement', 'faqSimilarity', 'faqMargin', 'answerTypeMatched', 'chinese', 'termCount', 'heaviestMissing',
+  'agreement', 'faqSimilarity', 'faqMargin', 'answerTypeMatched', 'chinese', 'termCount',
 ];
 
 export interface AnswerabilityModel extends LogisticModel {
@@ -102,7 +100,6 @@ export function answerabilityFeatures(options: {
     agreement,
     faqSimilarity: firstFaq?.similarity ?? 0,
     faqMargin: firstFaq ? firstFaq.similarity - (secondFaq?.similarity ?? 0) : 0,
-    heaviestMissing: composition.heaviestMissing,
     answerTypeMatched: composition.answerTypeMatched,
     chinese: language === 'zh' ? 1 : 0,
     termCount: Math.log1p(retrieval.terms.length),

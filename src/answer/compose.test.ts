@@ -232,17 +232,6 @@ describe('what never reaches an answer', () => {
   });
 });
 
-describe('evidence for the answerability model', () => {
-  it('says when the question\'s most specific word is missing from the answer', () => {
-    const payments = chunk('We accept credit cards and bank transfers. Payment is taken when the order ships.', { docPath: 'payments.md' });
-    const covered = compose({ question: 'Do you accept bank transfers?', passages: [payments] });
-    expect(covered.evidence.heaviestMissing).toBe(0);
-    const missing = compose({ question: 'Do you accept payment by cheque?', passages: [payments] });
-    expect(missing.markdown).not.toBe('');
-    expect(missing.evidence.heaviestMissing).toBe(1);
-  });
-});
-
 describe('the answer as streamed pieces and citations', () => {
   it('streams pieces that join to the answer; sources are numbered by first use', () => {
     const window = chunk('You have 30 days from the delivery date to return an item. Opened items are fine as long as nothing is missing.', { docPath: 'returns.md' });

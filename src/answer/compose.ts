@@ -12,7 +12,7 @@ import { splitSentences, type Language } from '../text/index.ts';
 import type { AnswerType } from './answer-type.ts';
 import { renderAnswer } from './render.ts';
 import { isInstructionToAssistant } from './safety.ts';
-import { coverageOf, isNegative, questionTerms, relevanceOf, scoreUnits, selectUnits, SCORING, wordSet, type QuestionTerms, type Scoring } from './select.ts';
+import { coverageOf, isNegative, questionTerms, relevanceOf, scoreUnits, selectUnits, SCORING, wordSet, type Scoring } from './select.ts';
 import type { Citation } from './types.ts';
 import { cutUnits, readPassages } from './units.ts';
 
@@ -54,12 +54,6 @@ export interface CompositionEvidence {
    * for "what are", steps for "how do I"); 1 when the question asks for no particular kind.
    */
   answerTypeMatched: number;
-  /**
-   * The weight of the heaviest focus term the answer does not name, relative to the heaviest focus term
-   * (0 when it names them all, 1 when the question's most specific word is missing: "digital RMB" answered
-   * about RMB). Terms the documents never use count as missing.
-   */
-  heaviestMissing: number;
   /** How many units the answer quotes (0 when nothing answers). */
   unitCount: number;
   /** 1 when the main unit repeats an earlier answer of the conversation. */
@@ -127,25 +121,11 @@ export function composeAnswer(input: ComposeInput): ComposedAnswer {
       focusCoverage: chosen.length > 0 ? coverageOf({ words: wordSet(chosenText), text: chosenText, terms: evidenceTerms, only: focus }) : 0,
       // A follow-up's carried words the documents never use were judged with the question they came from.
       bestPassageCoverage: bestPassageCoverage({ passages, terms: input.terms.filter((term) => !input.carriedTerms.includes(term) || input.corpus.knows(term)), corpus: input.corpus }),
-      heaviestMissing: heaviestMissing({ text: chosenText, terms: evidenceTerms }),
       answerTypeMatched: !main ? 0 : requiresKind ? Math.max(...chosen.map((unit) => unit.typeMatch)) : 1,
       unitCount: chosen.length,
       repeatsPrevious: main && main.repeated > 0 ? 1 : 0,
     },
   };
-}
-
-/** The heaviest focus term's weight that a text does not name, relative to the heaviest focus term's (0..1). */
-function heaviestMissing(options: { text: string; terms: QuestionTerms }): number {
-  const words = wordSet(options.text);
-  let heaviest = 0;
-  let missing = 0;
-  for (const term of options.terms.focus) {
-    const weight = options.terms.weights.get(term) ?? 0;
-    heaviest = Math.max(heaviest, weight);
-    if (!coverageOf({ words, text: options.text, terms: { weights: new Map([[term, 1]]), focus: new Set([term]) } })) missing = Math.max(missing, weight);
-  }
-  return heaviest > 0 ? missing / heaviest : 0;
 }
 
 /**
