@@ -47,6 +47,12 @@ export interface ComposeInput {
 export interface CompositionEvidence {
   /** IDF-weighted share of the focus terms found in the chosen units. */
   focusCoverage: number;
+  /**
+   * IDF-weighted share of the focus terms found in the main unit alone: a question whose words the answer
+   * only covers by joining sentences of unrelated passages ("十二生肖" from one, "今天" from another) is
+   * answered around, not answered.
+   */
+  mainCoverage: number;
   /** The best single passage's IDF-weighted share of the query terms. */
   bestPassageCoverage: number;
   /**
@@ -119,6 +125,7 @@ export function composeAnswer(input: ComposeInput): ComposedAnswer {
     citations: rendered.citations,
     evidence: {
       focusCoverage: chosen.length > 0 ? coverageOf({ words: wordSet(chosenText), text: chosenText, terms: evidenceTerms, only: focus }) : 0,
+      mainCoverage: main ? coverageOf({ words: wordSet(main.text), text: main.text, terms: evidenceTerms, only: focus }) : 0,
       // A follow-up's carried words the documents never use were judged with the question they came from.
       bestPassageCoverage: bestPassageCoverage({ passages, terms: input.terms.filter((term) => !input.carriedTerms.includes(term) || input.corpus.knows(term)), corpus: input.corpus }),
       answerTypeMatched: !main ? 0 : requiresKind ? Math.max(...chosen.map((unit) => unit.typeMatch)) : 1,
