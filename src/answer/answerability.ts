@@ -51,7 +51,9 @@ export interface AnswerabilityFeatures {
 }
 
 export const ANSWERABILITY_FEATURES: ReadonlyArray<keyof AnswerabilityFeatures> = [
-  'vectorUsable', 'topCosine', 'cosineMargin', 'focusCoverage', 'bestPassageCoverage', 'unknownShare', 'focusUnknown',
+  // focusCoverage (the main unit plus a supporting sentence) is logged but not learned from: mainCoverage replaced it
+  // (eval/README.md, "Answerability and the FAQ gate").
+  'vectorUsable', 'topCosine', 'cosineMargin', 'bestPassageCoverage', 'unknownShare', 'focusUnknown',
   'agreement', 'faqSimilarity', 'faqMargin', 'answerTypeMatched', 'chinese', 'termCount', 'mainCoverage',
 ];
 
