@@ -121,6 +121,7 @@ export function register(program: Command): void {
         },
       });
       log.info(`kefu chat is ready: ${address}/  (agent workspace: ${address}/agent, owner console: ${address}/admin, API docs: ${address}/docs)`);
+      if (config.channels.wechat) log.info(`WeChat Official Account endpoint: ${address}/wechat (plain-text mode; put the public https URL in the account's server configuration)`);
       if (!reader) log.info({ inbox: config.inboxDir }, 'indexing the ingest folder in the background; answers use what is indexed so far');
 
       const indexed = async () => {

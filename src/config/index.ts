@@ -91,6 +91,14 @@ export const settingsSchema = Type.Object({
   KEFU_WEBHOOK_TIMEOUT_MS: PositiveInteger(5_000, 'A webhook receiver must answer within this time'),
   KEFU_WEBHOOK_MAX_ATTEMPTS: PositiveInteger(8, 'Attempts per webhook delivery before it is marked failed', 50),
   KEFU_WEBHOOK_RETRY_MS: PositiveInteger(2_000, 'Wait before the first webhook retry; doubled for each further attempt (at most an hour)'),
+  KEFU_CHANNEL_IDLE_HOURS: PositiveInteger(24, 'A channel user\'s conversation with kefu that has been quiet this long ends: their next message starts a new one (so does a message after an agent resolved it)', 24 * 90),
+  KEFU_CHANNEL_RATE_LIMIT_PER_MINUTE: PositiveInteger(6000, 'Requests per minute per client to the channel API (/api/channels/*): one backend speaks for many customers'),
+  KEFU_WECHAT_TOKEN: Type.String({ default: '', description: 'The Token of the WeChat Official Account\'s server configuration (enables GET/POST /wechat); empty = no WeChat endpoint' }),
+  KEFU_WECHAT_APP_ID: Type.String({ default: '', description: 'The Official Account\'s AppID (for the customer-service message API: agent replies and slow answers)' }),
+  KEFU_WECHAT_APP_SECRET: Type.String({ default: '', description: 'The Official Account\'s AppSecret (never logged)' }),
+  KEFU_WECHAT_API_BASE_URL: Type.String({ default: 'https://api.weixin.qq.com', description: 'Base URL of the WeChat API (tests point it at a simulated server)' }),
+  KEFU_WECHAT_REPLY_DEADLINE_MS: Type.Integer({ minimum: 1, maximum: 4_800, default: 4_000, description: 'Answer a WeChat message within this time as its passive reply; a slower answer is sent through the customer-service message API instead (WeChat waits 5 s)' }),
+  KEFU_WECHAT_WELCOME: Type.String({ default: '', description: 'What a new follower is told (default: a short welcome in Chinese and English)' }),
   KEFU_LIVE_HEARTBEAT_MS: PositiveInteger(15_000, 'Live update streams (SSE) send a heartbeat this often, so proxies and idle timeouts keep them open', 600_000),
   KEFU_MAX_LIVE_STREAMS: PositiveInteger(10_000, 'Live update streams (SSE) open at once, customers and agents together'),
   KEFU_EVAL_DATASET: Type.String({ default: '', description: 'The knowledge base\'s own evaluation dataset (a folder or .jsonl, see eval/README.md): the owner console checks changes against it before publishing, and the KPI report shows its latest run as answer accuracy' }),
@@ -200,6 +208,20 @@ export interface Config {
     readonly maxAttempts: number;
     readonly retryMs: number;
   };
+  /** Channels: the channel API and the WeChat Official Account endpoint (src/channels). */
+  readonly channels: {
+    readonly idleMs: number;
+    readonly rateLimitPerMinute: number;
+    /** Undefined when KEFU_WECHAT_TOKEN is empty (no WeChat endpoint). */
+    readonly wechat?: {
+      readonly token: string;
+      readonly appId: string;
+      readonly appSecret: string;
+      readonly apiBaseUrl: string;
+      readonly replyDeadlineMs: number;
+      readonly welcome: string;
+    };
+  };
   readonly live: {
     readonly heartbeatMs: number;
     readonly maxStreams: number;
@@ -299,6 +321,38 @@ function isAddressOrRange(entry: string): boolean {
   if (bits === undefined) return true;
   const prefix = /^\d{1,3}$/.test(bits) ? Number(bits) : -1;
   return prefix >= 0 && prefix <= (family === 4 ? 32 : 128);
+}
+
+/** The WeChat endpoint's settings, when KEFU_WECHAT_TOKEN is set; a token WeChat would refuse, or a bad base URL, stops kefu at start. */
+function parseWechat(settings: Settings): { wechat?: Config['channels']['wechat'] } {
+  const token = settings.KEFU_WECHAT_TOKEN.trim();
+  if (!token) return {};
+  // The Official Account console takes 3 to 32 letters and digits.
+  if (!/^[A-Za-z0-9]{3,32}$/.test(token)) {
+    throw new KefuError('CONFIG_INVALID', { detail: 'KEFU_WECHAT_TOKEN must be 3 to 32 letters and digits', hint: 'Use the same Token as in the Official Account\'s server configuration (基本配置 → 服务器配置).' });
+  }
+  let base: URL | undefined;
+  try {
+    base = new URL(settings.KEFU_WECHAT_API_BASE_URL);
+  } catch {
+    base = undefined;
+  }
+  if (!base || (base.protocol !== 'https:' && base.protocol !== 'http:')) {
+    throw new KefuError('CONFIG_INVALID', { detail: `KEFU_WECHAT_API_BASE_URL: "${settings.KEFU_WECHAT_API_BASE_URL}" is not an http(s) URL` });
+  }
+  if (Boolean(settings.KEFU_WECHAT_APP_ID) !== Boolean(settings.KEFU_WECHAT_APP_SECRET)) {
+    throw new KefuError('CONFIG_INVALID', { detail: 'KEFU_WECHAT_APP_ID and KEFU_WECHAT_APP_SECRET go together', hint: 'Set both (from the Official Account\'s 基本配置 page), or neither (then agent replies and slow answers cannot reach WeChat users).' });
+  }
+  return {
+    wechat: {
+      token,
+      appId: settings.KEFU_WECHAT_APP_ID,
+      appSecret: settings.KEFU_WECHAT_APP_SECRET,
+      apiBaseUrl: base.toString().replace(/\/+$/, ''),
+      replyDeadlineMs: settings.KEFU_WECHAT_REPLY_DEADLINE_MS,
+      welcome: settings.KEFU_WECHAT_WELCOME,
+    },
+  };
 }
 
 /** KEFU_WEBHOOK_URLS → http(s) URLs, and a secret to sign with whenever there is one. */
@@ -449,6 +503,11 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
       maxAttempts: settings.KEFU_WEBHOOK_MAX_ATTEMPTS,
       retryMs: settings.KEFU_WEBHOOK_RETRY_MS,
     },
+    channels: {
+      idleMs: settings.KEFU_CHANNEL_IDLE_HOURS * 3_600_000,
+      rateLimitPerMinute: settings.KEFU_CHANNEL_RATE_LIMIT_PER_MINUTE,
+      ...parseWechat(settings),
+    },
     live: {
       heartbeatMs: settings.KEFU_LIVE_HEARTBEAT_MS,
       maxStreams: settings.KEFU_MAX_LIVE_STREAMS,
@@ -516,7 +575,7 @@ export function withAnswerSettings(config: Config, changes: Readonly<Record<stri
 }
 
 /** Settings whose values are secrets: never printed. */
-const SECRET_SETTINGS: ReadonlySet<string> = new Set(['KEFU_LLM_API_KEY', 'KEFU_EVAL_TOKEN', 'KEFU_WEBHOOK_SECRET', 'KEFU_DATABASE_URL', 'KEFU_INDEX_STORAGE_OPTIONS']);
+const SECRET_SETTINGS: ReadonlySet<string> = new Set(['KEFU_LLM_API_KEY', 'KEFU_EVAL_TOKEN', 'KEFU_WEBHOOK_SECRET', 'KEFU_WECHAT_TOKEN', 'KEFU_WECHAT_APP_SECRET', 'KEFU_DATABASE_URL', 'KEFU_INDEX_STORAGE_OPTIONS']);
 
 export interface SettingDescription {
   name: string;

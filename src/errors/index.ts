@@ -82,6 +82,14 @@ export const errorCatalogue = {
   QUICK_REPLY_NOT_FOUND: { status: 404, message: 'No quick reply with id {detail}', hint: 'Reload the list of quick replies.' },
   QUICK_REPLY_EXISTS: { status: 409, message: 'The shortcut is already used: {detail}', hint: 'Choose another shortcut, or edit the existing quick reply.' },
   DELIVERY_NOT_FOUND: { status: 404, message: 'No webhook delivery with id {detail}', hint: 'Reload the delivery log.' },
+  CHANNEL_EXISTS: { status: 409, message: 'A channel with this name already exists: {detail}', hint: 'Choose another name, or reset the existing channel\'s token (POST /api/admin/channels/<name>/reset).' },
+  CHANNEL_NOT_FOUND: { status: 404, message: 'No channel named {detail}', hint: 'GET /api/admin/channels lists the registered channels.' },
+  CHANNEL_TOKEN_INVALID: { status: 401, message: 'The channel token is missing, wrong or disabled', hint: 'Send the token printed when the channel was registered as Authorization: Bearer <token>; an owner or admin can reset it.' },
+  CHANNEL_MESSAGE_PENDING: { status: 409, message: 'This message is still being answered: {detail}', hint: 'Send it again in a few seconds: the answer to the first copy is returned then (nothing is answered twice).' },
+  CHANNEL_INVALID: { status: 400, message: 'The channel cannot be registered: {detail}', hint: 'A name is 2 to 40 lower-case letters, digits and dashes (not web, widget, api, cli or wechat); a webhook URL is a full http(s) URL.' },
+  WECHAT_SIGNATURE_INVALID: { status: 403, message: 'The WeChat signature does not match', hint: 'KEFU_WECHAT_TOKEN must equal the Token set in the Official Account\'s server configuration.' },
+  WECHAT_MESSAGE_INVALID: { status: 400, message: 'The WeChat message could not be read: {detail}', hint: 'WeChat sends XML in plain-text mode; the encrypted (safe) mode is not supported.' },
+  WECHAT_API_FAILED: { status: 502, message: 'The WeChat API refused or failed: {detail}', hint: 'Check KEFU_WECHAT_APP_ID and KEFU_WECHAT_APP_SECRET, the server\'s IP allow-list in the Official Account settings, and that the user wrote within the last 48 hours.' },
   STREAMS_EXHAUSTED: { status: 503, message: 'Too many live connections are open', hint: 'Try again in a moment; the administrator can raise KEFU_MAX_LIVE_STREAMS.' },
 
   // the owner console: knowledge gaps, FAQ answers, documents, reports, releases

@@ -5,6 +5,7 @@
 import { KefuError } from '../errors/index.ts';
 import { migrate } from './migrations.ts';
 import { createSqlAccounts } from './sql-accounts.ts';
+import { createSqlChannels } from './sql-channels.ts';
 import { createSqlConversations } from './sql-conversations.ts';
 import { createSqlOwner } from './sql-owner.ts';
 import type { SqlDatabase } from './sql-database.ts';
@@ -65,6 +66,7 @@ export function createSqlRecords(options: CreateSqlRecordsOptions): RecordsStore
     ...createSqlAccounts({ database, now }),
     ...createSqlWebhooks({ database, now }),
     ...createSqlOwner({ database, now }),
+    ...createSqlChannels({ database, now }),
   };
 
   const guard = async <T>(work: () => Promise<T>): Promise<T> => {
