@@ -325,7 +325,7 @@ export async function buildApp(options: BuildAppOptions): Promise<KefuApp> {
 
   const documents = options.documents ?? noDocuments;
   const dependencies = { app, config, answerService: options.answerService, records, metrics, handover };
-  registerChatRoutes({ ...dependencies, ...(options.owner ? { routing: options.owner.releases } : {}) });
+  registerChatRoutes({ ...dependencies, accounts, ...(options.owner ? { routing: options.owner.releases } : {}) });
   registerEvalRoutes(dependencies);
   registerConversationRoutes({ app, records, handover, live, metrics });
   registerSessionRoutes({ app, config, accounts });
