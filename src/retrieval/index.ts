@@ -174,7 +174,7 @@ export function createRetriever(options: { store: ChunkStore; embedder: Embedder
     // The FAQ matcher serves the fast path in every mode; its question similarities join the ranking only in
     // hybrid mode, so the keyword and vector ablations measure one search each, nothing else.
     // The fast path must never serve an FAQ entry the filter leaves out (an internal document's, for customers).
-    const faqMatches = faq.size > 0 && mode !== 'keyword' ? faq.match({ question: request.query, queryVector, limit: request.filter ? faq.size : 10 }).filter((match) => matchesFilter(match.chunk, request.filter)).slice(0, 10) : [];
+    const faqMatches = faq.size > 0 && mode !== 'keyword' ? faq.match({ question: request.query, queryVector, limit: 10, ...(request.filter ? { accept: (chunk: ChunkRecord) => matchesFilter(chunk, request.filter) } : {}) }) : [];
     const hybrid = mode === 'hybrid';
     if (hybrid) mergeFaqQuestionSimilarity({ vectorHits, faqMatches, filter: request.filter });
 
