@@ -21,6 +21,7 @@
 import { mkdirSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import * as lancedb from '@lancedb/lancedb';
+import { maintainVectorIndex, tuneVectorQuery } from './vector-index.ts';
 import { Field, FixedSizeList, Float32, Float64, Int32, Schema, Utf8 } from 'apache-arrow';
 import { KefuError } from '../errors/index.ts';
 import { analyzerFor, serializeDictionary, type Analyzer } from '../text/analyzer.ts';
@@ -411,7 +412,11 @@ async function wrap<T>(what: string, work: () => Promise<T>): Promise<T> {
  *   const store = await openStore({ directory: '/srv/kefu/data/index' });
  *   console.log(await store.countChunks());
  */
-export async function openStore(options: { directory: string }): Promise<ChunkStore> {
+export async function openStore(options: {
+  directory: string;
+  /** Rows at which `optimize` builds the ANN vector index (default VECTOR_INDEX_MIN_ROWS; see vector-index.ts). */
+  vectorIndexMinRows?: number;
+}): Promise<ChunkStore> {
   const { directory } = options;
   return wrap(directory, async () => {
     mkdirSync(directory, { recursive: true });
@@ -425,7 +430,7 @@ export async function openStore(options: { directory: string }): Promise<ChunkSt
     const chunks: lancedb.Table | undefined = names.has(CHUNKS) ? await db.openTable(CHUNKS) : undefined;
     if (chunks) await migrateChunks(chunks);
     let current = chunks;
-    return createStore({ directory, db, documents, meta, getChunks: () => current, setChunks: (table) => { current = table; } });
+    return createStore({ directory, db, documents, meta, getChunks: () => current, setChunks: (table) => { current = table; }, ...(options.vectorIndexMinRows === undefined ? {} : { vectorIndexMinRows: options.vectorIndexMinRows }) });
   });
 }
 
@@ -436,6 +441,7 @@ interface StoreParts {
   meta: lancedb.Table;
   getChunks: () => lancedb.Table | undefined;
   setChunks: (table: lancedb.Table | undefined) => void;
+  vectorIndexMinRows?: number;
 }
 
 function createStore(parts: StoreParts): ChunkStore {
@@ -517,7 +523,7 @@ function createStore(parts: StoreParts): ChunkStore {
   async function runVectorSearch(options: { vector: number[]; limit: number; filter?: ChunkFilter; columns: readonly string[] }): Promise<Row[]> {
     const table = await chunksTable();
     if (!table) return [];
-    let search = table.vectorSearch(options.vector).distanceType('cosine').select([...options.columns, '_distance']).limit(options.limit);
+    let search = tuneVectorQuery(table.vectorSearch(options.vector).distanceType('cosine')).select([...options.columns, '_distance']).limit(options.limit);
     const where = filterToSql(options.filter);
     if (where) search = search.where(where);
     return (await search.toArray()) as Row[];
@@ -797,6 +803,7 @@ function createStore(parts: StoreParts): ChunkStore {
       await wrap('optimising the index', async () => {
         const table = await chunksTable();
         if (table) await ensureKeywordIndexes(table);
+        if (table) await maintainVectorIndex({ table, ...(parts.vectorIndexMinRows === undefined ? {} : { minRows: parts.vectorIndexMinRows }) });
         // Keeps a day of old versions: a reader that started on an older version can still finish.
         const cleanupOlderThan = new Date(Date.now() - 24 * 60 * 60 * 1000);
         await table?.optimize({ cleanupOlderThan });
