@@ -4,8 +4,9 @@
  * exact; above it the sync builds an IVF_PQ index (cosine; √rows partitions, 8 dimensions per PQ sub-vector). Rows
  * written later are searched exactly beside the index until the writer's `table.optimize()` adds them to its trained
  * partitions; when a sync adds more than REBUILD_SHARE of the indexed rows at once, the index is trained again.
- * Searches re-rank the index's candidates on the full vectors (`refineFactor`): without it PQ alone found .61 of the
- * exact top 10 in `npm run bench:scale`, with it 1.00 (bench/README.md, "A large index").
+ * Searches probe 40 partitions and re-rank 10× the limit on the full vectors (`refineFactor`): on 100,000 generated
+ * chunks (`npm run bench:scale`) PQ alone found .43 of the exact top 10, nprobes 20 + refine 5 .81, nprobes 40 +
+ * refine 10 .92 at a vector p50 of 6 ms (bench/README.md, "A large index").
  *
  * @example
  *   await maintainVectorIndex({ table }); // after a sync's writes (ChunkStore.optimize)
@@ -17,9 +18,9 @@ export const VECTOR_INDEX_MIN_ROWS = 100_000;
 /** Train the index again when the rows not yet in it pass this share of those in it (its partitions were learned from fewer). */
 const REBUILD_SHARE = 0.2;
 /** The index's candidates re-ranked on full vectors, as a multiple of the limit (recall: bench/README.md). */
-export const VECTOR_REFINE_FACTOR = 5;
+export const VECTOR_REFINE_FACTOR = 10;
 /** IVF partitions probed per query. */
-export const VECTOR_NPROBES = 20;
+export const VECTOR_NPROBES = 40;
 
 export interface VectorIndexState {
   indexed: boolean;
