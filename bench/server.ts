@@ -9,8 +9,13 @@
  * Target on 2 cores: >= 100 answers/s with p99 <= 150 ms and zero errors.
  * BENCH_REINDEX=1: the load runs while 600 new notes are indexed (a large sync on the same index, one writer,
  * every chunk embedded): errors must stay 0; p99 is reported.
+ * BENCH_DATA_DIR=<dir>: keep the index and records there between runs (an unchanged inbox is not indexed again), so
+ * before/after runs compare serving only; without it a fresh temp dir is used and removed.
+ * BENCH_CPU_PROFILE=<file.cpuprofile>: a V8 CPU profile of the server process during the chat load only (not the
+ * indexing before it); `node bench/profile-summary.ts <file>` lists the top self-time functions.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { copyFile, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import os, { tmpdir } from 'node:os';
@@ -42,7 +47,8 @@ const questions = readFileSync(questionsFile, 'utf8')
   .filter((line) => line.trim())
   .map((line) => (JSON.parse(line) as { question: string }).question);
 
-const scratch = await mkdtemp(path.join(tmpdir(), 'kefu-bench-server-'));
+const keptDataDir = process.env.BENCH_DATA_DIR ? path.resolve(process.env.BENCH_DATA_DIR) : undefined;
+const scratch = keptDataDir ?? (await mkdtemp(path.join(tmpdir(), 'kefu-bench-server-')));
 // The inbox is a copy, so the re-index run can add files to it.
 const inbox = path.join(scratch, 'inbox');
 await mkdir(inbox, { recursive: true });
@@ -149,7 +155,20 @@ if (reindex) {
     (summary) => `re-index: ${summary.indexed.length} files (${summary.indexed.reduce((sum, file) => sum + file.chunks, 0)} chunks embedded) in ${((performance.now() - reindexStarted) / 1000).toFixed(1)} s, ${summary.failed.length} failed`,
   );
 }
+const profileFile = process.env.BENCH_CPU_PROFILE;
+const profiler = profileFile ? new Session() : undefined;
+if (profiler) {
+  profiler.connect();
+  await profiler.post('Profiler.enable');
+  await profiler.post('Profiler.start');
+}
 const chat = await load(chatUrl, chatRequests);
+if (profiler && profileFile) {
+  const { profile } = await profiler.post('Profiler.stop');
+  await writeFile(profileFile, JSON.stringify(profile));
+  profiler.disconnect();
+  console.log(`CPU profile of the chat load: ${profileFile}`);
+}
 if (reindexing) console.log(`${await reindexing} (the load ran during its first ${seconds} s)`);
 await app.close();
 
@@ -180,6 +199,7 @@ console.log('\n                      req/s    p50 ms   p99 ms   errors   non-2xx
 for (const [name, figures] of [['POST /api/chat', chat], ['bare Fastify', bareFigures]] as const) {
   console.log(`${name.padEnd(20)}${String(figures.requestsPerSecond).padStart(7)}${String(figures.p50Ms).padStart(10)}${String(figures.p99Ms).padStart(9)}${String(figures.errors).padStart(9)}${String(figures.non2xx).padStart(10)}`);
 }
+console.log(`load average (1, 5, 15 min): ${os.loadavg().map((value) => value.toFixed(2)).join(', ')}`);
 console.log(`ratio chat / bare: ${ratio.toFixed(3)}   target (>= 100/s, p99 <= 150 ms, 0 errors): ${meetsTarget ? 'met' : 'NOT met'}`);
 await mkdir(path.join(repositoryRoot, 'bench', 'results'), { recursive: true });
 await writeFile(path.join(repositoryRoot, 'bench', 'results', 'server.json'), `${JSON.stringify(report, null, 2)}\n`);
@@ -187,4 +207,4 @@ await writeFile(path.join(repositoryRoot, 'bench', 'results', 'server.json'), `$
 await records.close();
 await store.close();
 await embedder.dispose();
-await rm(scratch, { recursive: true, force: true });
+if (!keptDataDir) await rm(scratch, { recursive: true, force: true });

@@ -49,8 +49,14 @@ function staff(token: string, body?: unknown) {
   return { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) };
 }
 
-async function ask(question: string, options: { visitorId?: string } = {}) {
-  const response = await app.inject({ method: 'POST', url: '/api/chat', payload: { question, ...(options.visitorId ? { visitorId: options.visitorId } : {}) } });
+async function ask(question: string, options: { visitorId?: string; debugAs?: string } = {}) {
+  const response = await app.inject({
+    method: 'POST',
+    // ?debug=1 (an owner's) adds the retrieved passages: what the customer's search saw.
+    url: options.debugAs ? '/api/chat?debug=1' : '/api/chat',
+    payload: { question, ...(options.visitorId ? { visitorId: options.visitorId } : {}) },
+    ...(options.debugAs ? { headers: staff(options.debugAs) } : {}),
+  });
   expect(response.statusCode, response.body).toBe(200);
   return response.json() as { answer: string; outcome: string; conversationId: string; conversationToken: string; retrieved: Array<{ docPath: string; text: string }>; citations: Array<{ docPath: string }> };
 }
@@ -104,7 +110,7 @@ describe('document visibility', () => {
     expect(listed.documents.find((document) => document.path === 'wholesale-internal.md')).toMatchObject({ visibility: 'internal', chunks: 1 });
 
     for (const question of ['What discount do wholesale partners get on bulk pallet orders?', 'partner code for pallets', 'What is the staff discount code?']) {
-      const answer = await ask(question);
+      const answer = await ask(question, { debugAs: owner });
       const text = JSON.stringify(answer);
       expect(text, question).not.toContain(INTERNAL_SECRET);
       expect(text, question).not.toContain('STAFF-SECRET-77');

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { DatabaseSync } from 'node:sqlite';
 import { syncFolder } from '../ingest/sync.ts';
+import { createAccounts } from '../src/accounts/index.ts';
 import { KefuError } from '../src/errors/index.ts';
 import { openSqliteRecords } from '../src/records/index.ts';
 import type { RecordsStore } from '../src/records/types.ts';
@@ -100,6 +101,36 @@ describe('POST /api/chat', () => {
     expect(messages[0]?.text).toBe('How long do refunds take?');
     expect(messages[1]?.id).toBe(answer.messageId);
     expect(messages[1]?.citations).toHaveLength(answer.citations.length);
+  });
+
+  it('leaves the retrieved passages out of the reply, except with ?debug=1 for a signed-in owner or admin; agents still see them stored', async () => {
+    const question = 'How long do refunds take?';
+    const slim = await app.inject({ method: 'POST', url: '/api/chat', payload: { question } });
+    expect(slim.statusCode).toBe(200);
+    const slimBody = slim.json();
+    expect(slimBody).not.toHaveProperty('retrieved');
+    expect(slimBody).not.toHaveProperty('evidence');
+    expect(slimBody.citations[0].quote).toMatch(/5 business days/);
+
+    const accounts = createAccounts({ records, settings: fixture.config.accounts });
+    const suffix = Math.random().toString(36).slice(2, 8);
+    const owner = (await accounts.addUser({ name: `owner-${suffix}`, role: 'owner' })).token;
+    const admin = (await accounts.addUser({ name: `admin-${suffix}`, role: 'admin' })).token;
+    const agent = (await accounts.addUser({ name: `agent-${suffix}`, role: 'agent' })).token;
+    const debug = (authorization?: string) => app.inject({ method: 'POST', url: '/api/chat?debug=1', payload: { question }, headers: authorization ? { authorization: `Bearer ${authorization}` } : {} });
+    expect((await debug()).statusCode).toBe(401);
+    expect((await debug(agent)).json().error).toMatchObject({ code: 'AUTH_FORBIDDEN' });
+    for (const token of [owner, admin]) {
+      const full = (await debug(token)).json();
+      expect(full.retrieved[0]).toMatchObject({ docPath: 'returns-policy.md', text: expect.stringContaining('5 business days') });
+      expect(full.evidence).toMatchObject({ coverage: expect.any(Number) });
+    }
+    expect(slim.body.length).toBeLessThan((await debug(owner)).body.length / 2);
+
+    // The stored answer keeps its passages for the agent workspace.
+    const stored = (await app.inject({ method: 'GET', url: `/api/agent/conversations/${slimBody.conversationId}`, headers: { authorization: `Bearer ${agent}` } })).json();
+    const answer = stored.messages.find((message: { role: string }) => message.role === 'assistant');
+    expect(answer.retrieved[0]).toMatchObject({ docPath: 'returns-policy.md' });
   });
 
   it.each(['history', 'retrieveOnly', 'retrievalMode', 'fusion', 'topK'])('refuses the evaluation option "%s" with a 400 naming it', async (field) => {

@@ -68,6 +68,7 @@ export const settingsSchema = Type.Object({
   KEFU_RETRIEVAL_TOP_K: PositiveInteger(8, 'Passages retrieved per question', 100),
   KEFU_FUSION: Type.Union([Type.Literal('adaptive'), Type.Literal('weighted'), Type.Literal('rrf')], { default: 'adaptive', description: 'How keyword and vector results are fused' }),
   KEFU_VECTOR_WEIGHT: UnitInterval(0.35, 'Weight of the vector side in weighted fusion (keyword side gets the rest)'),
+  KEFU_QUERY_CACHE_SIZE: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 2000, description: 'Question vectors kept in memory (least recently used go first; about 2 KB each); 0 = embed every question' }),
   KEFU_FAQ_GATE_MODEL: Type.String({ default: '', description: 'A retrained FAQ fast-path model file; default: the shipped model' }),
   KEFU_FAQ_VERBATIM_AT: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'Probability of the right FAQ entry at which its answer is returned verbatim (default: the model\'s, chosen for precision >= .97)' })),
   KEFU_ANSWER_THRESHOLD: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'Answerability probability below which kefu says it could not find the answer (default: the one the answerability model was trained with; see eval/README.md)' })),
@@ -174,6 +175,8 @@ export interface Config {
     readonly topK: number;
     readonly fusion: 'adaptive' | 'weighted' | 'rrf';
     readonly vectorWeight: number;
+    /** Query vectors kept in the LRU cache (0 = off). */
+    readonly queryCacheSize: number;
   };
   readonly answer: {
     readonly faqGateModel: string;
@@ -475,6 +478,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
       topK: settings.KEFU_RETRIEVAL_TOP_K,
       fusion: settings.KEFU_FUSION,
       vectorWeight: settings.KEFU_VECTOR_WEIGHT,
+      queryCacheSize: settings.KEFU_QUERY_CACHE_SIZE,
     },
     answer: {
       faqGateModel: settings.KEFU_FAQ_GATE_MODEL ? path.resolve(cwd, settings.KEFU_FAQ_GATE_MODEL) : '',

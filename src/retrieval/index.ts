@@ -19,6 +19,7 @@ import type { ChunkRecord } from '../store/types.ts';
 import { bigramQuery, detectLanguage, jaccard, keywordQuery, useAnalyzer, type Language } from '../text/index.ts';
 import { buildCorpusStats, queryTerms, type CorpusStats } from './corpus-stats.ts';
 import { createFaqMatcher, type FaqMatch, type FaqMatcher } from './faq-matcher.ts';
+import { createQueryVectorCache } from './query-vector-cache.ts';
 
 export type { FaqMatch } from './faq-matcher.ts';
 
@@ -110,6 +111,7 @@ export function createRetriever(options: { store: ChunkStore; embedder: Embedder
   let cached: IndexView | undefined;
   let building: Promise<IndexView> | undefined;
   const faqVectors = new Map<string, number[]>();
+  const queryVectors = createQueryVectorCache({ embedder, size: config.retrieval.queryCacheSize });
 
   /** Corpus statistics and the FAQ matcher, rebuilt only when the index version changes. */
   async function view(): Promise<IndexView> {
@@ -165,14 +167,14 @@ export function createRetriever(options: { store: ChunkStore; embedder: Embedder
 
     const [keywordIds, queryVector] = await Promise.all([
       mode !== 'vector' && searchText ? store.keywordSearchIds({ query: searchText, bigrams: bigramQuery(request.query), limit: CANDIDATES, filter: request.filter }) : Promise.resolve([] as ScoredId[]),
-      mode !== 'keyword' ? embedder.embedQuery(request.query) : Promise.resolve(undefined),
+      mode !== 'keyword' ? queryVectors.embedQuery(request.query) : Promise.resolve(undefined),
     ]);
     const vectorIds = queryVector ? await store.vectorSearchIds({ vector: queryVector, limit: CANDIDATES, filter: request.filter }) : [];
     const [keywordHits, vectorHits] = await withRecords([keywordIds, vectorIds], chunks);
     // The FAQ matcher serves the fast path in every mode; its question similarities join the ranking only in
     // hybrid mode, so the keyword and vector ablations measure one search each, nothing else.
     // The fast path must never serve an FAQ entry the filter leaves out (an internal document's, for customers).
-    const faqMatches = faq.size > 0 && mode !== 'keyword' ? faq.match({ question: request.query, queryVector, limit: request.filter ? faq.size : 10 }).filter((match) => matchesFilter(match.chunk, request.filter)).slice(0, 10) : [];
+    const faqMatches = faq.size > 0 && mode !== 'keyword' ? faq.match({ question: request.query, queryVector, limit: 10, ...(request.filter ? { accept: (chunk: ChunkRecord) => matchesFilter(chunk, request.filter) } : {}) }) : [];
     const hybrid = mode === 'hybrid';
     if (hybrid) mergeFaqQuestionSimilarity({ vectorHits, faqMatches, filter: request.filter });
 

@@ -108,6 +108,21 @@ export const HandoffResponse = Type.Object({
   messageId: Type.Optional(Type.String({ description: 'Id of the notice stored in the transcript (when the ticket is new)' })),
 });
 
+const Evidence = Type.Object(
+  {
+    topCosine: Type.Optional(Type.Number()),
+    coverage: Type.Number(),
+    unknownShare: Type.Number(),
+    unknownTerms: Type.Array(Type.String()),
+    faqSimilarity: Type.Optional(Type.Number()),
+  },
+  { additionalProperties: true },
+);
+
+/**
+ * The reply to POST /api/chat: what the customer needs (answer, citations with their quotes, outcome, confidence,
+ * suggestions, ids). The retrieved passages and the evidence (most of the bytes) only come with `?debug=1`.
+ */
 export const ChatResponse = Type.Object({
   answer: Type.String({ description: 'Markdown (paragraphs, lists, tables, bold, links) with [n] citation markers' }),
   citations: Type.Array(Citation),
@@ -117,9 +132,10 @@ export const ChatResponse = Type.Object({
   conversationId: Type.String(),
   messageId: Type.String({ description: 'Id of the stored answer: rate it with POST /api/feedback' }),
   language: Type.Union([Type.Literal('en'), Type.Literal('zh'), Type.Literal('other')]),
-  retrieved: Type.Array(RetrievedPassage),
   suggestions: Type.Array(Type.String()),
   timings: Type.Object({ retrievalMs: Type.Number(), compositionMs: Type.Number(), totalMs: Type.Number() }),
+  retrieved: Type.Optional(Type.Array(RetrievedPassage, { description: 'Only with ?debug=1 for a signed-in owner or admin: the passages retrieved' })),
+  evidence: Type.Optional(Evidence),
   /** Present when the customer asked for a person in the question: the ticket opened (or the one already open). */
   handoff: Type.Optional(HandoffResponse),
   conversationToken: Type.Optional(Type.String({ description: 'Only when this request started the conversation: send it as X-Conversation-Token to continue, read or rate it. Shown once.' })),
@@ -134,16 +150,14 @@ export const RoutedResponse = Type.Object({
   state: ConversationState,
 });
 
-const Evidence = Type.Object(
-  {
-    topCosine: Type.Optional(Type.Number()),
-    coverage: Type.Number(),
-    unknownShare: Type.Number(),
-    unknownTerms: Type.Array(Type.String()),
-    faqSimilarity: Type.Optional(Type.Number()),
-  },
-  { additionalProperties: true },
-);
+
+export const ChatQuery = Type.Object({
+  debug: Type.Optional(
+    Type.Union([Type.Literal('1'), Type.Literal('true'), Type.Literal('0'), Type.Literal('false')], {
+      description: '1 or true: add the retrieved passages and the evidence to the reply; owners and admins only (signed in; 401/403 otherwise)',
+    }),
+  ),
+});
 
 /** The full `AnswerResult` (POST /api/eval/ask): what the chat reply has, plus the evidence; nothing stored. */
 export const AnswerResultResponse = Type.Object(

@@ -21,6 +21,7 @@
 import { mkdirSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import * as lancedb from '@lancedb/lancedb';
+import { maintainVectorIndex, tuneVectorQuery } from './vector-index.ts';
 import { Field, FixedSizeList, Float32, Float64, Int32, Schema, Utf8 } from 'apache-arrow';
 import { KefuError } from '../errors/index.ts';
 import { analyzerFor, serializeDictionary, type Analyzer } from '../text/analyzer.ts';
@@ -425,6 +426,8 @@ export interface OpenStoreOptions {
    * last good one when the newest cannot be read: reader-refresh.ts).
    */
   readOnly?: { refreshMs: number; onWait?: (message: string) => void; onStale?: (message: string, error: unknown) => void; waitMs?: number };
+  /** Rows at which `optimize` builds the ANN vector index (default VECTOR_INDEX_MIN_ROWS; see vector-index.ts). */
+  vectorIndexMinRows?: number;
 }
 
 /** Store methods that write the index: a reader refuses them. */
@@ -510,7 +513,7 @@ export async function openStore(options: OpenStoreOptions): Promise<ChunkStore> 
     const chunks: lancedb.Table | undefined = names.has(CHUNKS) ? await db.openTable(CHUNKS) : undefined;
     if (chunks) await migrateChunks(chunks);
     let current = chunks;
-    return createStore({ directory, lockPath, db, documents, meta, getChunks: () => current, setChunks: (table) => { current = table; } });
+    return createStore({ directory, lockPath, db, documents, meta, getChunks: () => current, setChunks: (table) => { current = table; }, ...(options.vectorIndexMinRows === undefined ? {} : { vectorIndexMinRows: options.vectorIndexMinRows }) });
   });
 }
 
@@ -525,6 +528,7 @@ interface StoreParts {
   setChunks: (table: lancedb.Table | undefined) => void;
   /** A reader never migrates (adds columns to) a table: the writer does. */
   readOnly?: boolean;
+  vectorIndexMinRows?: number;
 }
 
 function createStore(parts: StoreParts): ChunkStore {
@@ -606,7 +610,7 @@ function createStore(parts: StoreParts): ChunkStore {
   async function runVectorSearch(options: { vector: number[]; limit: number; filter?: ChunkFilter; columns: readonly string[] }): Promise<Row[]> {
     const table = await chunksTable();
     if (!table) return [];
-    let search = table.vectorSearch(options.vector).distanceType('cosine').select([...options.columns, '_distance']).limit(options.limit);
+    let search = tuneVectorQuery(table.vectorSearch(options.vector).distanceType('cosine')).select([...options.columns, '_distance']).limit(options.limit);
     const where = filterToSql(options.filter);
     if (where) search = search.where(where);
     return (await search.toArray()) as Row[];
@@ -886,6 +890,7 @@ function createStore(parts: StoreParts): ChunkStore {
       await wrap('optimising the index', async () => {
         const table = await chunksTable();
         if (table) await ensureKeywordIndexes(table);
+        if (table) await maintainVectorIndex({ table, ...(parts.vectorIndexMinRows === undefined ? {} : { minRows: parts.vectorIndexMinRows }) });
         // Keeps a day of old versions: a reader that started on an older version can still finish.
         const cleanupOlderThan = new Date(Date.now() - 24 * 60 * 60 * 1000);
         await table?.optimize({ cleanupOlderThan });

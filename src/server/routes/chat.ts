@@ -7,20 +7,24 @@
  * does not answer (`routed`). A new conversation's reply carries its `conversationToken`; continuing one
  * needs it in `X-Conversation-Token`.
  * Evaluation knobs (history, retrieveOnly, …) are not accepted here: they belong to POST /api/eval/ask.
+ * The JSON reply carries what the customer needs; the retrieved passages and the evidence (most of the bytes) only
+ * with `?debug=1` for a signed-in owner or admin (they are stored with the answer for agents either way).
  */
 import { Readable } from 'node:stream';
-import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 import Type, { type Static } from 'typebox';
+import { can, type Accounts } from '../../accounts/index.ts';
+import type { AnswerResult } from '../../answer/types.ts';
 import type { Config } from '../../config/index.ts';
 import type { AnsweringTurn, ConversationTurns, PreparedTurn } from '../../conversations/turn.ts';
 import { KefuError } from '../../errors/index.ts';
 import type { RecordsStore } from '../../records/types.ts';
 import type { KefuApp } from '../app.ts';
-import { checkConversationToken } from '../auth.ts';
+import { checkConversationToken, requireStaff, staffOf } from '../auth.ts';
 import { reportError } from '../errors.ts';
 import { handoffView } from '../handoff.ts';
 import type { ServiceMetrics } from '../metrics.ts';
-import { ChatResponse, EVALUATION_FIELDS, RoutedResponse, chatRequestSchema } from '../schemas.ts';
+import { ChatQuery, ChatResponse, EVALUATION_FIELDS, RoutedResponse, chatRequestSchema } from '../schemas.ts';
 
 export type { CustomerRouting } from '../../conversations/turn.ts';
 
@@ -31,6 +35,19 @@ export interface ChatRouteDependencies {
   metrics: ServiceMetrics;
   /** The customer turn shared with the channels (src/conversations). */
   turns: ConversationTurns;
+  /** Who may ask for `?debug=1` (without it, nobody may). */
+  accounts?: Accounts;
+}
+
+function wantsDebug(query: Static<typeof ChatQuery>): boolean {
+  return query.debug === '1' || query.debug === 'true';
+}
+
+/** The customer's reply: the answer without the retrieved passages and evidence, unless `debug` asks for them. */
+export function chatReply(result: AnswerResult, debug: boolean): Omit<AnswerResult, 'retrieved' | 'evidence'> & Partial<Pick<AnswerResult, 'retrieved' | 'evidence'>> {
+  if (debug) return result;
+  const { retrieved: _retrieved, evidence: _evidence, ...reply } = result;
+  return reply;
 }
 
 /** One SSE frame. Data is JSON on one line, so a newline in the text can never end the frame early. */
@@ -38,8 +55,17 @@ export function sseFrame(event: string, data: unknown): string {
   return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
 }
 
-export function registerChatRoutes({ app, config, records, metrics, turns }: ChatRouteDependencies): void {
+export function registerChatRoutes({ app, config, records, metrics, turns, accounts }: ChatRouteDependencies): void {
   const ChatRequest = chatRequestSchema(config.server.maxQuestionChars);
+  const signedIn = accounts ? requireStaff({ accounts }) : undefined;
+
+  /** `?debug=1` is for people who look after the knowledge (owners) or the service (admins), signed in. */
+  async function checkDebug(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    if (!signedIn) throw new KefuError('AUTH_REQUIRED', { detail: '?debug=1 needs a signed-in owner or admin' });
+    await signedIn(request, reply);
+    const { role } = staffOf(request).user;
+    if (!can(role, 'knowledge') && !can(role, 'administration')) throw new KefuError('AUTH_FORBIDDEN', { detail: `${role} accounts cannot use ?debug=1 on /api/chat` });
+  }
 
   /** Checks the conversation's token (or starts a conversation), loads its history and stores the question. */
   async function prepare(body: Static<typeof ChatRequest>, request: FastifyRequest): Promise<PreparedTurn> {
@@ -68,8 +94,10 @@ export function registerChatRoutes({ app, config, records, metrics, turns }: Cha
           '`answer-delta` {text} pieces, then `citations` {citations}, then `answer-end` {outcome, messageId, conversationId, confidence, query, suggestions, language, handoff?}; ' +
           'a failure after the stream started is sent as an `error` event {error}. A question asking for a person (outcome `handoff`) opens a ticket: `handoff` {ticket, message, outsideHours?}. ' +
           'A new conversation\'s reply (and answer-end) carries `conversationToken`: send it as X-Conversation-Token to continue the conversation. ' +
-          'While people have the conversation the message is delivered to them and kefu does not answer: `{routed: true, state}` (as JSON, or one `routed` event).',
+          'While people have the conversation the message is delivered to them and kefu does not answer: `{routed: true, state}` (as JSON, or one `routed` event). ' +
+          'The JSON reply leaves out the retrieved passages and the evidence; `?debug=1` adds them for a signed-in owner or admin (Bearer token, or the session cookie with its CSRF token).',
         body: ChatRequest,
+        querystring: ChatQuery,
         response: {
           200: Type.Union([ChatResponse, RoutedResponse]),
           400: { $ref: 'ErrorBody#' },
@@ -83,6 +111,9 @@ export function registerChatRoutes({ app, config, records, metrics, turns }: Cha
         },
       },
       // Named before validation so the message says where the field belongs, not just "unknown field".
+      preHandler: async (request, reply) => {
+        if (wantsDebug(request.query)) await checkDebug(request, reply);
+      },
       preValidation: async (request) => {
         const body = request.body as Record<string, unknown> | null;
         if (!body || typeof body !== 'object') return;
@@ -113,7 +144,7 @@ export function registerChatRoutes({ app, config, records, metrics, turns }: Cha
         const result = await prepared.service.answer(prepared.request);
         const messageId = await complete(result, prepared);
         const handoff = await handOverIfNeeded(result, prepared);
-        return { ...result, conversationId, messageId, ...extra, ...(handoff ? { handoff: handoffView(handoff) } : {}), state: await stateOf(conversationId) };
+        return { ...chatReply(result, wantsDebug(request.query)), conversationId, messageId, ...extra, ...(handoff ? { handoff: handoffView(handoff) } : {}), state: await stateOf(conversationId) };
       }
 
       // A client that goes away mid-answer aborts the work; the answer is then not stored.
