@@ -250,7 +250,7 @@ async function loadFromSource(source: ModelSource, config: Config): Promise<{ to
  *
  * @example
  *   const embedder = await createEmbedder({ config });
- *   embedder.modelId; // "bundled:all-MiniLM-L6-v2:q8:e08bebcf7f20" (kind, model, weights, ONNX file fingerprint)
+ *   embedder.modelId; // "bundled:all-MiniLM-L6-v2:q8:50a1020fa07e" (kind, model, weights, ONNX file fingerprint)
  */
 export async function createEmbedder(options: CreateEmbedderOptions): Promise<KefuEmbedder> {
   const { config } = options;
