@@ -54,6 +54,12 @@ async function cliIngest(): Promise<{ seconds: number; chunks: number; pages: nu
   return { seconds, chunks: summary.indexed.reduce((sum, file) => sum + file.chunks, 0), pages: summary.indexed.reduce((sum, file) => sum + file.pages, 0), peakMb: peakKb / 1024, load, modelId };
 }
 const cli = await cliIngest();
+if (process.env.BENCH_CLI_ONLY) {
+  // Just the headline figures (e.g. to compare with another checkout in the same minute).
+  console.log(`kefu ingest (fresh process): ${(cli.chunks / cli.seconds).toFixed(1)} chunks/s (${cli.chunks} chunks, ${cli.pages} pages in ${cli.seconds.toFixed(1)} s), peak RSS ${cli.peakMb.toFixed(0)} MB, ${cli.modelId}, load average ${cli.load.toFixed(1)} at start`);
+  await rm(scratch, { recursive: true, force: true });
+  process.exit(0);
+}
 const modelConfig = loadConfig({ env: { ...process.env, KEFU_DATA_DIR: path.join(repositoryRoot, 'data') }, dotenvDir: null, cwd: repositoryRoot });
 const embedder = await createEmbedder({ config: modelConfig, logger: { warn: () => {} } });
 
