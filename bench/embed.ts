@@ -14,7 +14,7 @@ import * as ort from 'onnxruntime-node';
 import { loadConfig } from '../src/config/index.ts';
 import { createEmbedder, ensureBundledModel, type KefuEmbedder } from '../src/embeddings/index.ts';
 
-const BATCH_SIZES = [1, 8, 32];
+const BATCH_SIZES = (process.env.BENCH_BATCHES ?? '1,8,16,32').split(',').map(Number);
 const SENTENCE_COUNT = Number(process.env.BENCH_SENTENCES ?? 1000);
 const CHUNK_COUNT = Number(process.env.BENCH_CHUNKS ?? 300);
 // Each figure is the best of this many alternating rounds, so a busy machine disturbs the ratios less.

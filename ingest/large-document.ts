@@ -26,9 +26,11 @@ const EMBED_SLICE = 64;
  * Model tokens per embedding call. onnxruntime keeps the memory of its largest batch: 32 chunks of 200 tokens grew
  * the process by ~350 MB. Measured on `kefu ingest` of the Northwind PDFs: peak RSS 1,148 MB with 64-text calls,
  * 735 MB with a 2048-token budget, 660 MB with 1024, for 5-15% less speed on long chunks (compute-bound: 4 chunks
- * of 200 tokens per call vs 32). Short texts (FAQ rows, ~40 tokens) still go ~25 at a time, where batching pays.
+ * of 200 tokens per call vs 32). Then, with the half-precision word embeddings and the smaller parser young
+ * generation, on three Northwind PDFs (383 chunks, one run, fp32): 564 MB at 1024, 546 MB at 512, at the same speed
+ * within noise (bench/README.md, "Ingest memory"). Short texts (FAQ rows, ~40 tokens) still go ~12 at a time.
  */
-const EMBED_TOKEN_BUDGET = 1024;
+const EMBED_TOKEN_BUDGET = 512;
 
 /** Splits texts into embedding calls of at most EMBED_SLICE texts and EMBED_TOKEN_BUDGET tokens, longest first. */
 function slicesOf(entries: Array<[string, string]>, countTokens: (text: string) => number): Array<Array<[string, string]>> {

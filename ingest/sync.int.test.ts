@@ -226,7 +226,9 @@ describe('folder sync', () => {
   it('re-embeds everything when the embedding model changes', async () => {
     await writeFile(path.join(inbox, 'returns.pdf'), await policyPdf());
     await sync();
-    const q8 = await createEmbedder({ config: loadConfig({ env: { KEFU_EMBEDDING_DTYPE: 'q8' }, dotenvDir: null, cwd: repositoryRoot }), logger: { warn: () => {} } });
+    // The other weights of the bundled model (int8 when the default is fp32, and the other way round).
+    const otherDtype = realEmbedder.modelId.includes(':q8') ? 'fp32' : 'q8';
+    const q8 = await createEmbedder({ config: loadConfig({ env: { KEFU_EMBEDDING_DTYPE: otherDtype }, dotenvDir: null, cwd: repositoryRoot }), logger: { warn: () => {} } });
     try {
       expect(q8.modelId).not.toBe(realEmbedder.modelId);
       const events: string[] = [];

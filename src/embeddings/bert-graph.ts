@@ -27,6 +27,34 @@ function floatBytes(values: Float32Array): Uint8Array {
   return bytes;
 }
 
+const wordScratch = new Float32Array(1);
+const wordBits = new Uint32Array(wordScratch.buffer);
+
+/** IEEE half precision bits of a float32 (round half up; exact for values read from fp16 weights). */
+function halfBits(value: number): number {
+  wordScratch[0] = value;
+  const bits = wordBits[0] ?? 0;
+  const sign = (bits >>> 16) & 0x8000;
+  const exponent = ((bits >>> 23) & 0xff) - 127 + 15;
+  const mantissa = bits & 0x7fffff;
+  if (((bits >>> 23) & 0xff) === 0xff) return sign | 0x7c00 | (mantissa ? 0x200 : 0);
+  if (exponent >= 0x1f) return sign | 0x7c00;
+  if (exponent <= 0) {
+    if (exponent < -10) return sign;
+    const shift = 14 - exponent;
+    const full = mantissa | 0x800000;
+    return sign | ((full >> shift) + ((full >> (shift - 1)) & 1));
+  }
+  return (sign | (exponent << 10) | (mantissa >> 13)) + ((mantissa >> 12) & 1);
+}
+
+function halfBytes(values: Float32Array): Uint8Array {
+  const bytes = new Uint8Array(values.length * 2);
+  const view = new DataView(bytes.buffer);
+  for (let index = 0; index < values.length; index++) view.setUint16(index * 2, halfBits(values[index] ?? 0), true);
+  return bytes;
+}
+
 function int64Bytes(values: readonly number[]): Uint8Array {
   const bytes = new Uint8Array(values.length * 8);
   const view = new DataView(bytes.buffer);
@@ -139,10 +167,13 @@ export function buildBertGraph(options: { weights: SafetensorsFile; config: Bert
   };
 
   // Embeddings: word + position (first sequence_length rows) + token type, then LayerNorm.
-  addFloat('embeddings.word_embeddings.weight', 'embeddings.word_embeddings.weight');
+  // The word embeddings (30,522 × 384, most of the file) stay in half precision, as the source weights are: a row is
+  // looked up, then widened to float. Lossless, and 23 MB less model in memory for both the fp32 and the int8 graph.
+  const wordEmbeddings = weight('embeddings.word_embeddings.weight');
+  initializers.push({ name: 'embeddings.word_embeddings.weight', type: TensorType.float16, dims: wordEmbeddings.shape, raw: halfBytes(wordEmbeddings.data) });
   addFloat('embeddings.position_embeddings.weight', 'embeddings.position_embeddings.weight');
   addFloat('embeddings.token_type_embeddings.weight', 'embeddings.token_type_embeddings.weight');
-  const words = node('Gather', ['embeddings.word_embeddings.weight', 'input_ids'], 'embeddings.words', { axis: 0 });
+  const words = node('Cast', [node('Gather', ['embeddings.word_embeddings.weight', 'input_ids'], 'embeddings.words_half', { axis: 0 })], 'embeddings.words', { to: TensorType.float });
   const sequenceLength = node('Shape', ['input_ids'], 'embeddings.sequence_length', { start: 1, end: 2 });
   const positions = node('Slice', ['embeddings.position_embeddings.weight', 'const_zero_1d', sequenceLength, 'const_zero_1d'], 'embeddings.positions');
   const types = node('Gather', ['embeddings.token_type_embeddings.weight', 'token_type_ids'], 'embeddings.types', { axis: 0 });

