@@ -55,7 +55,7 @@ export function register(program: Command): void {
         sync: false,
         logger: { warn: (object, message) => (logTo.app ? logTo.app.log.warn(object, message) : console.error(message, object)) },
       });
-      const owner = createOwnerConsole({ config, records, store: knowledgeBase.store, embedder: knowledgeBase.embedder, answerService: knowledgeBase.answerService });
+      const owner = createOwnerConsole({ config, records, store: knowledgeBase.store, embedder: knowledgeBase.embedder, answerService: knowledgeBase.answerService, routing: knowledgeBase.routing });
       let watcher: FolderWatcher | undefined;
       // --no-watch: one sync in the background, reported in the same shape as the watcher's.
       const once: IndexingStatus = { state: 'starting', filesDone: 0, filesTotal: 0 };

@@ -131,7 +131,11 @@ export function registerChatRoutes({ app, config, answerService, records, metric
    */
   async function handOverIfNeeded(result: AnswerResult, prepared: Extract<Prepared, { routed: false }>): Promise<HandoverResult | undefined> {
     const language = result.language === 'zh' ? 'zh' : 'en';
-    if (result.outcome === 'handoff') return handover.handOver({ conversationId: prepared.conversationId, reason: 'customer-request', language });
+    if (result.outcome === 'handoff') {
+      // Routing asked for people (an intent routed to a person, a failed action): its reason, priority and note.
+      const request = result.handoffRequest;
+      return handover.handOver({ conversationId: prepared.conversationId, reason: request?.reason ?? 'customer-request', language, ...(request ? { priority: request.priority, note: request.note } : {}) });
+    }
     return handover.afterAnswer({ conversationId: prepared.conversationId, question: prepared.request.question, outcome: result.outcome, language: result.language });
   }
 
@@ -226,6 +230,8 @@ export function registerChatRoutes({ app, config, answerService, records, metric
                 query: result.query,
                 suggestions: result.suggestions,
                 language: result.language,
+                ...(result.intent ? { intent: result.intent } : {}),
+                ...(result.action ? { action: result.action } : {}),
                 state: await stateOf(conversationId),
                 ...(handoff ? { handoff: handoffView(handoff) } : {}),
               });
