@@ -149,3 +149,42 @@ export function orderActionsYaml(baseUrl: string, options: { timeoutMs?: number 
     reply: 'Code {code}: found {response.found}.'
 `;
 }
+
+/** An intents file for a shop: order status (the action), complaints (a person, high priority), gift cards (an FAQ entry), returns (retrieval) and out-of-scope examples. */
+export const intentsCsv = `intent,example,language,route
+order_status,where is my order,en,action:order-status
+order_status,has my parcel been dispatched yet,en,
+order_status,when will my package arrive,en,
+order_status,I want to know the status of my delivery,en,
+order_status,track my shipment,en,
+order_status,is my order on its way,en,
+order_status,my order has not arrived,en,
+order_status,我的订单到哪了,zh,
+order_status,查一下我的快递,zh,
+order_status,包裹什么时候到,zh,
+complaint,I want to make a complaint,en,person:high
+complaint,this service is terrible and I am very unhappy,en,
+complaint,I would like to file a formal complaint,en,
+complaint,your staff was rude to me,en,
+complaint,I am not satisfied with how I was treated,en,
+complaint,我要投诉,zh,
+complaint,你们的服务太差了,zh,
+gift_cards,do you sell gift cards,en,faq:gift-1
+gift_cards,can I buy a gift voucher,en,
+gift_cards,gift card for a friend,en,
+gift_cards,how much are your gift certificates,en,
+gift_cards,I want to give a present card,en,
+gift_cards,有礼品卡吗,zh,
+returns,how do I return an item,en,retrieval
+returns,can I send this back for a refund,en,
+returns,what is your return policy,en,
+returns,how long do refunds take,en,
+returns,I want my money back,en,
+returns,退货政策是什么,zh,
+returns,退款多久到账,zh,
+out_of_scope,what is the weather like today,en,
+out_of_scope,tell me a joke,en,
+out_of_scope,who won the football match,en,
+out_of_scope,what is the capital of France,en,
+out_of_scope,play some music,en,
+`;
