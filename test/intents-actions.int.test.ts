@@ -93,6 +93,8 @@ describe('an order-status conversation', () => {
     expect(reply.answer).toBe('请提供您的订单号（以 KF 开头，例如 KF20260001）。');
     const status = await chat(ORDERS.shipped, conversation);
     expect(status.answer).toBe(`订单 ${ORDERS.shipped} 当前状态：已发货（SF Express），预计 2026-12-03 送达。`);
+    // A bare order number has no language of its own: the answer keeps the conversation's.
+    expect((status as unknown as { language: string }).language).toBe('zh');
   });
 
   it('asks again for a reply that is not a number, and leaves the action when the customer changes topic', async () => {

@@ -153,7 +153,7 @@ export function createAnswerService(options: AnswerServiceOptions): AnswerServic
     const language = detectLanguage(question);
     const words = wording(language);
     const timings = { retrievalMs: 0, compositionMs: 0, totalMs: 0 };
-    const base = { conversationId, query, language, suggestions: [] as string[], timings };
+    const base: { conversationId: string; query: string; language: AnswerResult['language']; suggestions: string[]; timings: typeof timings } = { conversationId, query, language, suggestions: [], timings };
 
     if (asksForPerson(question) && !request.retrieveOnly) {
       timings.totalMs = performance.now() - started;
@@ -163,7 +163,8 @@ export function createAnswerService(options: AnswerServiceOptions): AnswerServic
     // An action under way (the history says kefu asked for a slot) or started by its pattern: no search needed.
     const early = router && !request.retrieveOnly ? await router.beforeRetrieval({ question, history, language, ...(live?.signal ? { signal: live.signal } : {}) }) : undefined;
     if (early) {
-      const routed = routedAnswer(early, language, undefined);
+      if (early.kind === 'action' && early.language) base.language = early.language;
+      const routed = routedAnswer(early, base.language, undefined);
       timings.totalMs = performance.now() - started;
       return { result: { ...base, ...routed, retrieved: [] }, pieces: [routed.answer] };
     }

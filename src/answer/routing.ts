@@ -24,7 +24,8 @@ import type { AnswerFilters, IntentInfo, Turn } from './types.ts';
 
 /** What routing decided for a message, when it decided anything. */
 export type RoutingDecision =
-  | { kind: 'action'; turn: ActionTurn }
+  /** `language`: the language the action speaks in this conversation (a bare order number reads as no language). */
+  | { kind: 'action'; turn: ActionTurn; language?: 'en' | 'zh' }
   | { kind: 'faq'; chunk: ChunkRecord }
   | { kind: 'person'; priority: 'low' | 'normal' | 'high' | 'urgent' };
 
@@ -95,13 +96,13 @@ export function createMessageRouter(options: MessageRouterOptions): MessageRoute
       if (pending) {
         const { action } = pending;
         if (actions.gives({ action, slot: pending.awaiting, text: question })) {
-          return { kind: 'action', turn: await actions.run({ action, messages: [...pending.messages, question], language: pending.language, ...(signal ? { signal } : {}) }) };
+          return { kind: 'action', language: pending.language, turn: await actions.run({ action, messages: [...pending.messages, question], language: pending.language, ...(signal ? { signal } : {}) }) };
         }
         const other = actions.byPattern(question);
         if (other && other !== action) return { kind: 'action', turn: await actions.run({ action: other, messages: [question], language: actionLanguage(language), ...(signal ? { signal } : {}) }) };
         // A change of topic, or asked enough: the action is left and the message answered as usual.
         if (looksLikeNewTopic(question) || pending.asked >= MAX_ASKS) return undefined;
-        return { kind: 'action', turn: await actions.run({ action, messages: [...pending.messages, question], language: pending.language, reasked: true, ...(signal ? { signal } : {}) }) };
+        return { kind: 'action', language: pending.language, turn: await actions.run({ action, messages: [...pending.messages, question], language: pending.language, reasked: true, ...(signal ? { signal } : {}) }) };
       }
       const started = actions.byPattern(question);
       if (started) return { kind: 'action', turn: await actions.run({ action: started, messages: [question], language: actionLanguage(language), ...(signal ? { signal } : {}) }) };
