@@ -55,7 +55,6 @@ export const errorCatalogue = {
   // business actions (src/actions)
   ACTIONS_INVALID: { status: 500, message: 'The actions file has problems: {detail}', hint: 'Fix the entries named above (README, "Business actions", has a complete example) and start kefu again.' },
   ACTIONS_SECRET_MISSING: { status: 500, message: 'A secret the actions file needs is not set: {detail}', hint: 'Set the environment variable named above (or add it to .env) and start kefu again; the actions file names it, kefu never stores it.' },
-  ACTION_FAILED: { status: 502, message: 'The business action did not get a usable answer: {detail}', hint: 'Check that the system the action calls is up and answers JSON within the timeout; the customer was handed to a person meanwhile.' },
 
   // questions and conversations
   QUESTION_EMPTY: { status: 400, message: 'The question is empty', hint: 'Type a question.' },
