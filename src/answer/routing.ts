@@ -78,6 +78,13 @@ function allowed(chunk: ChunkRecord, filters: AnswerFilters | undefined): boolea
 export function createMessageRouter(options: MessageRouterOptions): MessageRouter {
   const { store, embedder, intents, actions, logger } = options;
   let faqIndex: { version: number; byId: Map<string, ChunkRecord> } | undefined;
+  // A route to something missing is an owner's mistake: said once per route, not once per customer message.
+  const warned = new Set<string>();
+  const warnOnce = (key: string, object: object, message: string) => {
+    if (warned.has(key)) return;
+    warned.add(key);
+    logger?.warn(object, message);
+  };
 
   async function faqEntry(faqId: string): Promise<ChunkRecord | undefined> {
     const version = await store.version();
@@ -122,12 +129,12 @@ export function createMessageRouter(options: MessageRouterOptions): MessageRoute
       if (route.kind === 'faq') {
         const chunk = await faqEntry(route.faqId);
         if (chunk && allowed(chunk, filters)) return { intent, decision: { kind: 'faq', chunk } };
-        logger?.warn({ intent: name, faqId: route.faqId }, 'an intent routes to an FAQ entry that is not indexed (or not for customers); answering as usual');
+        warnOnce(`faq:${name}:${route.faqId}`, { intent: name, faqId: route.faqId }, 'an intent routes to an FAQ entry that is not indexed (or not for customers); answering as usual');
         return { intent };
       }
       const action = route.kind === 'action' ? actions?.byName(route.name) : actions?.byIntent(name);
       if (route.kind === 'action' && !action) {
-        logger?.warn({ intent: name, action: route.name }, 'an intent routes to an action that actions.yaml does not declare; answering as usual');
+        warnOnce(`action:${name}:${route.name}`, { intent: name, action: route.name }, 'an intent routes to an action that actions.yaml does not declare; answering as usual');
         return { intent };
       }
       if (action && actions) return { intent, decision: { kind: 'action', turn: await actions.run({ action, messages: [question], language: actionLanguage(language), ...(signal ? { signal } : {}) }) } };
