@@ -99,6 +99,8 @@ export function register(program: Command): void {
       });
       log.info(`kefu chat is ready: ${address}/  (agent workspace: ${address}/agent, owner console: ${address}/admin, API docs: ${address}/docs)`);
       log.info({ inbox: config.inboxDir }, 'indexing the ingest folder in the background; answers use what is indexed so far');
+      const actions = knowledgeBase.routing.actions?.catalogue;
+      if (actions) log.info({ file: actions.file, actions: actions.actions.map((action) => action.name), secrets: actions.secrets }, `${actions.actions.length} business action(s) loaded; the secrets they name are set`);
 
       const indexed = async () => {
         await knowledgeBase.answerService.prepare();
