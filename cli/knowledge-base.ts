@@ -13,7 +13,7 @@ import type { Config } from '../src/config/index.ts';
 import { createEmbedder, type KefuEmbedder } from '../src/embeddings/index.ts';
 import { createAnswerWriter } from '../src/llm/index.ts';
 import { INTENT_MODEL_FILE, openStoredIntents, type StoredIntents } from '../src/intents/stored-model.ts';
-import { openStore, type ChunkStore } from '../src/store/index.ts';
+import { indexLocation, openStore, type ChunkStore } from '../src/store/index.ts';
 import { syncFolder, type SyncSummary } from '../ingest/sync.ts';
 
 /** The sample knowledge base shipped with kefu. */
@@ -38,19 +38,27 @@ export async function seedInbox(config: Config): Promise<boolean> {
   return true;
 }
 
+/** How a reader replica opens the index: follow new versions, say why it waits or stays on an older one. */
+export function readerOptions(config: Config, logger?: { warn(object: object, message: string): void }) {
+  const warn = (message: string, error?: unknown) => (logger ? logger.warn(error ? { err: error } : {}, message) : console.error(message));
+  return { refreshMs: config.indexRefreshMs, onWait: (message: string) => warn(message), onStale: (message: string, error: unknown) => warn(message, error) };
+}
+
 export async function openKnowledgeBase(options: {
   config: Config;
   /** Sync the ingest folder before answering (seeding it with the sample on first start). */
   sync?: boolean;
   onSynced?: (summary: SyncSummary, seeded: boolean) => void;
   logger?: { warn(object: object, message: string): void };
+  /** A reader replica (KEFU_ROLE=reader): the index is opened read-only and followed every KEFU_INDEX_REFRESH_MS. */
+  readOnly?: boolean;
 }): Promise<KnowledgeBase> {
   const { config } = options;
   // The actions file first: a broken file or a secret it needs that is not set stops kefu here, at start, not at
   // the first customer (and before the model loads).
   const catalogue = await loadActions({ config });
   const embedder = await createEmbedder({ config, logger: { warn: (message) => console.error(message) } });
-  const store = await openStore({ directory: config.indexDir });
+  const store = await openStore({ ...indexLocation(config), ...(options.readOnly ? { readOnly: readerOptions(config, options.logger) } : {}) });
   if (options.sync) {
     const seeded = await seedInbox(config);
     // Another kefu process writing the index (a serve indexing its folder) is waited for: say so, not a silent pause.

@@ -17,7 +17,7 @@ import { formatOf } from '../src/formats/index.ts';
 import { createGapService, createKnowledgeFiles, liveOfStaged, type KnowledgeFiles } from '../src/gaps/index.ts';
 import { createAnswerWriter } from '../src/llm/index.ts';
 import type { RecordsStore } from '../src/records/types.ts';
-import { openSqliteRecords } from '../src/records/index.ts';
+import { openRecords } from '../src/records/index.ts';
 import { createReleaseService, promotedSettings } from '../src/release/index.ts';
 import { createReportService, type ReportService } from '../src/reports/index.ts';
 import type { AdminDocument, OwnerConsole } from '../src/server/owner-console.ts';
@@ -61,7 +61,7 @@ export function createOwnerReports(options: { config: Config; records: RecordsSt
  *   await withOwnerConsole({ config }, async (owner) => console.log((await owner.gaps.list()).groups.length));
  */
 export async function withOwnerConsole<T>(options: { config: Config }, work: (owner: OwnerConsoleParts) => Promise<T>): Promise<T> {
-  const records = openSqliteRecords({ path: options.config.databasePath });
+  const records = openRecords({ url: options.config.databaseUrl, path: options.config.databasePath, startupRetryMs: options.config.databaseStartupRetryMs });
   try {
     const config = withAnswerSettings(options.config, await promotedSettings(records));
     const knowledgeBase = await openKnowledgeBase({ config, sync: false });

@@ -13,7 +13,7 @@ import { createAnswerService } from '../src/answer/index.ts';
 import type { AnswerRequest, AnswerResult } from '../src/answer/types.ts';
 import { createEmbedder } from '../src/embeddings/index.ts';
 import { KefuError } from '../src/errors/index.ts';
-import { openStore } from '../src/store/index.ts';
+import { indexLocation, openStore } from '../src/store/index.ts';
 import { syncFolder, type SyncEvent, type SyncSummary } from '../ingest/sync.ts';
 import { datasetCacheDir } from './datasets.ts';
 import type { DatasetIssue, EvalTarget, LoadedDataset } from './types.ts';
@@ -36,7 +36,12 @@ export function evaluationConfig(config: Config, dataset: LoadedDataset, evalDir
     ...config,
     inboxDir: dataset.corpusDir,
     indexDir: path.join(cacheDir, 'index'),
+    indexLockPath: path.join(cacheDir, 'index.lock'),
+    indexStorageOptions: {},
     databasePath: path.join(cacheDir, 'kefu.db'),
+    // Never the shared PostgreSQL of a replica deployment, and always the writer of its own index.
+    databaseUrl: '',
+    role: 'writer',
   });
 }
 
@@ -50,7 +55,7 @@ export async function prepareLocalTarget(options: {
 }): Promise<LocalTarget> {
   const config = evaluationConfig(options.config, options.dataset, options.evalDir);
   const embedder = await createEmbedder({ config: options.config, logger: { warn: () => {} } });
-  const store = await openStore({ directory: config.indexDir });
+  const store = await openStore(indexLocation(config));
   try {
     const sync = await syncFolder({ config, store, embedder, root: options.dataset.corpusDir, ...(options.onSync ? { onProgress: options.onSync } : {}) });
     const service = createAnswerService({ config, store, embedder });

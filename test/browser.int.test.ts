@@ -3,20 +3,16 @@
  * over a real small index. Chromium must be installed (`apt-get install -y chromium`); without it
  * this test fails, it does not skip.
  */
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSqliteRecords } from '../src/records/index.ts';
 import type { RecordsStore } from '../src/records/types.ts';
 import { buildApp, type IndexingStatus, type KefuApp } from '../src/server/app.ts';
 import { createChatFixture, type ChatFixture } from './support/chat-fixture.ts';
-
-const CHROMIUM = '/usr/bin/chromium';
+import { SCREENSHOTS as screenshots, launchBrowser, type TestBrowser } from './support/browser.ts';
 
 /** expect.poll with room for a busy machine (the default gives up after 1 s). */
 const poll = <T>(read: () => T | Promise<T>) => expect.poll(read, { timeout: 20_000, interval: 100 });
@@ -59,21 +55,17 @@ const documents: Record<string, string> = {
 Gift cards are redeemed at checkout by entering the sixteen digit code <script>window.__kefuInjected = true</script> <img src=x onerror="window.__kefuInjected = true"> shown on the back of the card. See [the balance page](javascript:window.__kefuInjected=true) or [our help centre](https://help.example.com/gift-cards) for balances.
 `,
 };
-const screenshots = path.resolve(import.meta.dirname, '..', 'test-results');
 
 let fixture: ChatFixture;
 let records: RecordsStore;
 let app: KefuApp;
 let browser: Browser;
 let baseUrl: string;
-let profileDir: string;
+let chrome: TestBrowser;
 /** What /api/health reports about indexing; a test sets it to watch the page's indexing notice. */
 let indexing: IndexingStatus | undefined;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`Chromium not found at ${CHROMIUM}: install it with \`apt-get install -y chromium\` (CI does this) to run the browser test.`);
-  }
   fixture = await createChatFixture({ KEFU_RATE_LIMIT_PER_MINUTE: '10000' }, documents);
   records = openSqliteRecords({ path: path.join(fixture.dataDir, 'kefu.db') });
   app = await buildApp({
@@ -87,30 +79,15 @@ beforeAll(async () => {
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   baseUrl = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-  profileDir = await mkdtemp(path.join(tmpdir(), 'kefu-chromium-'));
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-    // launch() always starts from a fresh temporary --user-data-dir; this keeps it in our temp folder.
-    env: { ...process.env, TMPDIR: profileDir },
-  });
-  await mkdir(screenshots, { recursive: true });
+  chrome = await launchBrowser();
+  browser = chrome.browser;
 });
 
 afterAll(async () => {
-  await browser?.close();
+  await chrome?.close();
   await app?.close();
   await records?.close();
   await fixture?.close();
-  if (profileDir) await rm(profileDir, { recursive: true, force: true });
 });
 
 describe('web chat in Chromium', () => {

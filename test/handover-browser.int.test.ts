@@ -4,24 +4,20 @@
  * sees it, resolves, and kefu answers the next question. Debian's Chromium driven by playwright-core against the
  * real app over a real small index; the agent account is made by the real accounts service.
  */
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAccounts } from '../src/accounts/index.ts';
 import { openSqliteRecords } from '../src/records/index.ts';
 import type { RecordsStore } from '../src/records/types.ts';
 import { buildApp, type KefuApp } from '../src/server/app.ts';
 import { createChatFixture, type ChatFixture } from './support/chat-fixture.ts';
+import { SCREENSHOTS as screenshots, launchBrowser, type TestBrowser } from './support/browser.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 /** expect.poll with room for a busy machine. */
 const poll = <T>(read: () => T | Promise<T>) => expect.poll(read, { timeout: 30_000, interval: 100 });
-const screenshots = path.resolve(import.meta.dirname, '..', 'test-results');
 const HOSTILE = '<img src=x onerror="window.__kefuInjected = true"><script>window.__kefuInjected = true</script>';
 
 let fixture: ChatFixture;
@@ -29,7 +25,7 @@ let records: RecordsStore;
 let app: KefuApp;
 let browser: Browser;
 let baseUrl: string;
-let profileDir: string;
+let chrome: TestBrowser;
 let host: http.Server;
 let hostUrl: string;
 let aliceToken: string;
@@ -43,7 +39,6 @@ async function signIn(page: Page, name: string, token: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: install it with \`apt-get install -y chromium\` (CI does this).`);
   fixture = await createChatFixture({ KEFU_RATE_LIMIT_PER_MINUTE: '10000' });
   records = openSqliteRecords({ path: path.join(fixture.dataDir, 'kefu.db') });
   app = await buildApp({ config: fixture.config, answerService: fixture.answerService, records, logger: false, documents: fixture.documents, documentReader: fixture.documentReader });
@@ -55,22 +50,16 @@ beforeAll(async () => {
   host = http.createServer((_request, response) => response.writeHead(200, { 'content-type': 'text/html' }).end(hostPage));
   await new Promise<void>((resolve) => host.listen(0, '127.0.0.1', resolve));
   hostUrl = `http://localhost:${(host.address() as AddressInfo).port}`;
-  profileDir = await mkdtemp(path.join(tmpdir(), 'kefu-chromium-'));
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    env: { ...process.env, TMPDIR: profileDir },
-  });
-  await mkdir(screenshots, { recursive: true });
+  chrome = await launchBrowser();
+  browser = chrome.browser;
 });
 
 afterAll(async () => {
-  await browser?.close();
+  await chrome?.close();
   await app?.close();
   await records?.close();
   host?.close();
   await fixture?.close();
-  if (profileDir) await rm(profileDir, { recursive: true, force: true });
 });
 
 describe('live hand-over in Chromium', () => {

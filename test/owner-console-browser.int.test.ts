@@ -6,12 +6,10 @@
  * indexed and can be made internal. Debian's Chromium driven by playwright-core
  * against the real app, the real owner console services, a real index and the real watcher.
  */
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { watchFolder, type FolderWatcher } from '../ingest/watch.ts';
 import { createAccounts } from '../src/accounts/index.ts';
@@ -21,10 +19,9 @@ import { buildApp, type KefuApp } from '../src/server/app.ts';
 import { createDocumentServices } from '../cli/document-services.ts';
 import { createOwnerConsole } from '../cli/owner-console.ts';
 import { createChatFixture, type ChatFixture } from './support/chat-fixture.ts';
+import { SCREENSHOTS as screenshots, launchBrowser, type TestBrowser } from './support/browser.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const poll = <T>(read: () => T | Promise<T>) => expect.poll(read, { timeout: 30_000, interval: 100 });
-const screenshots = path.resolve(import.meta.dirname, '..', 'test-results');
 const QUESTION = 'Do you repair broken umbrellas?';
 const ANSWER = 'Yes: umbrella repairs cost $8 and take a week. <script>window.__owned = true</script><img src=x onerror="window.__owned = true">';
 
@@ -34,7 +31,7 @@ let app: KefuApp;
 let watcher: FolderWatcher;
 let browser: Browser;
 let baseUrl: string;
-let profileDir: string;
+let chrome: TestBrowser;
 let ownerToken: string;
 let agentToken: string;
 
@@ -55,7 +52,6 @@ async function askInChat(page: Page, question: string): Promise<string> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: install it with \`apt-get install -y chromium\` (CI does this).`);
   fixture = await createChatFixture({ KEFU_RATE_LIMIT_PER_MINUTE: '10000' });
   records = openSqliteRecords({ path: path.join(fixture.dataDir, 'kefu.db') });
   const owner = createOwnerConsole({ config: fixture.config, records, store: fixture.store, embedder: fixture.embedder, answerService: fixture.answerService });
@@ -76,22 +72,16 @@ beforeAll(async () => {
   const quiet = () => {};
   watcher = await watchFolder({ config: fixture.config, store: fixture.store, embedder: fixture.embedder, owner: 'test', logger: { info: quiet, warn: quiet, error: quiet } });
   await watcher.ready;
-  profileDir = await mkdtemp(path.join(tmpdir(), 'kefu-chromium-'));
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    env: { ...process.env, TMPDIR: profileDir },
-  });
-  await mkdir(screenshots, { recursive: true });
+  chrome = await launchBrowser();
+  browser = chrome.browser;
 });
 
 afterAll(async () => {
-  await browser?.close();
+  await chrome?.close();
   await watcher?.close();
   await app?.close();
   await records?.close();
   await fixture?.close();
-  if (profileDir) await rm(profileDir, { recursive: true, force: true });
 });
 
 describe('owner console in Chromium', () => {

@@ -26,6 +26,7 @@ const ALLOWED: Record<string, Actor[]> = {
   knowledge: ['owner'],
   reports: ['owner'],
   administration: ['admin'],
+  channels: ['owner', 'admin'],
 };
 /** What a refused actor gets for each kind: without the right kind of credentials 401, with the wrong role 403. */
 function refusal(kind: string, actor: Actor): number {
@@ -138,6 +139,12 @@ function routes(): Route[] {
     { method: 'GET', url: '/api/admin/settings', kind: 'administration' },
     { method: 'GET', url: '/api/admin/webhooks', kind: 'administration' },
     { method: 'POST', url: '/api/admin/webhooks/deliveries/no-such-delivery/retry', kind: 'administration' },
+    // Channels (owners and admins); unknown names answer 404 to those let in.
+    { method: 'GET', url: '/api/admin/channels', kind: 'channels' },
+    { method: 'POST', url: '/api/admin/channels', kind: 'channels', body: { name: 'matrix-app', kind: 'app' } },
+    { method: 'PATCH', url: '/api/admin/channels/no-such-channel', kind: 'channels', body: { disabled: true } },
+    { method: 'POST', url: '/api/admin/channels/no-such-channel/reset', kind: 'channels' },
+    { method: 'GET', url: '/api/admin/channels/no-such-channel/deliveries', kind: 'channels' },
   ];
 }
 
@@ -181,7 +188,8 @@ describe('permission matrix', () => {
         ?.replace(conversationId, '{id}')
         .replace(/\/(no-such-chunk)$/, '/{chunkId}')
         .replace(/\/(no-such-reply|no-such-delivery|no-such-gap|no-such-answer)(\/|$)/, '/{id}$2')
-        .replace(/\/users\/someone\//, '/users/{name}/') ?? url;
+        .replace(/\/users\/someone\//, '/users/{name}/')
+        .replace(/\/channels\/no-such-channel/, '/channels/{name}') ?? url;
     const covered = [...new Set(routes().map((route) => `${route.method} ${template(route.url)}`))].sort();
     expect(covered).toEqual(documented);
   });

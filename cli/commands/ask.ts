@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../src/config/index.ts';
 import { KefuError } from '../../src/errors/index.ts';
-import { openSqliteRecords } from '../../src/records/index.ts';
+import { openRecords } from '../../src/records/index.ts';
 import { toPlainText } from '../../src/text/markdown.ts';
 import type { AnswerResult, Turn } from '../../src/answer/types.ts';
 import { openKnowledgeBase } from '../knowledge-base.ts';
@@ -43,7 +43,7 @@ export function register(program: Command): void {
       const question = words.join(' ');
       const knowledgeBase = await openKnowledgeBase({ config, sync: options.sync });
       await knowledgeBase.answerService.prepare();
-      const records = openSqliteRecords({ path: config.databasePath });
+      const records = openRecords({ url: config.databaseUrl, path: config.databasePath, startupRetryMs: config.databaseStartupRetryMs });
       try {
         let conversationId = options.conversation;
         let history: Turn[] = [];

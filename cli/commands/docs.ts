@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../../src/config/index.ts';
 import { KefuError } from '../../src/errors/index.ts';
-import { describeHolder, openStore } from '../../src/store/index.ts';
+import { describeHolder, indexLocation, openStore } from '../../src/store/index.ts';
 
 function table(rows: string[][]): string {
   const widths = rows[0]?.map((_, column) => Math.min(50, Math.max(...rows.map((row) => (row[column] ?? '').length)))) ?? [];
@@ -20,7 +20,7 @@ export function register(program: Command): void {
     .option('--json', 'print the document records as JSON')
     .action(async (options: { json?: boolean }) => {
       const config = loadConfig();
-      const store = await openStore({ directory: config.indexDir });
+      const store = await openStore({ ...indexLocation(config), ...(config.role === 'reader' ? { readOnly: { refreshMs: 0 } } : {}) });
       try {
         const documents = await store.listDocuments();
         if (options.json) {
@@ -51,7 +51,7 @@ The file on disk is left alone. If it is still in the inbox, the next \`kefu ing
 indexes it again: to keep it out for good, move it out of the inbox instead.`)
     .action(async (given: string) => {
       const config = loadConfig();
-      const store = await openStore({ directory: config.indexDir });
+      const store = await openStore({ ...indexLocation(config), ...(config.role === 'reader' ? { readOnly: { refreshMs: 0 } } : {}) });
       try {
         const asInboxKey = path.relative(config.inboxDir, path.resolve(given)).split(path.sep).join('/');
         const candidates = [given.split(path.sep).join('/'), asInboxKey];

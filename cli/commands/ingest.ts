@@ -5,7 +5,7 @@ import { ingestFiles, syncFolder, type FailedFile, type SyncEvent, type SyncSumm
 import { loadConfig } from '../../src/config/index.ts';
 import { supportedFormatsText } from '../../src/formats/index.ts';
 import { createEmbedder } from '../../src/embeddings/index.ts';
-import { openStore } from '../../src/store/index.ts';
+import { indexLocation, openStore } from '../../src/store/index.ts';
 
 interface IngestOptions {
   json?: boolean;
@@ -159,7 +159,7 @@ Examples:
       const config = loadConfig();
       const quiet = Boolean(options.quiet || options.json);
       if (paths.length === 0) await mkdir(config.inboxDir, { recursive: true });
-      const store = await openStore({ directory: config.indexDir });
+      const store = await openStore({ ...indexLocation(config), ...(config.role === 'reader' ? { readOnly: { refreshMs: 0 } } : {}) });
       const embedder = await createEmbedder({ config, logger: { warn: (message) => console.error(message), info: (message) => { if (!quiet) console.error(message); } } });
       const controller = new AbortController();
       // Ctrl-C: finish the current document, then stop; the index stays consistent and the next run continues.

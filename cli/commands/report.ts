@@ -4,7 +4,7 @@
  */
 import { Option, type Command } from 'commander';
 import { loadConfig } from '../../src/config/index.ts';
-import { openSqliteRecords } from '../../src/records/index.ts';
+import { openRecords } from '../../src/records/index.ts';
 import { reportCsv, reportHtml, reportText } from '../../src/reports/index.ts';
 import { createOwnerReports } from '../owner-console.ts';
 
@@ -36,7 +36,7 @@ export function register(program: Command): void {
     )
     .action(async (options: ReportOptions) => {
       const config = loadConfig();
-      const records = openSqliteRecords({ path: config.databasePath });
+      const records = openRecords({ url: config.databaseUrl, path: config.databasePath, startupRetryMs: config.databaseStartupRetryMs });
       try {
         const report = await createOwnerReports({ config, records }).report({
           since: options.since,

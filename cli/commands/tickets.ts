@@ -1,6 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { loadConfig } from '../../src/config/index.ts';
-import { openSqliteRecords } from '../../src/records/index.ts';
+import { openRecords } from '../../src/records/index.ts';
 import type { TicketRecord } from '../../src/records/types.ts';
 
 function positiveInteger(value: string): number {
@@ -31,7 +31,7 @@ export function register(program: Command): void {
     .addHelpText('after', '\nExamples:\n  npx kefu tickets list\n  npx kefu tickets list --all --json')
     .action(async (options: { all?: boolean; limit: number; json?: boolean }) => {
       const config = loadConfig();
-      const records = openSqliteRecords({ path: config.databasePath });
+      const records = openRecords({ url: config.databaseUrl, path: config.databasePath, startupRetryMs: config.databaseStartupRetryMs });
       try {
         const list = await records.listTickets({ status: options.all ? undefined : 'open', limit: options.limit });
         if (options.json) console.log(JSON.stringify(list, null, 2));

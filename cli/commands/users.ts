@@ -1,13 +1,13 @@
 import { Option, type Command } from 'commander';
 import { createAccounts, ROLES } from '../../src/accounts/index.ts';
 import { loadConfig } from '../../src/config/index.ts';
-import { openSqliteRecords } from '../../src/records/index.ts';
+import { openRecords } from '../../src/records/index.ts';
 import type { UserRecord } from '../../src/records/types.ts';
 
 /** Opens the records and the accounts service, runs `work`, closes. */
 async function withAccounts<T>(work: (accounts: ReturnType<typeof createAccounts>, workspace: string) => Promise<T>): Promise<T> {
   const config = loadConfig();
-  const records = openSqliteRecords({ path: config.databasePath });
+  const records = openRecords({ url: config.databaseUrl, path: config.databasePath, startupRetryMs: config.databaseStartupRetryMs });
   try {
     const host = config.server.host === '0.0.0.0' || config.server.host === '::' ? 'localhost' : config.server.host;
     return await work(createAccounts({ records, settings: config.accounts }), `http://${host.includes(':') ? `[${host}]` : host}:${config.server.port}/agent`);

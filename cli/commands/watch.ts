@@ -1,8 +1,11 @@
 import type { Command } from 'commander';
 import { watchFolder } from '../../ingest/watch.ts';
+import { hostname } from 'node:os';
 import { loadConfig } from '../../src/config/index.ts';
+import { KefuError } from '../../src/errors/index.ts';
+import { acquireWriterRole } from '../../src/records/index.ts';
 import { createEmbedder } from '../../src/embeddings/index.ts';
-import { openStore } from '../../src/store/index.ts';
+import { indexLocation, openStore } from '../../src/store/index.ts';
 
 function stamp(): string {
   return new Date().toISOString().slice(11, 19);
@@ -23,7 +26,10 @@ process writes the index, the sync waits for it (one writer at a time).
 Stop with Ctrl-C: the document being written is finished first, and the index stays consistent.`)
     .action(async (options: { folder?: string }) => {
       const config = loadConfig();
-      const store = await openStore({ directory: config.indexDir });
+      if (config.role === 'reader') throw new KefuError('INDEX_READ_ONLY', { detail: 'kefu watch writes the index; it runs as the writer (unset KEFU_ROLE or set KEFU_ROLE=writer)' });
+      // With replicas on PostgreSQL, one writer across hosts: a second `kefu watch` (or a writer `kefu serve`) refuses.
+      const writerRole = config.databaseUrl ? await acquireWriterRole({ url: config.databaseUrl, holder: `kefu watch pid ${process.pid} on ${hostname()}`, onLost: (error) => console.error('kefu: lost the database connection holding the writer role', error) }) : undefined;
+      const store = await openStore(indexLocation(config));
       const logger = {
         info: (message: string) => console.log(`${stamp()} ${message}`),
         warn: (message: string) => console.log(`${stamp()} ${message}`),
@@ -44,5 +50,6 @@ Stop with Ctrl-C: the document being written is finished first, and the index st
       await watcher.close();
       await embedder.dispose();
       await store.close();
+      await writerRole?.release();
     });
 }

@@ -29,6 +29,8 @@ export interface AnswerabilityFeatures {
   cosineMargin: number;
   /** IDF-weighted share of the question's own words found in the composed answer's units. */
   focusCoverage: number;
+  /** The same share found in the answer's main unit alone (no supporting sentence from another passage). */
+  mainCoverage: number;
   /** The best passage's IDF-weighted share of the query terms. */
   bestPassageCoverage: number;
   /** IDF-weighted share of the query terms that occur nowhere in the documents. */
@@ -49,8 +51,10 @@ export interface AnswerabilityFeatures {
 }
 
 export const ANSWERABILITY_FEATURES: ReadonlyArray<keyof AnswerabilityFeatures> = [
-  'vectorUsable', 'topCosine', 'cosineMargin', 'focusCoverage', 'bestPassageCoverage', 'unknownShare', 'focusUnknown',
-  'agreement', 'faqSimilarity', 'faqMargin', 'answerTypeMatched', 'chinese', 'termCount',
+  // focusCoverage (the main unit plus a supporting sentence) is logged but not learned from: mainCoverage replaced it
+  // (eval/README.md, "Answerability and the FAQ gate").
+  'vectorUsable', 'topCosine', 'cosineMargin', 'bestPassageCoverage', 'unknownShare', 'focusUnknown',
+  'agreement', 'faqSimilarity', 'faqMargin', 'answerTypeMatched', 'chinese', 'termCount', 'mainCoverage',
 ];
 
 export interface AnswerabilityModel extends LogisticModel {
@@ -94,6 +98,7 @@ export function answerabilityFeatures(options: {
     topCosine,
     cosineMargin: vectorUsable ? Math.max(0, topCosine - typical) : 0,
     focusCoverage: composition.focusCoverage,
+    mainCoverage: composition.mainCoverage,
     bestPassageCoverage: composition.bestPassageCoverage,
     unknownShare: total > 0 ? unknown / total : 0,
     focusUnknown: options.focusTerms.some((term) => !corpus.knows(term)) ? 1 : 0,

@@ -240,5 +240,8 @@ describe('the answer as streamed pieces and citations', () => {
     expect(composed.pieces.join('')).toBe(composed.markdown);
     expect(composed.citations.map((citation) => citation.n)).toEqual(composed.citations.map((_, index) => index + 1));
     for (const citation of composed.citations) expect(composed.markdown).toContain(`[${citation.n}]`);
+    // The second passage answers the second part; the main unit alone covers less of the question.
+    expect(composed.citations.length).toBe(2);
+    expect(composed.evidence.mainCoverage).toBeLessThan(composed.evidence.focusCoverage);
   });
 });

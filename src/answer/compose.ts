@@ -12,7 +12,7 @@ import { splitSentences, type Language } from '../text/index.ts';
 import type { AnswerType } from './answer-type.ts';
 import { renderAnswer } from './render.ts';
 import { isInstructionToAssistant } from './safety.ts';
-import { coverageOf, questionTerms, relevanceOf, scoreUnits, selectUnits, SCORING, wordSet, type Scoring } from './select.ts';
+import { coverageOf, isNegative, questionTerms, relevanceOf, scoreUnits, selectUnits, SCORING, wordSet, type Scoring } from './select.ts';
 import type { Citation } from './types.ts';
 import { cutUnits, readPassages } from './units.ts';
 
@@ -47,6 +47,12 @@ export interface ComposeInput {
 export interface CompositionEvidence {
   /** IDF-weighted share of the focus terms found in the chosen units. */
   focusCoverage: number;
+  /**
+   * IDF-weighted share of the focus terms found in the main unit alone: a question whose words the answer
+   * only covers by joining sentences of unrelated passages ("十二生肖" from one, "今天" from another) is
+   * answered around, not answered.
+   */
+  mainCoverage: number;
   /** The best single passage's IDF-weighted share of the query terms. */
   bestPassageCoverage: number;
   /**
@@ -102,6 +108,7 @@ export function composeAnswer(input: ComposeInput): ComposedAnswer {
     passageHeadings: passages.map((passage) => passage.chunk.headingPath),
     previousAnswers: followUp ? input.previousAnswers : [],
     followUp,
+    negativeQuestion: isNegative(input.question),
     scoring,
   });
   const wantsValue = ['money', 'duration', 'date', 'number'].includes(input.answerType);
@@ -118,6 +125,7 @@ export function composeAnswer(input: ComposeInput): ComposedAnswer {
     citations: rendered.citations,
     evidence: {
       focusCoverage: chosen.length > 0 ? coverageOf({ words: wordSet(chosenText), text: chosenText, terms: evidenceTerms, only: focus }) : 0,
+      mainCoverage: main ? coverageOf({ words: wordSet(main.text), text: main.text, terms: evidenceTerms, only: focus }) : 0,
       // A follow-up's carried words the documents never use were judged with the question they came from.
       bestPassageCoverage: bestPassageCoverage({ passages, terms: input.terms.filter((term) => !input.carriedTerms.includes(term) || input.corpus.knows(term)), corpus: input.corpus }),
       answerTypeMatched: !main ? 0 : requiresKind ? Math.max(...chosen.map((unit) => unit.typeMatch)) : 1,

@@ -4,7 +4,7 @@ import type { CorpusStats } from '../retrieval/corpus-stats.ts';
 import type { ChunkRecord } from '../store/types.ts';
 import { parseBlocks } from '../text/markdown.ts';
 import { renderAnswer } from './render.ts';
-import { questionTerms, SCORING, scoreUnits, selectUnits, unitTypeMatch } from './select.ts';
+import { isNegative, questionTerms, SCORING, scoreUnits, selectUnits, unitTypeMatch } from './select.ts';
 import type { Unit } from './units.ts';
 
 /** Every word equally rare, so weights show only the roles of the terms. */
@@ -88,5 +88,16 @@ describe('rendering', () => {
     const rendered = renderAnswer({ units: [sentences(0, 0, '审核通过后5个工作日内到账。', '节假日顺延。')], passages: [faq], chinese: true });
     expect(rendered.markdown).toBe('审核通过后5个工作日内到账。节假日顺延。 [1]');
     expect(rendered.citations[0]?.title).toBe('退款多久到账？');
+  });
+});
+
+describe('negative questions', () => {
+  it('reads negation and exceptions in English and Chinese', () => {
+    expect(isNegative('What is not covered for newborns?')).toBe(true);
+    expect(isNegative("What services aren't covered?")).toBe(true);
+    expect(isNegative('What are the exceptions to the COB rules?')).toBe(true);
+    expect(isNegative('哪些商品不能退货？')).toBe(true);
+    expect(isNegative('What is covered for newborns?')).toBe(false);
+    expect(isNegative('Is a note from my doctor needed?')).toBe(false);
   });
 });

@@ -25,14 +25,18 @@ export const SCORING = {
   continuation: 0.75,
   /** Weight of carrying the asked-for kind of answer (a duration for "how long", numbered steps for "how do I"). */
   answerType: 0.3,
+  /** Weight of agreeing with a negative question ("what is not covered", "exceptions", 不): the unit says what is not. */
+  polarity: 0.2,
   /** Weight of the passage's fused retrieval score (relative to the best passage read). */
   passage: 0.6,
   /** Weight of being early in the passage (1 / (1 + position)). */
   position: 0.1,
   /** Weight of fitting the concise length: 1 at `targetWords`, falling linearly on both sides. */
-  length: 0.15,
-  /** The concise length, in words (a Chinese character counts as half a word). */
-  targetWords: 45,
+  length: 0.3,
+  /** The concise length, in words (a Chinese character counts as half a word), of an answer to an open question. */
+  targetWords: 80,
+  /** …and of an answer to a question asking for one value or a yes/no (how much, how long, when, is it…). */
+  targetWordsShort: 30,
   /** A topic word carried from the previous question weighs this much of a follow-up's own word. */
   carried: 0.5,
   /** Score subtracted per sentence (or block) of a unit that repeats an earlier answer of the conversation (follow-ups). */
@@ -55,6 +59,20 @@ export const SCORING = {
 };
 
 export type Scoring = typeof SCORING;
+
+/**
+ * Negation and exception, the grammar of "what is *not* covered", "what are the exceptions", "哪些不退":
+ * stop words to keyword search, yet they decide which half of a passage answers.
+ */
+const NEGATIVE = /\b(not|no|never|none|nor|cannot|without|except|excepts?|exception|exceptions|exclude[sd]?|excluding|exclusions?)\b|n['’]t\b|[不没無无非除禁]/iu;
+
+/** Whether a text speaks in the negative (or of exceptions). */
+export function isNegative(text: string): boolean {
+  return NEGATIVE.test(text);
+}
+
+/** Answer types that ask for one value or a yes/no: their answers are measured against `targetWordsShort`. */
+const SHORT_ANSWER_TYPES: ReadonlySet<AnswerType> = new Set(['money', 'duration', 'date', 'number', 'yesno']);
 
 /** A unit with what the scorer knows about it. */
 export interface ScoredUnit extends Unit {
@@ -209,6 +227,8 @@ export interface ScoreOptions {
   passageHeadings?: readonly string[];
   /** Plain texts of earlier answers in the conversation, for follow-ups; empty otherwise. */
   previousAnswers: readonly string[];
+  /** The question asks what is not so ("what is not covered", "exceptions"): units saying what is not weigh `polarity` more. */
+  negativeQuestion?: boolean;
   /** A follow-up: a run of sentences must begin and end on the follow-up's own focus. */
   followUp?: boolean;
   scoring?: Scoring;
@@ -270,6 +290,10 @@ export function scoreUnits(options: ScoreOptions): ScoredUnit[] {
   const units = options.units.filter(
     (unit) => unit.kind !== 'sentences' || unit.sentences.length === 1 || (contributing(unit.sentences[0] ?? '') && contributing(unit.sentences.at(-1) ?? '')),
   );
+  // A question asking for one value or a yes/no is answered in a sentence or two; an open one needs more.
+  // A table or list is already cut to the rows and items that match, so it is measured as an open answer.
+  const shortAnswer = SHORT_ANSWER_TYPES.has(options.answerType);
+  const negativeQuestion = options.negativeQuestion === true;
   const anchorCoverage = new Map<string, number>();
   const clauseCoverageCache = new Map<string, number>();
   const lengths = new Map<string, number>();
@@ -332,12 +356,14 @@ export function scoreUnits(options: ScoreOptions): ScoredUnit[] {
       }
       length += known;
     }
-    const lengthFit = 1 - Math.abs(length - scoring.targetWords) / scoring.targetWords;
+    const target = !shortAnswer ? scoring.targetWords : unit.kind === 'sentences' ? scoring.targetWordsShort : (scoring.targetWords + scoring.targetWordsShort) / 2;
+    const lengthFit = 1 - Math.abs(length - target) / target;
     const repeated = repeatsOf(unit, previous, { threshold: scoring.repeatOverlap, terms: options.terms });
     const score =
       scoring.coverage * anchored +
       scoring.clause * clauseCoverage +
       scoring.answerType * typeMatch +
+      (negativeQuestion && isNegative(text) ? scoring.polarity : 0) +
       scoring.passage * relevance +
       scoring.position / (1 + unit.position) +
       scoring.length * lengthFit -

@@ -29,7 +29,7 @@ describe('training the calibrated models', () => {
       expect(entry.falseRefusal).toBeLessThanOrEqual(0.05);
       expect(entry.refusalRecall).toBeGreaterThan(0.9);
     }
-    const features = { vectorUsable: 1, topCosine: 0.7, cosineMargin: 0, focusCoverage: 0.8, bestPassageCoverage: 0, unknownShare: 0, focusUnknown: 0, agreement: 0, faqSimilarity: 0, faqMargin: 0, answerTypeMatched: 0, chinese: 0, termCount: 0 };
+    const features = { vectorUsable: 1, topCosine: 0.7, cosineMargin: 0, focusCoverage: 0.8, bestPassageCoverage: 0, unknownShare: 0, focusUnknown: 0, agreement: 0, faqSimilarity: 0, faqMargin: 0, answerTypeMatched: 0, chinese: 0, termCount: 0, mainCoverage: 0.8 };
     expect(predictAnswerability(model, features)).toBeGreaterThan(model.threshold);
     expect(predictAnswerability(model, { ...features, topCosine: 0.2, focusCoverage: 0.1 })).toBeLessThan(model.threshold);
   });

@@ -190,6 +190,9 @@ export function isContentSentence(sentence: string): boolean {
   const words = wordsOf(plain);
   if (words.length < 3 && plain.length < 12) return false;
   if (isShortLabel(plain) && hasHeadingCase(plain)) return false;
+  // A heading-shaped label with a colon ("Tips For Consumers:") names what follows; alone it says nothing.
+  const label = plain.replace(/\s*[:：]$/u, '');
+  if (label !== plain && isShortLabel(label) && hasHeadingCase(label)) return false;
   const letters = plain.replace(/[^\p{L}]/gu, '');
   return !(letters.length >= 4 && !/\p{Ll}/u.test(letters));
 }

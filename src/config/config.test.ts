@@ -110,3 +110,24 @@ describe('KEFU_TRUST_PROXY', () => {
     expect(failure({ KEFU_TRUST_PROXY: 'yes please' }).message).toContain('"yes please"');
   });
 });
+
+describe('the WeChat endpoint settings', () => {
+  it('exist only with KEFU_WECHAT_TOKEN, with the API base URL without a trailing slash', () => {
+    expect(loadConfig({ env: {}, dotenvDir: null, cwd: directory }).channels.wechat).toBeUndefined();
+    const config = loadConfig({ env: { KEFU_WECHAT_TOKEN: 'abc123', KEFU_WECHAT_API_BASE_URL: 'http://127.0.0.1:9000/' }, dotenvDir: null, cwd: directory });
+    expect(config.channels.wechat).toMatchObject({ token: 'abc123', apiBaseUrl: 'http://127.0.0.1:9000', replyDeadlineMs: 4000, appId: '' });
+  });
+
+  it('stops at start for a token WeChat would refuse, half of the app credentials, or a bad base URL', () => {
+    expect(failure({ KEFU_WECHAT_TOKEN: 'has spaces in it' }).message).toContain('KEFU_WECHAT_TOKEN');
+    const half = failure({ KEFU_WECHAT_TOKEN: 'abc123', KEFU_WECHAT_APP_ID: 'wx0123' });
+    expect(half.message).toContain('KEFU_WECHAT_APP_SECRET');
+    expect(failure({ KEFU_WECHAT_TOKEN: 'abc123', KEFU_WECHAT_API_BASE_URL: 'not a url' }).message).toContain('KEFU_WECHAT_API_BASE_URL');
+  });
+
+  it('never shows the token or the AppSecret', () => {
+    const rows = describeSettings({ env: { KEFU_WECHAT_TOKEN: 'abc123', KEFU_WECHAT_APP_ID: 'wx0123', KEFU_WECHAT_APP_SECRET: 'the-secret-value' }, dotenvDir: null });
+    expect(JSON.stringify(rows)).not.toContain('the-secret-value');
+    expect(JSON.stringify(rows)).not.toContain('abc123');
+  });
+});

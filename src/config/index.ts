@@ -26,6 +26,12 @@ const UnitInterval = (defaultValue: number, description: string) =>
 /** Every setting kefu reads, with its default and meaning. `kefu config` prints this table. */
 export const settingsSchema = Type.Object({
   KEFU_DATA_DIR: Type.String({ minLength: 1, default: './data', description: 'Where the index, models and records live' }),
+  KEFU_DATABASE_URL: Type.String({ default: '', description: 'Records in PostgreSQL (postgres://user:password@host:port/database), shared by several replicas; empty = the SQLite file <data dir>/kefu.db' }),
+  KEFU_DATABASE_START_TIMEOUT_S: Type.Integer({ minimum: 0, default: 60, description: 'At start, how long kefu retries (with back-off) a PostgreSQL server it cannot reach before giving up' }),
+  KEFU_ROLE: Type.Union([Type.Literal('writer'), Type.Literal('reader')], { default: 'writer', description: 'writer: this process indexes the ingest folder (one per index); reader: a replica that only answers from the shared index and never writes it (needs KEFU_DATABASE_URL)' }),
+  KEFU_INDEX_REFRESH_MS: Type.Integer({ minimum: 0, default: 2000, description: 'A reader checks for a new index version this often (0 = before every query)' }),
+  KEFU_INDEX_URI: Type.String({ default: '', description: 'Where the index lives: a folder, or an object-storage URI LanceDB reads (s3://bucket/path, gs://…, az://…); default <data dir>/index. See docs/scale-out.md' }),
+  KEFU_INDEX_STORAGE_OPTIONS: Type.String({ default: '', description: 'LanceDB storage options for KEFU_INDEX_URI as a JSON object of strings, e.g. {"aws_endpoint":"http://rgw:7480","aws_region":"us-east-1","allow_http":"true"} (credentials better in the standard AWS_* variables)' }),
   KEFU_INBOX: Type.String({ default: '', description: 'Folder of documents to ingest and watch (default: <data dir>/inbox)' }),
   KEFU_EMBEDDING_MODEL: Type.String({ minLength: 1, default: 'bundled', description: '"bundled", a Hugging Face model id, or a local model folder' }),
   KEFU_EMBEDDING_DTYPE: Type.Union([Type.Literal('fp32'), Type.Literal('q8')], { default: 'fp32', description: 'Embedding weights: fp32, or q8 (int8, faster)' }),
@@ -85,6 +91,14 @@ export const settingsSchema = Type.Object({
   KEFU_WEBHOOK_TIMEOUT_MS: PositiveInteger(5_000, 'A webhook receiver must answer within this time'),
   KEFU_WEBHOOK_MAX_ATTEMPTS: PositiveInteger(8, 'Attempts per webhook delivery before it is marked failed', 50),
   KEFU_WEBHOOK_RETRY_MS: PositiveInteger(2_000, 'Wait before the first webhook retry; doubled for each further attempt (at most an hour)'),
+  KEFU_CHANNEL_IDLE_HOURS: PositiveInteger(24, 'A channel user\'s conversation with kefu that has been quiet this long ends: their next message starts a new one (so does a message after an agent resolved it)', 24 * 90),
+  KEFU_CHANNEL_RATE_LIMIT_PER_MINUTE: PositiveInteger(6000, 'Requests per minute per client to the channel API (/api/channels/*): one backend speaks for many customers'),
+  KEFU_WECHAT_TOKEN: Type.String({ default: '', description: 'The Token of the WeChat Official Account\'s server configuration (enables GET/POST /wechat); empty = no WeChat endpoint' }),
+  KEFU_WECHAT_APP_ID: Type.String({ default: '', description: 'The Official Account\'s AppID (for the customer-service message API: agent replies and slow answers)' }),
+  KEFU_WECHAT_APP_SECRET: Type.String({ default: '', description: 'The Official Account\'s AppSecret (never logged)' }),
+  KEFU_WECHAT_API_BASE_URL: Type.String({ default: 'https://api.weixin.qq.com', description: 'Base URL of the WeChat API (tests point it at a simulated server)' }),
+  KEFU_WECHAT_REPLY_DEADLINE_MS: Type.Integer({ minimum: 1, maximum: 4_800, default: 4_000, description: 'Answer a WeChat message within this time as its passive reply; a slower answer is sent through the customer-service message API instead (WeChat waits 5 s)' }),
+  KEFU_WECHAT_WELCOME: Type.String({ default: '', description: 'What a new follower is told (default: a short welcome in Chinese and English)' }),
   KEFU_LIVE_HEARTBEAT_MS: PositiveInteger(15_000, 'Live update streams (SSE) send a heartbeat this often, so proxies and idle timeouts keep them open', 600_000),
   KEFU_MAX_LIVE_STREAMS: PositiveInteger(10_000, 'Live update streams (SSE) open at once, customers and agents together'),
   KEFU_EVAL_DATASET: Type.String({ default: '', description: 'The knowledge base\'s own evaluation dataset (a folder or .jsonl, see eval/README.md): the owner console checks changes against it before publishing, and the KPI report shows its latest run as answer accuracy' }),
@@ -104,8 +118,19 @@ type Settings = Static<typeof settingsSchema>;
 export interface Config {
   readonly dataDir: string;
   readonly inboxDir: string;
+  /** The index: a folder, or an object-storage URI (KEFU_INDEX_URI). */
   readonly indexDir: string;
+  /** LanceDB storage options for an object-storage index (KEFU_INDEX_STORAGE_OPTIONS). */
+  readonly indexStorageOptions: Readonly<Record<string, string>>;
+  /** The writer lock beside the index; always on local disk (an object store has no such lock). */
+  readonly indexLockPath: string;
   readonly databasePath: string;
+  /** KEFU_DATABASE_URL: '' for the SQLite file at `databasePath`. */
+  readonly databaseUrl: string;
+  readonly databaseStartupRetryMs: number;
+  /** One writer per index; readers answer from it and never write it. */
+  readonly role: 'writer' | 'reader';
+  readonly indexRefreshMs: number;
   readonly embedding: {
     readonly model: string;
     readonly dtype: 'fp32' | 'q8';
@@ -185,6 +210,20 @@ export interface Config {
     readonly timeoutMs: number;
     readonly maxAttempts: number;
     readonly retryMs: number;
+  };
+  /** Channels: the channel API and the WeChat Official Account endpoint (src/channels). */
+  readonly channels: {
+    readonly idleMs: number;
+    readonly rateLimitPerMinute: number;
+    /** Undefined when KEFU_WECHAT_TOKEN is empty (no WeChat endpoint). */
+    readonly wechat?: {
+      readonly token: string;
+      readonly appId: string;
+      readonly appSecret: string;
+      readonly apiBaseUrl: string;
+      readonly replyDeadlineMs: number;
+      readonly welcome: string;
+    };
   };
   readonly live: {
     readonly heartbeatMs: number;
@@ -300,6 +339,38 @@ function isAddressOrRange(entry: string): boolean {
   return prefix >= 0 && prefix <= (family === 4 ? 32 : 128);
 }
 
+/** The WeChat endpoint's settings, when KEFU_WECHAT_TOKEN is set; a token WeChat would refuse, or a bad base URL, stops kefu at start. */
+function parseWechat(settings: Settings): { wechat?: Config['channels']['wechat'] } {
+  const token = settings.KEFU_WECHAT_TOKEN.trim();
+  if (!token) return {};
+  // The Official Account console takes 3 to 32 letters and digits.
+  if (!/^[A-Za-z0-9]{3,32}$/.test(token)) {
+    throw new KefuError('CONFIG_INVALID', { detail: 'KEFU_WECHAT_TOKEN must be 3 to 32 letters and digits', hint: 'Use the same Token as in the Official Account\'s server configuration (基本配置 → 服务器配置).' });
+  }
+  let base: URL | undefined;
+  try {
+    base = new URL(settings.KEFU_WECHAT_API_BASE_URL);
+  } catch {
+    base = undefined;
+  }
+  if (!base || (base.protocol !== 'https:' && base.protocol !== 'http:')) {
+    throw new KefuError('CONFIG_INVALID', { detail: `KEFU_WECHAT_API_BASE_URL: "${settings.KEFU_WECHAT_API_BASE_URL}" is not an http(s) URL` });
+  }
+  if (Boolean(settings.KEFU_WECHAT_APP_ID) !== Boolean(settings.KEFU_WECHAT_APP_SECRET)) {
+    throw new KefuError('CONFIG_INVALID', { detail: 'KEFU_WECHAT_APP_ID and KEFU_WECHAT_APP_SECRET go together', hint: 'Set both (from the Official Account\'s 基本配置 page), or neither (then agent replies and slow answers cannot reach WeChat users).' });
+  }
+  return {
+    wechat: {
+      token,
+      appId: settings.KEFU_WECHAT_APP_ID,
+      appSecret: settings.KEFU_WECHAT_APP_SECRET,
+      apiBaseUrl: base.toString().replace(/\/+$/, ''),
+      replyDeadlineMs: settings.KEFU_WECHAT_REPLY_DEADLINE_MS,
+      welcome: settings.KEFU_WECHAT_WELCOME,
+    },
+  };
+}
+
 /** KEFU_WEBHOOK_URLS → http(s) URLs, and a secret to sign with whenever there is one. */
 function parseWebhooks(urls: string, secret: string): string[] {
   const list = urls.split(',').map((url) => url.trim()).filter(Boolean);
@@ -323,6 +394,41 @@ function parseWebhooks(urls: string, secret: string): string[] {
   return list;
 }
 
+/** True for `scheme://…` (s3, gs, az, file), as opposed to a folder path. */
+function isUri(value: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(value);
+}
+
+/** KEFU_INDEX_STORAGE_OPTIONS: a JSON object of strings (LanceDB's storage options), or nothing. */
+function parseStorageOptions(value: string): Record<string, string> {
+  if (!value.trim()) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch (error) {
+    throw new KefuError('CONFIG_INVALID', { detail: 'KEFU_INDEX_STORAGE_OPTIONS is not valid JSON', cause: error, hint: 'Write a JSON object of strings, e.g. {"aws_endpoint":"http://rgw:7480","aws_region":"us-east-1"}.' });
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed) || Object.values(parsed).some((option) => typeof option !== 'string')) {
+    throw new KefuError('CONFIG_INVALID', { detail: 'KEFU_INDEX_STORAGE_OPTIONS must be a JSON object whose values are strings', hint: 'Quote every value, e.g. {"allow_http":"true"}.' });
+  }
+  return parsed as Record<string, string>;
+}
+
+/** KEFU_DATABASE_URL: a postgres:// URL or nothing; a reader replica needs one (its records and live events are shared). */
+function parseDatabaseUrl(url: string, role: 'writer' | 'reader'): string {
+  const value = url.trim();
+  if (value && !/^postgres(ql)?:\/\//.test(value)) {
+    throw new KefuError('CONFIG_INVALID', { detail: 'KEFU_DATABASE_URL must start with postgres:// (or be empty for SQLite)', hint: 'Write it as postgres://user:password@host:5432/database.' });
+  }
+  if (!value && role === 'reader') {
+    throw new KefuError('CONFIG_INVALID', {
+      detail: 'KEFU_ROLE=reader needs KEFU_DATABASE_URL',
+      hint: 'Replicas share their records and live events through PostgreSQL: set KEFU_DATABASE_URL=postgres://… on every replica, or drop KEFU_ROLE for a single kefu on SQLite.',
+    });
+  }
+  return value;
+}
+
 /** Reads, validates and freezes the configuration. Throws `CONFIG_INVALID` naming the bad variable. */
 export function loadConfig(options: LoadConfigOptions = {}): Config {
   const cwd = options.cwd ?? process.cwd();
@@ -334,8 +440,14 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   return deepFreeze({
     dataDir,
     inboxDir: settings.KEFU_INBOX ? path.resolve(cwd, settings.KEFU_INBOX) : path.join(dataDir, 'inbox'),
-    indexDir: path.join(dataDir, 'index'),
+    indexDir: settings.KEFU_INDEX_URI ? (isUri(settings.KEFU_INDEX_URI) ? settings.KEFU_INDEX_URI : path.resolve(cwd, settings.KEFU_INDEX_URI)) : path.join(dataDir, 'index'),
+    indexStorageOptions: parseStorageOptions(settings.KEFU_INDEX_STORAGE_OPTIONS),
+    indexLockPath: settings.KEFU_INDEX_URI && !isUri(settings.KEFU_INDEX_URI) ? `${path.resolve(cwd, settings.KEFU_INDEX_URI)}.lock` : path.join(dataDir, 'index.lock'),
     databasePath: path.join(dataDir, 'kefu.db'),
+    databaseUrl: parseDatabaseUrl(settings.KEFU_DATABASE_URL, settings.KEFU_ROLE),
+    databaseStartupRetryMs: settings.KEFU_DATABASE_START_TIMEOUT_S * 1000,
+    role: settings.KEFU_ROLE,
+    indexRefreshMs: settings.KEFU_INDEX_REFRESH_MS,
     embedding: {
       model: settings.KEFU_EMBEDDING_MODEL,
       dtype: settings.KEFU_EMBEDDING_DTYPE,
@@ -407,6 +519,11 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
       timeoutMs: settings.KEFU_WEBHOOK_TIMEOUT_MS,
       maxAttempts: settings.KEFU_WEBHOOK_MAX_ATTEMPTS,
       retryMs: settings.KEFU_WEBHOOK_RETRY_MS,
+    },
+    channels: {
+      idleMs: settings.KEFU_CHANNEL_IDLE_HOURS * 3_600_000,
+      rateLimitPerMinute: settings.KEFU_CHANNEL_RATE_LIMIT_PER_MINUTE,
+      ...parseWechat(settings),
     },
     live: {
       heartbeatMs: settings.KEFU_LIVE_HEARTBEAT_MS,
@@ -485,7 +602,7 @@ export function withAnswerSettings(config: Config, changes: Readonly<Record<stri
 }
 
 /** Settings whose values are secrets: never printed. */
-const SECRET_SETTINGS: ReadonlySet<string> = new Set(['KEFU_LLM_API_KEY', 'KEFU_EVAL_TOKEN', 'KEFU_WEBHOOK_SECRET']);
+const SECRET_SETTINGS: ReadonlySet<string> = new Set(['KEFU_LLM_API_KEY', 'KEFU_EVAL_TOKEN', 'KEFU_WEBHOOK_SECRET', 'KEFU_WECHAT_TOKEN', 'KEFU_WECHAT_APP_SECRET', 'KEFU_DATABASE_URL', 'KEFU_INDEX_STORAGE_OPTIONS']);
 
 export interface SettingDescription {
   name: string;

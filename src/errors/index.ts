@@ -46,6 +46,8 @@ export const errorCatalogue = {
   DOCUMENT_NOT_FOUND: { status: 404, message: 'No indexed document at {detail}', hint: 'Run `npx kefu docs list` to see what is indexed.' },
   STORE_FAILED: { status: 500, message: 'The index could not be read or written: {detail}', hint: 'See the log for the cause; check that KEFU_DATA_DIR is writable and has free space.' },
   INDEX_LOCKED: { status: 409, message: 'The index is being written by {detail}', hint: 'Wait for it to finish and run again, or raise KEFU_LOCK_TIMEOUT_S to wait longer. A running `kefu serve` keeps its ingest folder indexed by itself.' },
+  INDEX_READ_ONLY: { status: 409, message: 'This kefu is a reader replica and never writes the index: {detail}', hint: 'Run ingest, sync and document changes on the writer (KEFU_ROLE=writer, or `kefu watch`); readers pick up each new index version by themselves.' },
+  INDEX_WRITER_RUNNING: { status: 409, message: 'Another writer already serves this index: {detail}', hint: 'Run one writer per index (KEFU_ROLE=writer or `kefu watch`); start the other replicas with KEFU_ROLE=reader.' },
   RECORDS_FAILED: { status: 500, message: 'The conversation records could not be read or written: {detail}', hint: 'Check that KEFU_DATA_DIR is writable and has free space; if kefu.db is damaged, move it aside and start again.' },
 
   // intents
@@ -84,6 +86,14 @@ export const errorCatalogue = {
   QUICK_REPLY_NOT_FOUND: { status: 404, message: 'No quick reply with id {detail}', hint: 'Reload the list of quick replies.' },
   QUICK_REPLY_EXISTS: { status: 409, message: 'The shortcut is already used: {detail}', hint: 'Choose another shortcut, or edit the existing quick reply.' },
   DELIVERY_NOT_FOUND: { status: 404, message: 'No webhook delivery with id {detail}', hint: 'Reload the delivery log.' },
+  CHANNEL_EXISTS: { status: 409, message: 'A channel with this name already exists: {detail}', hint: 'Choose another name, or reset the existing channel\'s token (POST /api/admin/channels/<name>/reset).' },
+  CHANNEL_NOT_FOUND: { status: 404, message: 'No channel named {detail}', hint: 'GET /api/admin/channels lists the registered channels.' },
+  CHANNEL_TOKEN_INVALID: { status: 401, message: 'The channel token is missing, wrong or disabled', hint: 'Send the token printed when the channel was registered as Authorization: Bearer <token>; an owner or admin can reset it.' },
+  CHANNEL_MESSAGE_PENDING: { status: 409, message: 'This message is still being answered: {detail}', hint: 'Send it again in a few seconds: the answer to the first copy is returned then (nothing is answered twice).' },
+  CHANNEL_INVALID: { status: 400, message: 'The channel cannot be registered: {detail}', hint: 'A name is 2 to 40 lower-case letters, digits and dashes (not web, widget, api, cli or wechat); a webhook URL is a full http(s) URL.' },
+  WECHAT_SIGNATURE_INVALID: { status: 403, message: 'The WeChat signature does not match', hint: 'KEFU_WECHAT_TOKEN must equal the Token set in the Official Account\'s server configuration.' },
+  WECHAT_MESSAGE_INVALID: { status: 400, message: 'The WeChat message could not be read: {detail}', hint: 'WeChat sends XML in plain-text mode; the encrypted (safe) mode is not supported.' },
+  WECHAT_API_FAILED: { status: 502, message: 'The WeChat API refused or failed: {detail}', hint: 'Check KEFU_WECHAT_APP_ID and KEFU_WECHAT_APP_SECRET, the server\'s IP allow-list in the Official Account settings, and that the user wrote within the last 48 hours.' },
   STREAMS_EXHAUSTED: { status: 503, message: 'Too many live connections are open', hint: 'Try again in a moment; the administrator can raise KEFU_MAX_LIVE_STREAMS.' },
 
   // the owner console: knowledge gaps, FAQ answers, documents, reports, releases

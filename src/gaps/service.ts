@@ -265,6 +265,24 @@ export function createGapService(options: {
     return { status: 'staged', releaseId };
   }
 
+  /**
+   * Stages (or puts live) one change of the knowledge, records it with the gap messages it answers, and writes the
+   * FAQ file: the one path of answer, addWordings and correct.
+   */
+  async function commitChange(input: {
+    fields: Omit<KnowledgeChange, 'id' | 'status' | 'releaseId' | 'createdBy' | 'createdAt' | 'updatedAt'>;
+    gradual: boolean | undefined;
+    by: string | undefined;
+    claim?: { gapId: string; messageIds: string[]; action: 'answered' | 'wordings' };
+  }): Promise<KnowledgeChange> {
+    const placement = await stage(input.gradual);
+    const change = await records.recordKnowledgeChange({
+      change: { id: randomUUID(), ...input.fields, ...placement, ...(input.by ? { createdBy: input.by } : {}) },
+      ...(input.claim ? { claim: input.claim } : {}),
+    });
+    return write(change);
+  }
+
   return {
     async list(listOptions = {}) {
       const sinceDays = listOptions.sinceDays ?? settings.windowDays;
@@ -285,10 +303,8 @@ export function createGapService(options: {
         seen.add(key);
         return true;
       });
-      const placement = await stage(input.gradual);
-      const change = await records.recordKnowledgeChange({
-        change: {
-          id: randomUUID(),
+      return commitChange({
+        fields: {
           kind: 'faq-entry',
           file: KEFU_FAQ_FILE,
           entryId: `kefu-${randomUUID().slice(0, 8)}`,
@@ -296,23 +312,20 @@ export function createGapService(options: {
           answer,
           wordings: wordings.slice(0, MAX_WORDINGS),
           category: (input.category ?? '').trim().slice(0, 100),
-          ...placement,
           gapId: input.gapId,
-          ...(input.by ? { createdBy: input.by } : {}),
         },
+        gradual: input.gradual,
+        by: input.by,
         claim: { gapId: input.gapId, messageIds: gap.messageIds, action: 'answered' },
       });
-      return write(change);
     },
 
     async addWordings(input) {
       const gap = await findGap(input.gapId, input.sinceDays ?? settings.windowDays);
       const entry = await files.readEntry({ file: input.file, entryId: input.entryId });
       if (!entry) throw new KefuError('FAQ_ENTRY_NOT_FOUND', { detail: `${input.entryId} in ${input.file} (the file or the entry is gone; choose another entry)` });
-      const placement = await stage(input.gradual);
-      const change = await records.recordKnowledgeChange({
-        change: {
-          id: randomUUID(),
+      return commitChange({
+        fields: {
           kind: 'faq-wordings',
           file: input.file,
           entryId: input.entryId,
@@ -320,13 +333,12 @@ export function createGapService(options: {
           answer: entry.answer,
           wordings: gap.wordings.slice(0, MAX_WORDINGS),
           category: entry.category,
-          ...placement,
           gapId: input.gapId,
-          ...(input.by ? { createdBy: input.by } : {}),
         },
+        gradual: input.gradual,
+        by: input.by,
         claim: { gapId: input.gapId, messageIds: gap.messageIds, action: 'wordings' },
       });
-      return write(change);
     },
 
     async dismiss(input) {
@@ -344,25 +356,13 @@ export function createGapService(options: {
       const asked = transcript.slice(0, position).reverse().find((item) => item.role === 'user');
       const question = cleanQuestion(input.question ?? asked?.text ?? '');
       if (!question) throw new KefuError('REQUEST_INVALID', { detail: 'no question to attach the answer to; give "question"' });
-      const placement = await stage(input.gradual);
       const claimed = asked ? (await records.claimedGapMessages({ since: asked.createdAt })).has(asked.id) : true;
-      const change = await records.recordKnowledgeChange({
-        change: {
-          id: randomUUID(),
-          kind: 'faq-entry',
-          file: KEFU_FAQ_FILE,
-          entryId: `kefu-${randomUUID().slice(0, 8)}`,
-          question,
-          answer,
-          wordings: [],
-          category: '',
-          ...placement,
-          messageId: message.id,
-          ...(input.by ? { createdBy: input.by } : {}),
-        },
+      return commitChange({
+        fields: { kind: 'faq-entry', file: KEFU_FAQ_FILE, entryId: `kefu-${randomUUID().slice(0, 8)}`, question, answer, wordings: [], category: '', messageId: message.id },
+        gradual: input.gradual,
+        by: input.by,
         ...(asked && !claimed ? { claim: { gapId: 'correction', messageIds: [asked.id], action: 'answered' as const } } : {}),
       });
-      return write(change);
     },
 
     async restore() {

@@ -4,4 +4,9 @@ export { openSqliteRecords, ticketNumber, type OpenSqliteRecordsOptions } from '
 export { createSqlRecords, type CreateSqlRecordsOptions } from './sql-records.ts';
 export { openSqliteDatabase, sqliteDialect } from './sqlite-database.ts';
 export type { Dialect, SqlDatabase, SqlExecutor, SqlRow, SqlValue } from './sql-database.ts';
+export { OUTBOX_CURSOR as CHANNEL_OUTBOX_CURSOR } from './sql-channels.ts';
 export { MIGRATIONS, SCHEMA_VERSION, migrate, appliedMigrations, type Migration } from './migrations.ts';
+export { openPostgresRecords, type OpenPostgresRecordsOptions } from './postgres.ts';
+export { openPostgresDatabase, postgresDialect, isConnectionError, redactUrl } from './postgres-database.ts';
+export { openRecords, type OpenRecordsOptions } from './open.ts';
+export { acquireWriterRole, type WriterRole, type AcquireWriterRoleOptions } from './postgres-writer-lock.ts';

@@ -304,8 +304,77 @@ const ownerConsole: Migration = {
     ]),
 };
 
+const channels: Migration = {
+  version: 4,
+  name: 'channels: registered front ends, their users\' conversations, inbound de-duplication, the outbound outbox',
+  up: (tx) =>
+    runAll(tx, [
+      // A front end registered by an owner or admin (an app backend, a mini-program backend, a WeChat account).
+      `CREATE TABLE IF NOT EXISTS channels (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        kind TEXT NOT NULL,
+        token_hash TEXT NOT NULL UNIQUE,
+        token_issued_at TEXT NOT NULL,
+        webhook_url TEXT,
+        webhook_secret TEXT NOT NULL,
+        disabled INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL,
+        created_by TEXT
+      )`,
+      // The conversation an external user of a channel is in now (a new one after it was resolved or went quiet).
+      `CREATE TABLE IF NOT EXISTS channel_users (
+        channel_id TEXT NOT NULL REFERENCES channels(id),
+        external_user_id TEXT NOT NULL,
+        conversation_id TEXT REFERENCES conversations(id),
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (channel_id, external_user_id)
+      )`,
+      // Which channel and user a conversation belongs to (every conversation a user ever had, not only the current).
+      `CREATE TABLE IF NOT EXISTS channel_conversations (
+        conversation_id TEXT PRIMARY KEY REFERENCES conversations(id),
+        channel_id TEXT NOT NULL REFERENCES channels(id),
+        external_user_id TEXT NOT NULL
+      )`,
+      'CREATE INDEX IF NOT EXISTS channel_conversations_by_user ON channel_conversations(channel_id, external_user_id)',
+      // Inbound messages by the channel's own id (WeChat MsgId): a retry gets the first answer, never a second one.
+      `CREATE TABLE IF NOT EXISTS channel_messages (
+        channel_id TEXT NOT NULL,
+        external_message_id TEXT NOT NULL,
+        conversation_id TEXT,
+        status TEXT NOT NULL,
+        reply TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (channel_id, external_message_id)
+      )`,
+      // What people (and kefu's notices) say outside a turn, queued per channel from the event log and sent by the
+      // channel outbox (a webhook, or WeChat's customer-service message API).
+      `CREATE TABLE IF NOT EXISTS channel_deliveries (
+        id TEXT PRIMARY KEY,
+        channel_id TEXT NOT NULL,
+        event_seq INTEGER NOT NULL,
+        conversation_id TEXT NOT NULL,
+        external_user_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'pending',
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT NOT NULL,
+        locked_until TEXT,
+        last_status_code INTEGER,
+        last_error TEXT,
+        created_at TEXT NOT NULL,
+        delivered_at TEXT,
+        UNIQUE (channel_id, event_seq)
+      )`,
+      'CREATE INDEX IF NOT EXISTS channel_deliveries_due ON channel_deliveries(status, next_attempt_at)',
+    ]),
+};
+
 /** Every migration, in order. Append only. */
-export const MIGRATIONS: readonly Migration[] = [initial, handover, ownerConsole];
+export const MIGRATIONS: readonly Migration[] = [initial, handover, ownerConsole, channels];
 
 /** The schema version this kefu writes. */
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;
@@ -326,6 +395,8 @@ export async function migrate(options: { database: SqlDatabase; migrations?: rea
   const { database } = options;
   const migrations = options.migrations ?? MIGRATIONS;
   return database.transaction(async (tx) => {
+    // Two replicas starting at once: one migrates, the other waits here and then finds nothing left to do.
+    await database.dialect.lockMigrations?.(tx);
     await tx.run('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
     const done = new Set((await tx.all('SELECT version FROM schema_migrations')).map((row) => Number(row.version)));
     const latest = migrations.at(-1)?.version ?? 0;

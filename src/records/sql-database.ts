@@ -41,6 +41,12 @@ export interface Dialect {
   readonly double: string;
   /** True when a column exists (migrations that add columns to tables older databases may already have). */
   columnExists(executor: SqlExecutor, table: string, column: string): Promise<boolean>;
+  /**
+   * Called first inside the migration transaction, where the engine needs it to keep two processes from migrating
+   * at once (PostgreSQL: an advisory lock held to the end of the transaction). SQLite's `BEGIN IMMEDIATE` already
+   * serialises them.
+   */
+  lockMigrations?(executor: SqlExecutor): Promise<void>;
 }
 
 /** Reads a TEXT column holding JSON, with a fallback for NULL or damaged values. */

@@ -20,8 +20,13 @@ export type TicketReason = 'customer-request' | 'no-answer' | 'negative-feedback
 export type TicketStatus = 'open' | 'closed';
 /** bot → waiting (handed over) → agent (an agent joined) → resolved → bot (the customer writes again, or an agent hands back). */
 export type ConversationState = 'bot' | 'waiting' | 'agent' | 'resolved';
-/** Where the conversation came from: the chat page, the widget on another site, the API, the command line. */
-export type Channel = 'web' | 'widget' | 'api' | 'cli';
+/** The built-in front ends: the chat page, the widget on another site, the API, the command line. */
+export type BuiltInChannel = 'web' | 'widget' | 'api' | 'cli';
+/**
+ * Where the conversation came from: a built-in front end, or the name of a registered channel (an app, a
+ * mini-program backend, a WeChat Official Account; `ChannelRecord.name`, never one of the built-in names).
+ */
+export type Channel = string;
 export type Priority = 'low' | 'normal' | 'high' | 'urgent';
 /** agent: conversations, tickets, quick replies; owner: knowledge and reports, and agent rights; admin: users, settings, webhook log. */
 export type UserRole = 'agent' | 'owner' | 'admin';
@@ -336,6 +341,54 @@ export interface AgentActor {
   displayName: string;
 }
 
+/** What a registered channel is; only descriptive, except `wechat` (the Official Account endpoint speaks its protocol). */
+export type ChannelKind = 'app' | 'mini-program' | 'chat' | 'other' | 'wechat';
+
+/** A front end registered to use kefu through the channel API (its token is stored only as a hash). */
+export interface ChannelRecord {
+  id: string;
+  /** Lower-case name, also the conversations' `channel` (reports count by it), e.g. "ios-app". */
+  name: string;
+  kind: ChannelKind;
+  /** Where agent messages and state changes are POSTed (signed), if anywhere. */
+  webhookUrl?: string;
+  disabled: boolean;
+  createdAt: string;
+  createdBy?: string;
+  tokenIssuedAt: string;
+}
+
+/** The conversation a channel's external user is in. */
+export interface ChannelConversation {
+  channelId: string;
+  externalUserId: string;
+  conversationId: string;
+}
+
+/** An inbound message seen before (by the channel's own message id): being answered, or answered with `reply`. */
+export type InboundClaim = { claimed: true } | { claimed: false; status: 'pending' | 'done'; conversationId?: string; reply?: string };
+
+/** message: something said to the customer outside a turn (an agent, a notice); state: the conversation's state changed. */
+export type ChannelDeliveryKind = 'message' | 'state';
+
+export interface ChannelDelivery {
+  id: string;
+  channelId: string;
+  eventSeq: number;
+  conversationId: string;
+  externalUserId: string;
+  kind: ChannelDeliveryKind;
+  /** JSON: what is sent (the webhook body, or the text WeChat gets). */
+  payload: string;
+  status: DeliveryStatus;
+  attempts: number;
+  nextAttemptAt: string;
+  lastStatusCode?: number;
+  lastError?: string;
+  createdAt: string;
+  deliveredAt?: string;
+}
+
 export interface RecordsStore {
   /** Starts a new, empty conversation (`tokenHash`: the hash of the customer's conversation token). */
   createConversation(options?: { channel?: Channel; tokenHash?: string; language?: string }): Promise<ConversationRecord>;
@@ -478,6 +531,37 @@ export interface RecordsStore {
   reportData(options: { since: string; until: string; types?: readonly ConversationEventType[] }): Promise<ReportData>;
   /** Oldest waiting ticket and how many are waiting (for monitoring). */
   waitingTickets(): Promise<{ count: number; oldestCreatedAt?: string }>;
+
+  // channels (src/channels): registered front ends, their users' conversations, inbound de-duplication, the outbox
+  /** CHANNEL_EXISTS when the name is taken. */
+  createChannel(input: { id: string; name: string; kind: ChannelKind; tokenHash: string; webhookUrl?: string; webhookSecret: string; by?: string }): Promise<ChannelRecord>;
+  listChannels(): Promise<ChannelRecord[]>;
+  getChannel(idOrName: string): Promise<ChannelRecord | undefined>;
+  /** The channel whose token has this hash (disabled ones included: the caller decides). */
+  channelByTokenHash(tokenHash: string): Promise<ChannelRecord | undefined>;
+  /** The secret that signs the channel's webhooks (never shown after registration). */
+  channelWebhookSecret(channelId: string): Promise<string | undefined>;
+  /** CHANNEL_NOT_FOUND for an unknown name. `webhookUrl: null` removes it. */
+  updateChannel(input: { name: string; webhookUrl?: string | null; disabled?: boolean; tokenHash?: string }): Promise<ChannelRecord>;
+  /**
+   * The conversation the external user is in on this channel, started when there is none, when the last one was
+   * resolved, or when it has been quiet (with kefu) for `idleMs`. Serialised per (channel, user).
+   */
+  channelConversation(input: { channel: ChannelRecord; externalUserId: string; idleMs: number }): Promise<{ conversation: ConversationRecord; created: boolean }>;
+  /** Which channel and user a conversation belongs to (undefined for the web chat's). */
+  conversationChannel(conversationId: string): Promise<ChannelConversation | undefined>;
+  /**
+   * Claims an inbound message by the channel's own id; a second claim learns whether the first was answered, and with
+   * what. A claim still pending since before `staleBefore` (its process died) is taken over.
+   */
+  claimInbound(input: { channelId: string; externalMessageId: string; staleBefore: string }): Promise<InboundClaim>;
+  /** The answer a claimed inbound message got (or '' when people have the conversation). */
+  finishInbound(input: { channelId: string; externalMessageId: string; conversationId: string; reply: string }): Promise<void>;
+  /** Queues channel deliveries for events and moves the cursor past them, in one transaction (duplicates ignored). */
+  enqueueChannelDeliveries(input: { cursor: string; upToSeq: number; deliveries: Array<Pick<ChannelDelivery, 'channelId' | 'eventSeq' | 'conversationId' | 'externalUserId' | 'kind' | 'payload' | 'nextAttemptAt'>> }): Promise<void>;
+  claimChannelDeliveries(input: { now: string; limit: number; leaseMs: number }): Promise<ChannelDelivery[]>;
+  finishChannelDelivery(input: { id: string; status: DeliveryStatus; nextAttemptAt?: string; statusCode?: number; error?: string }): Promise<void>;
+  listChannelDeliveries(options?: { channelId?: string; status?: DeliveryStatus; limit?: number }): Promise<ChannelDelivery[]>;
 
   /** Quick check that the database answers (for readiness). */
   ping(): Promise<boolean>;

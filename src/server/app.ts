@@ -18,6 +18,8 @@ import type { AnswerService } from '../answer/types.ts';
 import type { Config } from '../config/index.ts';
 import { KefuError } from '../errors/index.ts';
 import { createMemoryBus, createWebhookWorker, trackPresence, type EventBus } from '../events/index.ts';
+import { createChannelOutbox, createChannelService, createWechatClient, createWechatEndpoint } from '../channels/index.ts';
+import { createConversationTurns } from '../conversations/turn.ts';
 import { createHandoverService, type IntentRoute } from '../handover/index.ts';
 import type { RecordsStore } from '../records/types.ts';
 import type { DocumentAccess, DocumentReader } from './document-access.ts';
@@ -26,6 +28,7 @@ import { createLiveStreams } from './live.ts';
 import { createServiceMetrics } from './metrics.ts';
 import { registerAdminRoutes } from './routes/admin.ts';
 import { registerAgentRoutes } from './routes/agent.ts';
+import { registerChannelRoutes } from './routes/channels.ts';
 import { registerChatRoutes } from './routes/chat.ts';
 import { registerConversationRoutes } from './routes/conversations.ts';
 import { registerDocumentRoutes } from './routes/documents.ts';
@@ -34,6 +37,7 @@ import { registerOperationRoutes } from './routes/operations.ts';
 import { registerOwnerRoutes } from './routes/owner.ts';
 import type { OwnerConsole } from './owner-console.ts';
 import { registerSessionRoutes } from './routes/session.ts';
+import { registerWechatRoutes } from './routes/wechat.ts';
 import { ErrorBody } from './schemas.ts';
 
 /** Where the index stands with the ingest folder (shown by /api/health and the chat page). */
@@ -268,6 +272,7 @@ export async function buildApp(options: BuildAppOptions): Promise<KefuApp> {
         { name: 'admin', description: 'Accounts, settings, the webhook delivery log (admins)' },
         { name: 'owner', description: 'The owner console: documents and visibility, knowledge gaps, answers, checks, gradual releases, the KPI report (owners)' },
         { name: 'documents', description: 'Cited source documents' },
+        { name: 'channels', description: 'Front ends other than the web chat: registering channels (owners and admins), the channel API (a channel token), the WeChat Official Account endpoint' },
         { name: 'operations', description: 'Health and metrics' },
         { name: 'evaluation', description: 'For `kefu eval --url` (only when KEFU_EVAL_TOKEN is set)' },
       ],
@@ -277,6 +282,7 @@ export async function buildApp(options: BuildAppOptions): Promise<KefuApp> {
           staffToken: { type: 'http', scheme: 'bearer', description: 'A sign-in token from `npx kefu users add`' },
           session: { type: 'apiKey', in: 'cookie', name: 'kefu_session', description: 'The workspace session (POST /api/session); changes also need X-CSRF-Token' },
           conversationToken: { type: 'apiKey', in: 'header', name: 'X-Conversation-Token', description: 'The conversationToken returned when the conversation started' },
+          channelToken: { type: 'http', scheme: 'bearer', description: 'A channel token (POST /api/admin/channels prints it once)' },
         },
       },
     },
@@ -309,9 +315,14 @@ export async function buildApp(options: BuildAppOptions): Promise<KefuApp> {
   });
   const live = createLiveStreams({ bus, records, presence, settings: config.live, log: app.log });
   const webhooks = createWebhookWorker({ records, bus, settings: config.webhooks, log: app.log });
+  const wechatSettings = config.channels.wechat;
+  const wechatClient = wechatSettings?.appId ? createWechatClient({ settings: wechatSettings }) : undefined;
+  // Channels are told what people say outside a turn; the retry settings are the webhooks' (KEFU_WEBHOOK_*).
+  const outbox = createChannelOutbox({ records, bus, settings: config.webhooks, log: app.log, ...(wechatClient ? { wechat: wechatClient } : {}) });
   metrics.metrics.gauge('kefu_live_streams', 'Live update streams (SSE) open now, customers and agents', () => live.count());
   app.addHook('onReady', async () => {
     await webhooks.start();
+    await outbox.start();
   });
   // Live streams never finish on their own: end them first, so closing waits only for real requests.
   app.addHook('preClose', async () => {
@@ -319,13 +330,23 @@ export async function buildApp(options: BuildAppOptions): Promise<KefuApp> {
   });
   app.addHook('onClose', async () => {
     await webhooks.stop();
+    await outbox.stop();
     presence.stop();
     if (!options.bus) await bus.close();
   });
 
   const documents = options.documents ?? noDocuments;
   const dependencies = { app, config, answerService: options.answerService, records, metrics, handover };
-  registerChatRoutes({ ...dependencies, ...(options.owner ? { routing: options.owner.releases } : {}) });
+  const turns = createConversationTurns({ records, handover, answerService: options.answerService, metrics, ...(options.owner ? { routing: options.owner.releases } : {}) });
+  registerChatRoutes({ app, config, records, metrics, turns });
+  const channels = createChannelService({ records, turns, idleMs: config.channels.idleMs });
+  registerChannelRoutes({ app, config, records, accounts, channels, live });
+  if (wechatSettings) {
+    const endpoint = createWechatEndpoint({ settings: wechatSettings, channels, maxQuestionChars: config.server.maxQuestionChars, log: app.log, ...(wechatClient ? { client: wechatClient } : {}) });
+    await registerWechatRoutes({ app, config, endpoint });
+    // Slow answers still on their way to WeChat followers are sent before the app closes.
+    app.addHook('onClose', async () => endpoint.settle());
+  }
   registerEvalRoutes(dependencies);
   registerConversationRoutes({ app, records, handover, live, metrics });
   registerSessionRoutes({ app, config, accounts });

@@ -13,7 +13,8 @@ import { KefuError } from '../errors/index.ts';
 import type { EventBus, LiveSignal } from '../events/bus.ts';
 import type { Presence } from '../events/presence.ts';
 import type { Static } from 'typebox';
-import type { ConversationEvent, MessageRecord, RecordsStore, UserRecord } from '../records/types.ts';
+import { channelEventBody, channelEventKind } from '../channels/outbox.ts';
+import type { ChannelConversation, ChannelRecord, ConversationEvent, MessageRecord, RecordsStore, UserRecord } from '../records/types.ts';
 import type { Message } from './schemas.ts';
 
 /** Bytes a stream may hold unread before the client is dropped (it reconnects and replays what it missed). */
@@ -61,6 +62,8 @@ export interface LiveStreams {
   customer(request: FastifyRequest, reply: FastifyReply, conversationId: string): FastifyReply;
   /** An agent workspace's stream of everything. */
   agent(request: FastifyRequest, reply: FastifyReply, user: UserRecord): FastifyReply;
+  /** A channel's stream: what its users hear outside their turns (src/channels outbox bodies), for every user. */
+  channel(request: FastifyRequest, reply: FastifyReply, channel: ChannelRecord): FastifyReply;
   /** Streams open now. */
   count(): number;
   /** Ends every stream (the app is closing). */
@@ -248,6 +251,37 @@ export function createLiveStreams(options: { bus: EventBus; records: RecordsStor
           }
           return frame('event', data, event.seq);
         },
+      });
+    },
+
+    channel(request, reply, channel) {
+      // Which channel and user each conversation belongs to, looked up once per conversation per stream.
+      const links = new Map<string, Promise<ChannelConversation | undefined>>();
+      const linkOf = (conversationId: string): Promise<ChannelConversation | undefined> => {
+        let found = links.get(conversationId);
+        if (!found) {
+          found = records.conversationChannel(conversationId);
+          links.set(conversationId, found);
+          if (links.size > 5000) links.delete(links.keys().next().value ?? '');
+        }
+        return found;
+      };
+      const render = async (event: ConversationEvent): Promise<string | undefined> => {
+        if (!channelEventKind(event)) return undefined;
+        const link = await linkOf(event.conversationId);
+        if (!link || link.channelId !== channel.id) return undefined;
+        const body = await channelEventBody({ records, event, channel, link });
+        return body ? frame(body.type, body, event.seq) : undefined;
+      };
+      return openStream({
+        request,
+        reply,
+        first: async () => frame('ready', { channel: channel.name }),
+        replay: async (after) => {
+          const events = await records.listEvents({ afterSeq: after, limit: AGENT_REPLAY_LIMIT, types: ['message-added', 'state-changed'] });
+          return { events, complete: events.length < AGENT_REPLAY_LIMIT };
+        },
+        render: async (signal) => (signal.kind === 'event' ? render(signal.event) : undefined),
       });
     },
 

@@ -27,6 +27,7 @@ import { analyzerFor, serializeDictionary, type Analyzer } from '../text/analyze
 import { toPlainText } from '../text/markdown.ts';
 import { parseTerms } from '../text/terms.ts';
 import type { ChunkRecord, DocumentRecord, DocumentStatus } from './types.ts';
+import { createIndexRefresher } from './reader-refresh.ts';
 import { acquireWriterLock, type LockHolder, type WriterLock } from './writer-lock.ts';
 
 export type { ChunkRecord, DocumentRecord, DocumentStatus } from './types.ts';
@@ -411,13 +412,97 @@ async function wrap<T>(what: string, work: () => Promise<T>): Promise<T> {
  *   const store = await openStore({ directory: '/srv/kefu/data/index' });
  *   console.log(await store.countChunks());
  */
-export async function openStore(options: { directory: string }): Promise<ChunkStore> {
+export interface OpenStoreOptions {
+  /** A folder, or an object-storage URI LanceDB reads (`s3://bucket/path`). */
+  directory: string;
+  /** LanceDB storage options for an object-storage URI (endpoint, region, …). */
+  storageOptions?: Readonly<Record<string, string>>;
+  /** The writer lock file (local disk); default `<directory>.lock`. */
+  lockPath?: string;
+  /**
+   * A reader replica (KEFU_ROLE=reader): never writes the index (no tables created, writes and the writer lock refused
+   * with INDEX_READ_ONLY), waits for the writer to create it, and follows new versions every `refreshMs` (keeping the
+   * last good one when the newest cannot be read: reader-refresh.ts).
+   */
+  readOnly?: { refreshMs: number; onWait?: (message: string) => void; onStale?: (message: string, error: unknown) => void; waitMs?: number };
+}
+
+/** Store methods that write the index: a reader refuses them. */
+const WRITE_METHODS = [
+  'useModel', 'usePipeline', 'setMeta', 'replaceDocument', 'replaceDocuments', 'writeChunks', 'finishDocument', 'recordDocument', 'updateDocument',
+  'removeDocument', 'removeOrphanChunks', 'repair', 'lockForWriting', 'optimize', 'rewriteKeywords',
+] as const satisfies ReadonlyArray<keyof ChunkStore>;
+
+/**
+ * Where the configured index is: its location, storage options and lock file, for `openStore`. A folder keeps its lock
+ * beside it (`<folder>.lock`, also when a caller points `indexDir` elsewhere, as evaluations do); an object-storage
+ * URI uses `indexLockPath` on local disk.
+ */
+export function indexLocation(config: { indexDir: string; indexStorageOptions: Readonly<Record<string, string>>; indexLockPath: string }): Pick<OpenStoreOptions, 'directory' | 'storageOptions' | 'lockPath'> {
+  const uri = isUri(config.indexDir);
+  return { directory: config.indexDir, storageOptions: uri ? config.indexStorageOptions : {}, lockPath: uri ? config.indexLockPath : `${resolvePath(config.indexDir)}.lock` };
+}
+
+function isUri(location: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(location);
+}
+
+async function openReader(directory: string, readOnly: NonNullable<OpenStoreOptions['readOnly']>, storageOptions: Record<string, string>): Promise<ChunkStore> {
+  // No consistency check per query: the refresher moves the tables forward, so a damaged new version never reaches a query.
+  const db = await lancedb.connect(directory, { storageOptions });
+  const deadline = Date.now() + (readOnly.waitMs ?? 600_000);
+  let told = false;
+  for (;;) {
+    const names = new Set(await db.tableNames().catch(() => [] as string[]));
+    if (names.has(DOCUMENTS) && names.has(META)) break;
+    if (Date.now() > deadline) throw new KefuError('STORE_FAILED', { detail: `${directory} has no index yet`, hint: 'Start the writer (KEFU_ROLE=writer or `kefu watch`) on this index first; readers never create it.' });
+    if (!told) readOnly.onWait?.(`waiting for the writer to create the index in ${directory}`);
+    told = true;
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+  const documents = await db.openTable(DOCUMENTS);
+  const meta = await db.openTable(META);
+  let current: lancedb.Table | undefined = (await db.tableNames()).includes(CHUNKS) ? await db.openTable(CHUNKS) : undefined;
+  const store = createStore({ directory, lockPath: `${directory}.lock`, db, documents, meta, readOnly: true, getChunks: () => current, setChunks: (table) => { current = table; } });
+  const refresher = createIndexRefresher({
+    tables: () => [documents, meta, ...(current ? [current] : [])],
+    refreshMs: readOnly.refreshMs,
+    ...(readOnly.onStale ? { onStale: readOnly.onStale } : {}),
+  });
+  const refused = (method: string) => async () => {
+    throw new KefuError('INDEX_READ_ONLY', { detail: `${method} on ${directory}` });
+  };
+  const guarded = Object.fromEntries(WRITE_METHODS.map((method) => [method, refused(method)]));
+  return {
+    ...store,
+    ...guarded,
+    async close() {
+      await refresher.stop();
+      await store.close();
+    },
+  } as ChunkStore;
+}
+
+/**
+ * Opens (creating if needed) the index in `directory`; with `readOnly`, a reader replica's view of it.
+ *
+ * @example
+ *   const store = await openStore({ directory: '/srv/kefu/data/index' });
+ *   console.log(await store.countChunks());
+ */
+export async function openStore(options: OpenStoreOptions): Promise<ChunkStore> {
   const { directory } = options;
+  const storageOptions = { ...options.storageOptions };
+  if (options.readOnly) {
+    const readOnly = options.readOnly;
+    return wrap(directory, () => openReader(directory, readOnly, storageOptions));
+  }
+  const lockPath = options.lockPath ?? `${resolvePath(directory)}.lock`;
   return wrap(directory, async () => {
-    mkdirSync(directory, { recursive: true });
+    if (!isUri(directory)) mkdirSync(directory, { recursive: true });
     // readConsistencyInterval 0: every read checks for commits made by another process (e.g. `kefu watch`
     // writing while the server answers); on a local disk that check is a cheap directory listing.
-    const db = await lancedb.connect(directory, { readConsistencyInterval: 0 });
+    const db = await lancedb.connect(directory, { readConsistencyInterval: 0, storageOptions });
     const names = new Set(await db.tableNames());
     // existOk: another process (a second `kefu ingest`, or `kefu serve`) may create them at the same moment.
     const documents = names.has(DOCUMENTS) ? await db.openTable(DOCUMENTS) : await db.createEmptyTable(DOCUMENTS, documentSchema, { existOk: true });
@@ -425,17 +510,21 @@ export async function openStore(options: { directory: string }): Promise<ChunkSt
     const chunks: lancedb.Table | undefined = names.has(CHUNKS) ? await db.openTable(CHUNKS) : undefined;
     if (chunks) await migrateChunks(chunks);
     let current = chunks;
-    return createStore({ directory, db, documents, meta, getChunks: () => current, setChunks: (table) => { current = table; } });
+    return createStore({ directory, lockPath, db, documents, meta, getChunks: () => current, setChunks: (table) => { current = table; } });
   });
 }
 
 interface StoreParts {
   directory: string;
+  /** The writer lock file, on local disk. */
+  lockPath: string;
   db: lancedb.Connection;
   documents: lancedb.Table;
   meta: lancedb.Table;
   getChunks: () => lancedb.Table | undefined;
   setChunks: (table: lancedb.Table | undefined) => void;
+  /** A reader never migrates (adds columns to) a table: the writer does. */
+  readOnly?: boolean;
 }
 
 function createStore(parts: StoreParts): ChunkStore {
@@ -481,7 +570,7 @@ function createStore(parts: StoreParts): ChunkStore {
     if (!(await db.tableNames()).includes(CHUNKS)) return undefined;
     openedGeneration = (await readMeta()).get('generation');
     const opened = await db.openTable(CHUNKS);
-    await migrateChunks(opened);
+    if (!parts.readOnly) await migrateChunks(opened);
     setChunks(opened);
     return opened;
   }
@@ -790,7 +879,7 @@ function createStore(parts: StoreParts): ChunkStore {
     },
 
     async lockForWriting({ owner, activity, timeoutMs, onWait, signal }) {
-      return acquireWriterLock({ path: `${resolvePath(parts.directory)}.lock`, holder: { owner, activity }, timeoutMs, ...(onWait ? { onWait } : {}), ...(signal ? { signal } : {}) });
+      return acquireWriterLock({ path: parts.lockPath, holder: { owner, activity }, timeoutMs, ...(onWait ? { onWait } : {}), ...(signal ? { signal } : {}) });
     },
 
     async optimize() {

@@ -11,13 +11,10 @@
 import { Readable } from 'node:stream';
 import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
 import Type, { type Static } from 'typebox';
-import { randomSecret, sha256 } from '../../accounts/index.ts';
-import type { AnswerFilters, AnswerRequest, AnswerResult, AnswerService, Turn } from '../../answer/types.ts';
 import type { Config } from '../../config/index.ts';
+import type { AnsweringTurn, ConversationTurns, PreparedTurn } from '../../conversations/turn.ts';
 import { KefuError } from '../../errors/index.ts';
-import type { HandoverResult, HandoverService } from '../../handover/index.ts';
-import type { ConversationState, RecordsStore } from '../../records/types.ts';
-import { toStoredPassages } from '../../schemas/passage.ts';
+import type { RecordsStore } from '../../records/types.ts';
 import type { KefuApp } from '../app.ts';
 import { checkConversationToken } from '../auth.ts';
 import { reportError } from '../errors.ts';
@@ -25,123 +22,40 @@ import { handoffView } from '../handoff.ts';
 import type { ServiceMetrics } from '../metrics.ts';
 import { ChatResponse, EVALUATION_FIELDS, RoutedResponse, chatRequestSchema } from '../schemas.ts';
 
-/**
- * Which answer service and filters a customer's question gets: internal documents are never searched for customers,
- * and during a gradual release a visitor's arm decides (src/release). Without it, every indexed document, one service.
- */
-export interface CustomerRouting {
-  forCustomer(input: { conversationId: string; visitorId?: string }): Promise<{ service: AnswerService; filters: AnswerFilters; release?: { id: string; arm: 'control' | 'candidate' } }>;
-}
-
-/** Earlier turns given to the answer service for follow-up questions. */
-const HISTORY_TURNS = 10;
+export type { CustomerRouting } from '../../conversations/turn.ts';
 
 export interface ChatRouteDependencies {
   app: KefuApp;
   config: Config;
-  answerService: AnswerService;
   records: RecordsStore;
   metrics: ServiceMetrics;
-  handover: HandoverService;
-  routing?: CustomerRouting;
+  /** The customer turn shared with the channels (src/conversations). */
+  turns: ConversationTurns;
 }
-
-/** A prepared question: either for kefu to answer, or delivered to the people who have the conversation. */
-type Prepared =
-  | { routed: false; request: AnswerRequest; service: AnswerService; release?: { id: string; arm: 'control' | 'candidate' }; conversationId: string; conversationToken?: string; startedAt: number }
-  | { routed: true; conversationId: string; messageId: string; state: ConversationState };
 
 /** One SSE frame. Data is JSON on one line, so a newline in the text can never end the frame early. */
 export function sseFrame(event: string, data: unknown): string {
   return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
 }
 
-export function registerChatRoutes({ app, config, answerService, records, metrics, handover, routing }: ChatRouteDependencies): void {
+export function registerChatRoutes({ app, config, records, metrics, turns }: ChatRouteDependencies): void {
   const ChatRequest = chatRequestSchema(config.server.maxQuestionChars);
 
   /** Checks the conversation's token (or starts a conversation), loads its history and stores the question. */
-  async function prepare(body: Static<typeof ChatRequest>, request: FastifyRequest): Promise<Prepared> {
-    const startedAt = performance.now();
-    const question = body.question.trim();
-    if (!question) throw new KefuError('QUESTION_EMPTY');
-    let conversationId: string;
-    let conversationToken: string | undefined;
-    let history: Turn[] = [];
+  async function prepare(body: Static<typeof ChatRequest>, request: FastifyRequest): Promise<PreparedTurn> {
     if (body.conversationId) {
+      // An empty question is refused before the token is looked at, as it always was.
+      if (!body.question.trim()) throw new KefuError('QUESTION_EMPTY');
       await checkConversationToken({ records, request, conversationId: body.conversationId });
-      conversationId = body.conversationId;
-      history = (await records.listMessages(conversationId))
-        .filter((message) => message.role === 'user' || message.role === 'assistant')
-        .slice(-HISTORY_TURNS)
-        .map((message) => ({ role: message.role as Turn['role'], text: message.text }));
-    } else {
-      conversationToken = randomSecret(24);
-      conversationId = (await records.createConversation({ channel: body.channel ?? 'api', tokenHash: sha256(conversationToken) })).id;
     }
-    const { message, toPeople } = await handover.customerMessage({ conversationId, text: question });
-    if (toPeople) {
-      const conversation = await records.getConversation(conversationId);
-      return { routed: true, conversationId, messageId: message.id, state: conversation?.state ?? 'waiting' };
-    }
-    const answerRequest: AnswerRequest = { question, conversationId, history };
-    if (body.filters) answerRequest.filters = body.filters;
-    const plan = routing ? await routing.forCustomer({ conversationId, ...(body.visitorId ? { visitorId: body.visitorId } : {}) }) : undefined;
-    // The customer's own filters can narrow the search, never widen it past what customers may see.
-    if (plan?.filters.excludeDocPath?.length) answerRequest.filters = { ...answerRequest.filters, excludeDocPath: [...plan.filters.excludeDocPath] };
-    return {
-      routed: false,
-      request: answerRequest,
-      service: plan?.service ?? answerService,
-      ...(plan?.release ? { release: plan.release } : {}),
-      conversationId,
-      ...(conversationToken ? { conversationToken } : {}),
-      startedAt,
-    };
+    return turns.begin({
+      question: body.question,
+      ...(body.conversationId ? { conversationId: body.conversationId } : { channel: body.channel ?? 'api' }),
+      ...(body.filters ? { filters: body.filters } : {}),
+      ...(body.visitorId ? { visitorId: body.visitorId } : {}),
+    });
   }
-
-  /** Stores the answer with what agents need to judge it (retrieved passages, time taken) and counts it. */
-  async function complete(result: AnswerResult, prepared: Extract<Prepared, { routed: false }>): Promise<string> {
-    const { conversationId } = prepared;
-    const [message] = await handover.record([
-      {
-        conversationId,
-        role: 'assistant',
-        text: result.answer,
-        outcome: result.outcome,
-        confidence: result.confidence,
-        citations: result.citations,
-        suggestions: result.suggestions,
-        language: result.language,
-        retrieved: toStoredPassages(result.retrieved),
-        responseMs: performance.now() - prepared.startedAt,
-      },
-    ]);
-    if (result.language === 'en' || result.language === 'zh') await records.setConversationLanguage(conversationId, result.language);
-    metrics.answers.inc({ outcome: result.outcome });
-    metrics.retrievalDuration.observe(result.timings.retrievalMs / 1000);
-    metrics.answerDuration.observe((performance.now() - prepared.startedAt) / 1000);
-    if (prepared.release) metrics.releaseAnswers.inc({ arm: prepared.release.arm, outcome: result.outcome });
-    if (!message) throw new KefuError('INTERNAL', { detail: 'the answer was not stored' });
-    return message.id;
-  }
-
-  /**
-   * A question asking for a person opens (or finds) the conversation's ticket, after the answer is stored; so does
-   * the N-th refusal in a row, or an intent routed to people.
-   */
-  async function handOverIfNeeded(result: AnswerResult, prepared: Extract<Prepared, { routed: false }>): Promise<HandoverResult | undefined> {
-    const language = result.language === 'zh' ? 'zh' : 'en';
-    if (result.outcome === 'handoff') {
-      // Routing asked for people (an intent routed to a person, a failed action): its reason, priority and note.
-      const request = result.handoffRequest;
-      return handover.handOver({ conversationId: prepared.conversationId, reason: request?.reason ?? 'customer-request', language, ...(request ? { priority: request.priority, note: request.note } : {}) });
-    }
-    return handover.afterAnswer({ conversationId: prepared.conversationId, question: prepared.request.question, outcome: result.outcome, language: result.language });
-  }
-
-  async function stateOf(conversationId: string): Promise<ConversationState> {
-    return (await records.getConversation(conversationId))?.state ?? 'bot';
-  }
+  const { complete, handOverIfNeeded, stateOf } = turns;
 
   app.post(
     '/api/chat',
@@ -211,7 +125,7 @@ export function registerChatRoutes({ app, config, answerService, records, metric
       async function* events(): AsyncGenerator<string> {
         if (!prepared.routed) yield* answerEvents(prepared, log);
       }
-      async function* answerEvents(ready: Extract<Prepared, { routed: false }>, logger: FastifyBaseLogger): AsyncGenerator<string> {
+      async function* answerEvents(ready: AnsweringTurn, logger: FastifyBaseLogger): AsyncGenerator<string> {
         try {
           for await (const event of ready.service.stream(ready.request, { signal: controller.signal })) {
             if (controller.signal.aborted) break;
