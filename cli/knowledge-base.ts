@@ -6,11 +6,13 @@
 import { cp, mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createActionRunner, loadActions, type ActionRunner } from '../src/actions/index.ts';
 import { createAnswerService } from '../src/answer/index.ts';
 import type { AnswerService } from '../src/answer/types.ts';
 import type { Config } from '../src/config/index.ts';
 import { createEmbedder, type KefuEmbedder } from '../src/embeddings/index.ts';
 import { createAnswerWriter } from '../src/llm/index.ts';
+import { INTENT_MODEL_FILE, openStoredIntents, type StoredIntents } from '../src/intents/stored-model.ts';
 import { indexLocation, openStore, type ChunkStore } from '../src/store/index.ts';
 import { syncFolder, type SyncSummary } from '../ingest/sync.ts';
 
@@ -22,6 +24,8 @@ export interface KnowledgeBase {
   embedder: KefuEmbedder;
   store: ChunkStore;
   answerService: AnswerService;
+  /** Intents (trained by sync) and business actions (actions.yaml), for other answer services (a release's candidate). */
+  routing: { intents: StoredIntents; actions?: ActionRunner };
   close(): Promise<void>;
 }
 
@@ -50,6 +54,9 @@ export async function openKnowledgeBase(options: {
   readOnly?: boolean;
 }): Promise<KnowledgeBase> {
   const { config } = options;
+  // The actions file first: a broken file or a secret it needs that is not set stops kefu here, at start, not at
+  // the first customer (and before the model loads).
+  const catalogue = await loadActions({ config });
   const embedder = await createEmbedder({ config, logger: { warn: (message) => console.error(message) } });
   const store = await openStore({ ...indexLocation(config), ...(options.readOnly ? { readOnly: readerOptions(config, options.logger) } : {}) });
   if (options.sync) {
@@ -62,12 +69,16 @@ export async function openKnowledgeBase(options: {
     options.onSynced?.(summary, seeded);
   }
   const writer = createAnswerWriter({ config, logger: options.logger });
-  const answerService = createAnswerService({ config, store, embedder, writer, logger: options.logger });
+  const intents = openStoredIntents({ file: path.join(config.indexDir, INTENT_MODEL_FILE), embedderModelId: embedder.modelId, ...(options.logger ? { logger: options.logger } : {}) });
+  const actions = catalogue ? createActionRunner({ catalogue, secret: config.actions.secret, maxResponseBytes: config.actions.maxResponseBytes, ...(options.logger ? { logger: options.logger } : {}) }) : undefined;
+  const routing = { intents, ...(actions ? { actions } : {}) };
+  const answerService = createAnswerService({ config, store, embedder, writer, logger: options.logger, ...routing });
   return {
     config,
     embedder,
     store,
     answerService,
+    routing,
     async close() {
       await store.close();
       await embedder.dispose();

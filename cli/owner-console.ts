@@ -8,7 +8,7 @@
  *   const app = await buildApp({ config, answerService, records, owner, ...createDocumentServices({ config, store, isVisible: owner.isVisible }) });
  */
 import path from 'node:path';
-import { createAnswerService } from '../src/answer/index.ts';
+import { createAnswerService, type AnswerServiceOptions } from '../src/answer/index.ts';
 import type { AnswerService } from '../src/answer/types.ts';
 import { withAnswerSettings, type Config } from '../src/config/index.ts';
 import type { Embedder } from '../src/embeddings/types.ts';
@@ -66,7 +66,7 @@ export async function withOwnerConsole<T>(options: { config: Config }, work: (ow
     const config = withAnswerSettings(options.config, await promotedSettings(records));
     const knowledgeBase = await openKnowledgeBase({ config, sync: false });
     try {
-      return await work(createOwnerConsole({ config, records, store: knowledgeBase.store, embedder: knowledgeBase.embedder, answerService: knowledgeBase.answerService }));
+      return await work(createOwnerConsole({ config, records, store: knowledgeBase.store, embedder: knowledgeBase.embedder, answerService: knowledgeBase.answerService, routing: knowledgeBase.routing }));
     } finally {
       await knowledgeBase.close();
     }
@@ -82,6 +82,8 @@ export function createOwnerConsole(options: {
   /** Groups gap questions by meaning; without it, by words (the CLI passes it when it loads the model anyway). */
   embedder?: Embedder;
   answerService: AnswerService;
+  /** Intents and actions, so a release's candidate routes messages as the live service does. */
+  routing?: Pick<AnswerServiceOptions, 'intents' | 'actions'>;
 }): OwnerConsoleParts {
   const { config, records, store, embedder } = options;
   const files = createKnowledgeFiles({ inboxDir: config.inboxDir, records });
@@ -90,7 +92,7 @@ export function createOwnerConsole(options: {
     records,
     files,
     answerService: options.answerService,
-    ...(embedder ? { candidateService: (settings: Record<string, string>) => createAnswerService({ config: withAnswerSettings(config, settings), store, embedder, ...(writer ? { writer } : {}) }) } : {}),
+    ...(embedder ? { candidateService: (settings: Record<string, string>) => createAnswerService({ config: withAnswerSettings(config, settings), store, embedder, ...(writer ? { writer } : {}), ...options.routing }) } : {}),
     documentPaths: async () => (await store.listDocuments()).map((document) => document.path),
   });
   const gaps = createGapService({

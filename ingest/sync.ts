@@ -19,6 +19,7 @@ import type { Config } from '../src/config/index.ts';
 import type { Embedder } from '../src/embeddings/types.ts';
 import { KefuError, type ErrorCode } from '../src/errors/index.ts';
 import { formatOf } from '../src/formats/index.ts';
+import { isIntentsFileName } from '../src/intents/intents-file.ts';
 import { describeHolder, keywordSource, type ChunkStore } from '../src/store/index.ts';
 import type { DocumentRecord } from '../src/store/types.ts';
 import { bigramText, detectLanguage, keywordText, useAnalyzer } from '../src/text/index.ts';
@@ -26,6 +27,7 @@ import { toPlainText } from '../src/text/markdown.ts';
 import { chunkDocument } from './chunker.ts';
 import { dictionaryNeedsSync, syncDictionary, TERMS_FILE, type DictionaryReport } from './dictionary.ts';
 import { createDocumentParser, type DocumentParser } from './document-parser.ts';
+import { syncIntentsFile, type IntentsReport } from './intents.ts';
 import { embedChunks, withVectors, writeLargeDocument, type PendingChunk } from './large-document.ts';
 import type { FaqBatch, FaqStream, FaqStreamEnd } from './loaders/faq.ts';
 import { pipelineVersion } from './pipeline-version.ts';
@@ -70,6 +72,8 @@ export interface SyncSummary {
   aborted: boolean;
   /** The user dictionary (knowledge-base words, the inbox's terms.txt), when this run rebuilt it. */
   dictionary?: DictionaryReport;
+  /** The inbox's intents file, when this run read it (trained or found the saved model still right). */
+  intents?: IntentsReport;
   milliseconds: number;
 }
 
@@ -347,6 +351,7 @@ async function syncLocked(options: SyncFolderOptions & { realRoot: string; summa
   // 3. List the files in scope.
   const scopes = (options.paths && options.paths.length > 0 ? options.paths : [root]).map((scope) => path.resolve(root, scope));
   const files = new Map<string, FileEntry>();
+  const intentsFiles = new Map<string, FileEntry>();
   const scopeKeys: string[] = [];
   const inScope = (key: string) => scopeKeys.some((scopeKey) => scopeKey === '' || key === scopeKey || key.startsWith(`${scopeKey}/`));
   for (const scope of scopes) {
@@ -356,9 +361,14 @@ async function syncLocked(options: SyncFolderOptions & { realRoot: string; summa
     scopeKeys.push(scopeKey);
     const known = [...records.values()].some((record) => record.path === scopeKey || record.path.startsWith(`${scopeKey}/`));
     if (listed.missing && !known) summary.failed.push(failure(scopeKey, new KefuError('INGEST_NOT_FOUND', { detail: scope })));
-    // The owner's terms file is configuration (the user dictionary), not a document.
+    // The owner's terms file is configuration (the user dictionary), not a document; so is an intents file (trained
+    // into the intent classifier below, for the inbox only).
     const isTermsFile = (key: string) => key === TERMS_FILE && realRoot === inboxRoot;
-    for (const file of listed.files) if (!isTermsFile(file.key)) files.set(file.key, file);
+    for (const file of listed.files) {
+      if (isIntentsFileName(file.key)) {
+        if (!file.problem) intentsFiles.set(file.key, file);
+      } else if (!isTermsFile(file.key)) files.set(file.key, file);
+    }
   }
   const fileList = [...files.values()].sort((left, right) => left.key.localeCompare(right.key));
   const filesTotal = fileList.length;
@@ -382,7 +392,7 @@ async function syncLocked(options: SyncFolderOptions & { realRoot: string; summa
   // 4. Deleted files: records of this root, inside the synced scopes, whose file is gone.
   for (const record of records.values()) {
     if (signal?.aborted) break;
-    if ((record.root ?? '') !== realRoot || !inScope(record.path) || files.has(record.path)) continue;
+    if ((record.root ?? '') !== realRoot || !inScope(record.path) || files.has(record.path) || isIntentsFileName(record.path)) continue;
     await store.removeDocument(record.path);
     titles.forget(record.path);
     changedIndex = true;
@@ -517,6 +527,20 @@ async function syncLocked(options: SyncFolderOptions & { realRoot: string; summa
   }
   await titles.save();
   summary.aborted = signal?.aborted ?? false;
+
+  // 5b. The intents file: validated and the classifier trained (failures recorded like any failed file; the previous
+  //     model stays in use).
+  if (!summary.aborted && realRoot === inboxRoot) {
+    const intents = await syncIntentsFile({ config, store, embedder, root: realRoot, files: [...intentsFiles.values()], covers: inScope, records });
+    for (const { key, error } of intents.failed) {
+      const size = await stat(path.join(realRoot, key)).then((stats) => stats.size, () => 0);
+      await recordFailure(store, { path: key, root: realRoot, title: path.basename(key), type: 'intents', contentHash: '', size, status: 'failed', reason: '', chunkCount: 0, pageCount: 0, modifiedAt: '', indexedAt: new Date().toISOString() }, error);
+      const failed = failure(key, error);
+      summary.failed.push(failed);
+      emit({ type: 'file', outcome: 'failed', path: key, detail: failed, filesDone, filesTotal, chunksDone });
+    }
+    if (intents.report) summary.intents = intents.report;
+  }
 
   // 6. The user dictionary: rebuilt from the knowledge base and terms.txt when either changed; a new one
   //    rewrites the keyword columns (no re-embedding).

@@ -167,6 +167,11 @@ export async function watchFolder(options: WatchFolderOptions): Promise<FolderWa
         logger.info(`sync done in ${(summary.milliseconds / 1000).toFixed(1)} s: ${summary.indexed.length} indexed, ${summary.skipped.length} unchanged, ${summary.failed.length} failed, ${summary.removed.length} removed; answerable ${(latency / 1000).toFixed(1)} s after the change was seen`);
       }
       for (const problem of summary.dictionary?.problems ?? []) logger.warn(`terms.txt line ${problem.line} skipped: ${problem.problem}`);
+      const intents = summary.intents;
+      if (intents) {
+        logger.info(`${intents.path}: ${intents.intents} intents, ${intents.examples} examples; ${intents.trained ? `intent classifier trained in ${(intents.milliseconds / 1000).toFixed(1)} s` : 'examples unchanged, classifier kept'}`);
+        for (const warning of intents.warnings) logger.warn(`${intents.path}: ${warning}`);
+      }
       options.onSync?.(summary);
       return true;
     } catch (error) {

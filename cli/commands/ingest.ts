@@ -91,6 +91,7 @@ function merge(summaries: SyncSummary[]): SyncSummary & { roots: string[] } {
     aborted: summaries.some((summary) => summary.aborted),
     milliseconds: summaries.reduce((sum, summary) => sum + summary.milliseconds, 0),
     ...(summaries.findLast((summary) => summary.dictionary)?.dictionary ? { dictionary: summaries.findLast((summary) => summary.dictionary)?.dictionary } : {}),
+    ...(summaries.findLast((summary) => summary.intents)?.intents ? { intents: summaries.findLast((summary) => summary.intents)?.intents } : {}),
   };
 }
 
@@ -116,6 +117,12 @@ export function printSummary(summary: SyncSummary & { roots: string[] }, options
   }
   if (!options.quiet && dictionary?.rewritten && dictionary.rewritten.changed > 0) {
     lines.push(`Keyword dictionary changed (${dictionary.discovered} words found, ${dictionary.terms} terms, ${dictionary.synonymGroups} synonym groups): keywords of ${dictionary.rewritten.changed} chunks rewritten, nothing re-embedded.`);
+  }
+  const intents = summary.intents;
+  if (intents) {
+    const accuracy = intents.heldOutAccuracy === undefined ? '' : `, held-out accuracy ${(intents.heldOutAccuracy * 100).toFixed(0)}%`;
+    lines.push(`Intents (${intents.path}): ${intents.intents} intents, ${intents.examples} examples, ${intents.trained ? `classifier trained in ${(intents.milliseconds / 1000).toFixed(1)} s (${intents.embedded} examples embedded${accuracy})` : 'examples unchanged, saved classifier kept'}`);
+    if (intents.warnings.length > 0) lines.push(...intents.warnings.map((warning) => `  warning: ${warning}`));
   }
   const seconds = (summary.milliseconds / 1000).toFixed(1);
   lines.push(

@@ -71,7 +71,7 @@ export function register(program: Command): void {
         readOnly: reader,
         logger: { warn: (object, message) => (logTo.app ? logTo.app.log.warn(object, message) : console.error(message, object)) },
       });
-      const owner = createOwnerConsole({ config, records, store: knowledgeBase.store, embedder: knowledgeBase.embedder, answerService: knowledgeBase.answerService });
+      const owner = createOwnerConsole({ config, records, store: knowledgeBase.store, embedder: knowledgeBase.embedder, answerService: knowledgeBase.answerService, routing: knowledgeBase.routing });
       let watcher: FolderWatcher | undefined;
       // --no-watch: one sync in the background, reported in the same shape as the watcher's.
       const once: IndexingStatus = { state: 'starting', filesDone: 0, filesTotal: 0 };
@@ -123,6 +123,8 @@ export function register(program: Command): void {
       log.info(`kefu chat is ready: ${address}/  (agent workspace: ${address}/agent, owner console: ${address}/admin, API docs: ${address}/docs)`);
       if (config.channels.wechat) log.info(`WeChat Official Account endpoint: ${address}/wechat (plain-text mode; put the public https URL in the account's server configuration)`);
       if (!reader) log.info({ inbox: config.inboxDir }, 'indexing the ingest folder in the background; answers use what is indexed so far');
+      const actions = knowledgeBase.routing.actions?.catalogue;
+      if (actions) log.info({ file: actions.file, actions: actions.actions.map((action) => action.name), secrets: actions.secrets }, `${actions.actions.length} business action(s) loaded; the secrets they name are set`);
 
       const indexed = async () => {
         await knowledgeBase.answerService.prepare();

@@ -26,7 +26,10 @@ import { analyzeFollowUp, type FollowUpAnalysis } from './follow-up.ts';
 import { asksForPerson } from './handoff.ts';
 import { notFoundMessage, wording } from './messages.ts';
 import { joinLabelled, planSiblings } from './siblings.ts';
-import type { AnswerEvent, AnswerRequest, AnswerResult, AnswerService, Citation, Evidence, RetrievedPassage } from './types.ts';
+import { createMessageRouter, type RoutingDecision } from './routing.ts';
+import type { AnswerEvent, AnswerRequest, AnswerResult, AnswerService, Citation, Evidence, IntentInfo, RetrievedPassage } from './types.ts';
+import type { ActionRunner } from '../actions/index.ts';
+import type { StoredIntents } from '../intents/stored-model.ts';
 
 export type { AnswerService } from './types.ts';
 
@@ -42,6 +45,39 @@ export interface AnswerServiceOptions {
   /** Optional LLM writer (src/llm); without it answers are extractive. */
   writer?: AnswerWriter;
   logger?: { warn(object: object, message: string): void };
+  /** The intent model sync trained from the inbox's intents file (src/intents); without it no message gets an intent. */
+  intents?: StoredIntents;
+  /** Business actions from actions.yaml (src/actions); without them no action runs. */
+  actions?: ActionRunner;
+}
+
+/** Slot values in a ticket note: each shown, long ones cut (the agent sees the full message in the transcript). */
+function describeSlots(slots: Readonly<Record<string, string>>): string {
+  const entries = Object.entries(slots).map(([name, value]) => `${name}=${value.length > 80 ? `${value.slice(0, 80)}…` : value}`);
+  return entries.length > 0 ? entries.join(', ') : 'none given';
+}
+
+/** The answer fields of a routing decision (the rest of the result is filled in by the caller). */
+function routedAnswer(decision: RoutingDecision, language: AnswerResult['language'], intent: IntentInfo | undefined): Pick<AnswerResult, 'answer' | 'citations' | 'outcome' | 'confidence' | 'action' | 'handoffRequest'> {
+  const confidence = intent?.confidence ?? 1;
+  if (decision.kind === 'faq') {
+    const answer = faqAnswer(decision.chunk);
+    return { answer: `${answer} [1]`, citations: [citationFor({ chunk: decision.chunk, score: confidence }, 1, answer)], outcome: 'faq', confidence };
+  }
+  if (decision.kind === 'person') {
+    return { answer: wording(language).handoff, citations: [], outcome: 'handoff', confidence, handoffRequest: { reason: 'intent', priority: decision.priority, note: `intent ${intent?.name ?? ''}`.trim() } };
+  }
+  const { turn } = decision;
+  if (turn.kind === 'ask') return { answer: turn.text, citations: [], outcome: 'clarify', confidence, action: { name: turn.action, status: 'asked', slot: turn.slot } };
+  if (turn.kind === 'reply') return { answer: turn.text, citations: [], outcome: 'answered', confidence: 1, action: { name: turn.action, status: turn.notFound ? 'not-found' : 'answered' } };
+  return {
+    answer: turn.text,
+    citations: [],
+    outcome: 'handoff',
+    confidence,
+    action: { name: turn.action, status: 'failed' },
+    handoffRequest: { reason: 'intent', priority: turn.priority, note: `action ${turn.action} failed (${turn.failure}); slots: ${describeSlots(turn.slots)}` },
+  };
 }
 
 function toRetrieved(candidate: Candidate): RetrievedPassage {
@@ -80,6 +116,7 @@ function nearbyTitles(retrieval: RetrievalResult, missing: readonly string[]): s
 export function createAnswerService(options: AnswerServiceOptions): AnswerService {
   const { config, store, embedder, writer, logger } = options;
   const retriever = createRetriever({ store, embedder, config });
+  const router = options.intents || options.actions ? createMessageRouter({ store, embedder, ...(options.intents ? { intents: options.intents } : {}), ...(options.actions ? { actions: options.actions } : {}), ...(logger ? { logger } : {}) }) : undefined;
   const answerability = loadAnswerabilityModel(config.answer.answerabilityModel);
   const refuseBelow = config.answer.answerThreshold ?? answerability.threshold;
   const faqGate = loadFaqGateModel(config.answer.faqGateModel);
@@ -116,11 +153,20 @@ export function createAnswerService(options: AnswerServiceOptions): AnswerServic
     const language = detectLanguage(question);
     const words = wording(language);
     const timings = { retrievalMs: 0, compositionMs: 0, totalMs: 0 };
-    const base = { conversationId, query, language, suggestions: [] as string[], timings };
+    const base: { conversationId: string; query: string; language: AnswerResult['language']; suggestions: string[]; timings: typeof timings } = { conversationId, query, language, suggestions: [], timings };
 
     if (asksForPerson(question) && !request.retrieveOnly) {
       timings.totalMs = performance.now() - started;
       return { result: { ...base, answer: words.handoff, citations: [], outcome: 'handoff', confidence: 1, retrieved: [] }, pieces: [words.handoff] };
+    }
+
+    // An action under way (the history says kefu asked for a slot) or started by its pattern: no search needed.
+    const early = router && !request.retrieveOnly ? await router.beforeRetrieval({ question, history, language, ...(live?.signal ? { signal: live.signal } : {}) }) : undefined;
+    if (early) {
+      if (early.kind === 'action' && early.language) base.language = early.language;
+      const routed = routedAnswer(early, base.language, undefined);
+      timings.totalMs = performance.now() - started;
+      return { result: { ...base, ...routed, retrieved: [] }, pieces: [routed.answer] };
     }
 
     const retrievalStarted = performance.now();
@@ -150,6 +196,14 @@ export function createAnswerService(options: AnswerServiceOptions): AnswerServic
       matches.filter((match) => match.chunk.id !== exclude && match.similarity >= SUGGESTION_SIMILARITY).slice(0, 3).map((match) => match.chunk.questions.split('\n')[0] ?? '').filter(Boolean);
 
     if (request.retrieveOnly) return finish({ answer: '', citations: [], outcome: 'answered', confidence: 0 }, []);
+
+    // The intent of the standalone query: it may route to an FAQ entry, a person or an action; it is named in the result.
+    const routing = router ? await router.afterRetrieval({ question, query, ...(retrieval.queryVector ? { queryVector: retrieval.queryVector } : {}), language, ...(request.filters ? { filters: request.filters } : {}), ...(live?.signal ? { signal: live.signal } : {}) }) : {};
+    if (routing.intent) Object.assign(base, { intent: routing.intent });
+    if (routing.decision) {
+      const routed = routedAnswer(routing.decision, language, routing.intent);
+      return finish(routed, [routed.answer]);
+    }
 
     // FAQ fast path: an unambiguous match to a curated question gets its curated answer, verbatim; an
     // uncertain one a "did you mean" with the closest questions as choices.

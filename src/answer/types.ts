@@ -88,6 +88,38 @@ export interface AnswerResult {
   timings: { retrievalMs: number; compositionMs: number; totalMs: number };
   /** What the confidence was computed from (for evaluation drill-downs and calibration). */
   evidence?: Evidence;
+  /** The intent the message was recognised as (only with an intents file, and only when one was recognised). */
+  intent?: IntentInfo;
+  /** The business action this answer is a turn of (asked for a slot, answered from the system, or failed). */
+  action?: ActionInfo;
+  /**
+   * Set with outcome `handoff` when routing (not the customer's words) asks for people: an intent routed to a
+   * person, or an action whose system failed. The chat route opens the ticket with it; never shown to customers.
+   */
+  handoffRequest?: HandoffRequest;
+}
+
+export interface IntentInfo {
+  name: string;
+  /** 0..1: the classifier's confidence (compared with its learned threshold). */
+  confidence: number;
+  /** Where the intent routes, as written in the intents file (`action:order-status`, `person:high`, `retrieval`). */
+  route: string;
+}
+
+export interface ActionInfo {
+  name: string;
+  /** asked: a slot was missing and kefu asked for it; answered / not-found: the system answered; failed: it did not. */
+  status: 'asked' | 'answered' | 'not-found' | 'failed';
+  /** The slot asked for. */
+  slot?: string;
+}
+
+export interface HandoffRequest {
+  reason: 'intent';
+  priority: 'low' | 'normal' | 'high' | 'urgent';
+  /** For the agents: the intent, or the action, why it failed and the slots the customer gave. */
+  note: string;
 }
 
 export interface Evidence {

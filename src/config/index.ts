@@ -109,6 +109,9 @@ export const settingsSchema = Type.Object({
   KEFU_COST_HUMAN_CONVERSATION: Type.Number({ minimum: 0, default: 5, description: 'What one conversation handled by people costs you, for "cost saved" (a placeholder: set your own, in your currency)' }),
   KEFU_COST_BOT_CONVERSATION: Type.Number({ minimum: 0, default: 0.5, description: 'What one conversation answered by kefu costs you (machine, maintenance), for "cost saved" (a placeholder: set your own)' }),
   KEFU_COST_CURRENCY: Type.String({ default: '', description: 'Currency shown with "cost saved", e.g. CNY or EUR' }),
+  KEFU_ACTIONS_FILE: Type.String({ default: '', description: 'Business actions (order status from your order system…): a YAML file, read at start (default: <data dir>/actions.yaml; none there = no actions). README "Business actions"' }),
+  KEFU_ACTION_TIMEOUT_MS: PositiveInteger(5_000, 'An action\'s HTTP request must answer within this time (an action may set a shorter or longer `timeoutMs`)', 120_000),
+  KEFU_ACTION_MAX_RESPONSE_KB: PositiveInteger(1024, 'Largest action response read (counted while streaming); a bigger one is a failure: apology and hand-over', 100 * 1024),
 });
 
 type Settings = Static<typeof settingsSchema>;
@@ -239,6 +242,19 @@ export interface Config {
     readonly humanConversationCost: number;
     readonly botConversationCost: number;
     readonly currency: string;
+  };
+  /** Business actions (src/actions): where they are declared, request limits, and the secrets they name. */
+  readonly actions: {
+    readonly file: string;
+    /** True when KEFU_ACTIONS_FILE was set (then the file must exist). */
+    readonly fileConfigured: boolean;
+    readonly timeoutMs: number;
+    readonly maxResponseBytes: number;
+    /**
+     * The value of an environment variable (or .env entry) an actions file names for a secret (an API token);
+     * undefined when unset or empty. Only variables an actions file names are ever read through it.
+     */
+    readonly secret: (name: string) => string | undefined;
   };
   readonly llm: {
     readonly provider: 'none' | 'ollama' | 'openai';
@@ -420,7 +436,8 @@ function parseDatabaseUrl(url: string, role: 'writer' | 'reader'): string {
 export function loadConfig(options: LoadConfigOptions = {}): Config {
   const cwd = options.cwd ?? process.cwd();
   const dotenv = options.dotenvDir === null ? {} : readDotenv(options.dotenvDir ?? cwd);
-  const settings = validate({ ...dotenv, ...(options.env ?? process.env) });
+  const raw = { ...dotenv, ...(options.env ?? process.env) };
+  const settings = validate(raw);
   const dataDir = path.resolve(cwd, settings.KEFU_DATA_DIR);
   const corsOrigins = settings.KEFU_CORS_ORIGINS.split(',').map((origin) => origin.trim()).filter(Boolean);
   return deepFreeze({
@@ -524,6 +541,16 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
       humanConversationCost: settings.KEFU_COST_HUMAN_CONVERSATION,
       botConversationCost: settings.KEFU_COST_BOT_CONVERSATION,
       currency: settings.KEFU_COST_CURRENCY,
+    },
+    actions: {
+      file: settings.KEFU_ACTIONS_FILE ? path.resolve(cwd, settings.KEFU_ACTIONS_FILE) : path.join(dataDir, 'actions.yaml'),
+      fileConfigured: settings.KEFU_ACTIONS_FILE !== '',
+      timeoutMs: settings.KEFU_ACTION_TIMEOUT_MS,
+      maxResponseBytes: settings.KEFU_ACTION_MAX_RESPONSE_KB * 1024,
+      secret: (name: string) => {
+        const value = Object.hasOwn(raw, name) ? raw[name] : undefined;
+        return value && value.trim() !== '' ? value : undefined;
+      },
     },
     llm: {
       provider: settings.KEFU_LLM_PROVIDER,

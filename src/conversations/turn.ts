@@ -160,7 +160,11 @@ export function createConversationTurns(options: {
 
   async function handOverIfNeeded(result: AnswerResult, prepared: AnsweringTurn): Promise<HandoverResult | undefined> {
     const language = result.language === 'zh' ? 'zh' : 'en';
-    if (result.outcome === 'handoff') return handover.handOver({ conversationId: prepared.conversationId, reason: 'customer-request', language });
+    if (result.outcome === 'handoff') {
+      // Routing asked for people (an intent routed to a person, a failed business action): its reason, priority and note.
+      const request = result.handoffRequest;
+      return handover.handOver({ conversationId: prepared.conversationId, reason: request?.reason ?? 'customer-request', language, ...(request ? { priority: request.priority, note: request.note } : {}) });
+    }
     return handover.afterAnswer({ conversationId: prepared.conversationId, question: prepared.request.question, outcome: result.outcome, language: result.language });
   }
 

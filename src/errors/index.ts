@@ -54,6 +54,10 @@ export const errorCatalogue = {
   INTENTS_INVALID: { status: 422, message: 'Intents file has problems: {detail}', hint: 'Fix the lines named above (see src/intents/README.md for the format); `npx kefu intents check <file>` lists every problem.' },
   INTENTS_MODEL_MISMATCH: { status: 409, message: 'The intent model does not fit: {detail}', hint: 'Train it again from the intents file (a sync does this when the examples or the embedding model change).' },
 
+  // business actions (src/actions)
+  ACTIONS_INVALID: { status: 500, message: 'The actions file has problems: {detail}', hint: 'Fix the entries named above (README, "Business actions", has a complete example) and start kefu again.' },
+  ACTIONS_SECRET_MISSING: { status: 500, message: 'A secret the actions file needs is not set: {detail}', hint: 'Set the environment variable named above (or add it to .env) and start kefu again; the actions file names it, kefu never stores it.' },
+
   // questions and conversations
   QUESTION_EMPTY: { status: 400, message: 'The question is empty', hint: 'Type a question.' },
   QUESTION_TOO_LONG: { status: 400, message: 'The question is too long: {detail}', hint: 'Shorten the question to its essentials.' },

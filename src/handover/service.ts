@@ -47,7 +47,7 @@ export interface HandoverResult {
 
 export interface HandoverService {
   /** Opens (or finds) the conversation's ticket; the customer is told what happens next. */
-  handOver(input: { conversationId: string; reason: TicketReason; note?: string; language?: NoticeLanguage }): Promise<HandoverResult>;
+  handOver(input: { conversationId: string; reason: TicketReason; note?: string; priority?: Priority; language?: NoticeLanguage }): Promise<HandoverResult>;
   /** Stores a customer message; `toPeople` when people have the conversation (kefu must not answer then). */
   customerMessage(input: { conversationId: string; text: string }): Promise<{ message: MessageRecord; toPeople: boolean }>;
   /** Stores kefu's answer (or any system message) and publishes it. */
@@ -132,13 +132,14 @@ export function createHandoverService(options: {
     return back ? { open, backAt: back.toISOString() } : { open };
   }
 
-  async function handOver(input: { conversationId: string; reason: TicketReason; note?: string; language?: NoticeLanguage }): Promise<HandoverResult> {
+  async function handOver(input: { conversationId: string; reason: TicketReason; note?: string; priority?: Priority; language?: NoticeLanguage }): Promise<HandoverResult> {
     const at = now();
     const hours = availability(at);
     const opened = await records.openTicket({
       conversationId: input.conversationId,
       reason: input.reason,
       note: input.note ?? '',
+      ...(input.priority ? { priority: input.priority } : {}),
       outsideHours: !hours.open,
       ...(input.language ? { language: input.language } : {}),
     });

@@ -461,8 +461,8 @@ export function createSqlConversations(options: { database: SqlDatabase; now: ()
         if (existing) return { ticket: toTicket(existing), created: false, events: [] };
         const transcript = await messagesOf(tx, conversation.id);
         const row = await tx.get(
-          "INSERT INTO tickets (conversation_id, reason, status, note, created_at, transcript, outside_hours) VALUES (?, ?, 'open', ?, ?, ?, ?) RETURNING id",
-          [conversation.id, input.reason, input.note ?? '', at, JSON.stringify(transcript), input.outsideHours ? 1 : 0],
+          "INSERT INTO tickets (conversation_id, reason, status, note, priority, created_at, transcript, outside_hours) VALUES (?, ?, 'open', ?, ?, ?, ?, ?) RETURNING id",
+          [conversation.id, input.reason, input.note ?? '', input.priority ?? 'normal', at, JSON.stringify(transcript), input.outsideHours ? 1 : 0],
         );
         const id = Number(row?.id);
         if (input.language && !conversation.language) await tx.run('UPDATE conversations SET language = ? WHERE id = ?', [input.language, conversation.id]);

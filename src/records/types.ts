@@ -419,7 +419,7 @@ export interface RecordsStore {
    * waiting, unless the conversation already has an open ticket: then that one is returned (`created: false`) and
    * nothing is written. One open ticket per conversation, however many times or from how many requests at once.
    */
-  openTicket(input: { conversationId: string; reason: TicketReason; note?: string; outsideHours?: boolean; language?: string }): Promise<OpenedTicket>;
+  openTicket(input: { conversationId: string; reason: TicketReason; note?: string; priority?: Priority; outsideHours?: boolean; language?: string }): Promise<OpenedTicket>;
   listTickets(options?: { status?: TicketStatus; limit?: number }): Promise<TicketRecord[]>;
   /** The open ticket, else the most recent one. */
   currentTicket(conversationId: string): Promise<TicketSummary | undefined>;

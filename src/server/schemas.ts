@@ -108,6 +108,20 @@ export const HandoffResponse = Type.Object({
   messageId: Type.Optional(Type.String({ description: 'Id of the notice stored in the transcript (when the ticket is new)' })),
 });
 
+/** The intent a message was recognised as (only with an intents file in the inbox). */
+export const IntentInfo = Type.Object({
+  name: Type.String(),
+  confidence: Type.Number({ description: '0..1, compared with the threshold the classifier learned' }),
+  route: Type.String({ description: 'Where the intent routes: faq:<id>, action:<name>, person[:priority] or retrieval' }),
+});
+
+/** The business action an answer is a turn of (actions.yaml). */
+export const ActionInfo = Type.Object({
+  name: Type.String(),
+  status: Type.Union([Type.Literal('asked'), Type.Literal('answered'), Type.Literal('not-found'), Type.Literal('failed')], { description: 'asked: kefu asked for a missing slot (the answer is the question); answered / not-found: the system answered; failed: an apology, and a hand-over' }),
+  slot: Type.Optional(Type.String({ description: 'The slot asked for' })),
+});
+
 const Evidence = Type.Object(
   {
     topCosine: Type.Optional(Type.Number()),
@@ -138,6 +152,8 @@ export const ChatResponse = Type.Object({
   evidence: Type.Optional(Evidence),
   /** Present when the customer asked for a person in the question: the ticket opened (or the one already open). */
   handoff: Type.Optional(HandoffResponse),
+  intent: Type.Optional(IntentInfo),
+  action: Type.Optional(ActionInfo),
   conversationToken: Type.Optional(Type.String({ description: 'Only when this request started the conversation: send it as X-Conversation-Token to continue, read or rate it. Shown once.' })),
   state: ConversationState,
 });

@@ -91,7 +91,7 @@ export function registerChatRoutes({ app, config, records, metrics, turns, accou
         summary: 'Ask a question',
         description:
           'Answers from the knowledge base with citations; the answer is Markdown with [n] markers. With `Accept: text/event-stream` the answer streams as Server-Sent Events: ' +
-          '`answer-delta` {text} pieces, then `citations` {citations}, then `answer-end` {outcome, messageId, conversationId, confidence, query, suggestions, language, handoff?}; ' +
+          '`answer-delta` {text} pieces, then `citations` {citations}, then `answer-end` {outcome, messageId, conversationId, confidence, query, suggestions, language, intent?, action?, handoff?}; ' +
           'a failure after the stream started is sent as an `error` event {error}. A question asking for a person (outcome `handoff`) opens a ticket: `handoff` {ticket, message, outsideHours?}. ' +
           'A new conversation\'s reply (and answer-end) carries `conversationToken`: send it as X-Conversation-Token to continue the conversation. ' +
           'While people have the conversation the message is delivered to them and kefu does not answer: `{routed: true, state}` (as JSON, or one `routed` event). ' +
@@ -175,6 +175,8 @@ export function registerChatRoutes({ app, config, records, metrics, turns, accou
                 query: result.query,
                 suggestions: result.suggestions,
                 language: result.language,
+                ...(result.intent ? { intent: result.intent } : {}),
+                ...(result.action ? { action: result.action } : {}),
                 state: await stateOf(conversationId),
                 ...(handoff ? { handoff: handoffView(handoff) } : {}),
               });
