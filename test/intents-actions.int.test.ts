@@ -6,15 +6,18 @@
  * intent routed to a person opens a ticket with its priority; an FAQ route answers that entry verbatim.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { messageFields, parseXml } from '../src/channels/index.ts';
+import { loadConfig } from '../src/config/index.ts';
 import { openSqliteRecords } from '../src/records/index.ts';
 import type { RecordsStore } from '../src/records/types.ts';
 import { buildApp, type KefuApp } from '../src/server/app.ts';
 import { createChatFixture, type ChatFixture } from './support/chat-fixture.ts';
 import { ORDER_API_TOKEN, ORDERS, intentsCsv, orderActionsYaml, startOrderApi, type OrderApi } from './support/order-api.ts';
-
+import { APP_ID, APP_SECRET, postToKefu, startSimulatedWechat, textMessage } from './support/wechat-server.ts';
 
 const shopFaq = `id,question,answer
 gift-1,Do you sell gift cards?,"Yes: gift cards from $10 to $200, sold online and in every store, valid for three years."
@@ -148,5 +151,49 @@ describe('other intent routes', () => {
     expect(reply.intent).toBeUndefined();
     expect(reply.action).toBeUndefined();
     expect(reply.outcome).toBe('refused');
+  });
+});
+
+describe('an order-status conversation through WeChat', () => {
+  it('asks a follower for the order number and replies with the live status, on the same answer path as the web chat', async () => {
+    const token = 'kefuWechatToken2026';
+    const wechat = await startSimulatedWechat();
+    const config = loadConfig({
+      env: {
+        KEFU_DATA_DIR: fixture.dataDir,
+        KEFU_ACTIONS_FILE: path.join(actionsDir, 'actions.yaml'),
+        ORDER_API_TOKEN,
+        KEFU_WECHAT_TOKEN: token,
+        KEFU_WECHAT_APP_ID: APP_ID,
+        KEFU_WECHAT_APP_SECRET: APP_SECRET,
+        KEFU_WECHAT_API_BASE_URL: wechat.apiBaseUrl,
+      },
+      dotenvDir: null,
+      cwd: fixture.dataDir,
+    });
+    const wechatRecords = openSqliteRecords({ path: path.join(fixture.dataDir, 'wechat.db') });
+    const wechatApp = await buildApp({ config, answerService: fixture.answerService, records: wechatRecords, logger: false });
+    await wechatApp.listen({ host: '127.0.0.1', port: 0 });
+    const base = `http://127.0.0.1:${(wechatApp.server.address() as AddressInfo).port}`;
+    let sentBefore = 0;
+    /** The follower's message and kefu's reply: the passive reply, or (past WeChat's 5 s on a busy machine) the API message. */
+    async function say(content: string, msgId: string): Promise<string> {
+      const response = await postToKefu({ base, token, xml: textMessage({ openId: 'oOrderFollower', content, msgId }) });
+      expect(response.status).toBe(200);
+      if (response.body !== 'success') return messageFields(parseXml(response.body)).Content ?? '';
+      const sent = await wechat.waitForSent(sentBefore + 1, 30_000);
+      sentBefore = sent.length;
+      return sent.at(-1)?.text ?? '';
+    }
+    try {
+      const before = api.requests.length;
+      expect(await say('where is my order?', '9100000000000000001')).toContain('What is your order number?');
+      expect(await say(`it is ${ORDERS.shipped}`, '9100000000000000002')).toBe(`Order ${ORDERS.shipped} has status "shipped" with SF Express; expected delivery 2026-12-03.`);
+      expect(api.requests.slice(before).map((request) => request.url)).toEqual([`/api/orders/${ORDERS.shipped}`]);
+    } finally {
+      await wechatApp.close();
+      await wechatRecords.close();
+      await wechat.close();
+    }
   });
 });
