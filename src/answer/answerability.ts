@@ -51,10 +51,10 @@ export interface AnswerabilityFeatures {
 }
 
 export const ANSWERABILITY_FEATURES: ReadonlyArray<keyof AnswerabilityFeatures> = [
-  // focusCoverage (the main unit plus a supporting sentence) is logged but not learned from: mainCoverage replaced it
-  // (eval/README.md, "Answerability and the FAQ gate").
-  'vectorUsable', 'topCosine', 'cosineMargin', 'bestPassageCoverage', 'unknownShare', 'focusUnknown',
-  'agreement', 'faqSimilarity', 'faqMargin', 'answerTypeMatched', 'chinese', 'termCount', 'mainCoverage',
+  // mainCoverage (the main unit alone) is logged but not learned from: the model with it answered a gift-card question
+  // with a gift-wrapping entry (eval/README.md, "Answerability and the FAQ gate").
+  'vectorUsable', 'topCosine', 'cosineMargin', 'focusCoverage', 'bestPassageCoverage', 'unknownShare', 'focusUnknown',
+  'agreement', 'faqSimilarity', 'faqMargin', 'answerTypeMatched', 'chinese', 'termCount',
 ];
 
 export interface AnswerabilityModel extends LogisticModel {
