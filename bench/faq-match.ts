@@ -28,6 +28,7 @@ import { buildCorpusStats, queryTerms } from '../src/retrieval/corpus-stats.ts';
 import { EXACT_SEMANTIC_LIMIT, createFaqMatcher } from '../src/retrieval/faq-matcher.ts';
 import type { ChunkRecord } from '../src/store/types.ts';
 import { keywordText } from '../src/text/index.ts';
+import { seededRandom } from '../src/intents/random.ts';
 
 const argument = (name: string): string | undefined => {
   const index = process.argv.indexOf(name);
@@ -40,18 +41,8 @@ const before = process.env.KEFU_BENCH_BEFORE;
 const repositoryRoot = path.resolve(import.meta.dirname, '..');
 const evalData = path.join(repositoryRoot, '..', 'shared', 'eval-data');
 
-/** Seeded random numbers (mulberry32), so every run generates the same sheets. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let value = state;
-    value = Math.imul(value ^ (value >>> 15), value | 1);
-    value ^= value + Math.imul(value ^ (value >>> 7), value | 61);
-    return ((value ^ (value >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const next = random(15);
+// Seeded, so every run generates the same sheets.
+const next = seededRandom(15);
 const gaussian = () => Math.sqrt(-2 * Math.log(next() || 1e-12)) * Math.cos(2 * Math.PI * next());
 
 function unique(texts: Array<string | null | undefined>): string[] {

@@ -24,6 +24,7 @@ import { createEmbedder } from '../src/embeddings/index.ts';
 import { openStore } from '../src/store/index.ts';
 import type { ChunkRecord, DocumentRecord } from '../src/store/types.ts';
 import { bigramText, keywordText } from '../src/text/index.ts';
+import { seededRandom } from '../src/intents/random.ts';
 
 const argument = (name: string): string | undefined => {
   const index = process.argv.indexOf(name);
@@ -35,17 +36,8 @@ const baseCount = Number(process.env.BENCH_BASE ?? 1000);
 const repositoryRoot = path.resolve(import.meta.dirname, '..');
 const evalData = path.join(repositoryRoot, '..', 'shared', 'eval-data');
 
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let value = state;
-    value = Math.imul(value ^ (value >>> 15), value | 1);
-    value ^= value + Math.imul(value ^ (value >>> 7), value | 61);
-    return ((value ^ (value >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const next = random(2026);
+// Seeded, so every run generates the same data.
+const next = seededRandom(2026);
 const gaussian = () => Math.sqrt(-2 * Math.log(next() || 1e-12)) * Math.cos(2 * Math.PI * next());
 const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)] as T;
 

@@ -12,23 +12,15 @@
  * @example
  *   const test = splitQuestions({ questions, split: 'test', seed: 42 });
  */
+import { seededRandom } from '../src/intents/random.ts';
 import type { EvalQuestion } from './types.ts';
 
 export type EvalSplit = 'dev' | 'test' | 'all';
 export const SPLITS: readonly EvalSplit[] = ['dev', 'test', 'all'];
 export const DEFAULT_SEED = 42;
 
-/** mulberry32: tiny, seedable, the same on every machine. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let value = state;
-    value = Math.imul(value ^ (value >>> 15), value | 1);
-    value ^= value + Math.imul(value ^ (value >>> 7), value | 61);
-    return ((value ^ (value >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The one seeded generator (mulberry32), shared with intent training and the benchmarks. */
+export { seededRandom };
 
 /** Fisher–Yates with a seeded generator; returns a new array. */
 export function seededShuffle<T>(items: readonly T[], seed: number): T[] {

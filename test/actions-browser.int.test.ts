@@ -4,34 +4,31 @@
  * Debian's Chromium driven by playwright-core against the real app over a real small index, with an intents file
  * in the inbox and an actions.yaml; nothing of ours is faked.
  */
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSqliteRecords } from '../src/records/index.ts';
 import type { RecordsStore } from '../src/records/types.ts';
 import { buildApp, type KefuApp } from '../src/server/app.ts';
+import { SCREENSHOTS as screenshots, launchBrowser, type TestBrowser } from './support/browser.ts';
 import { createChatFixture, type ChatFixture } from './support/chat-fixture.ts';
 import { ORDER_API_TOKEN, ORDERS, intentsCsv, orderActionsYaml, startOrderApi, type OrderApi } from './support/order-api.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const poll = <T>(read: () => T | Promise<T>) => expect.poll(read, { timeout: 30_000, interval: 100 });
-const screenshots = path.resolve(import.meta.dirname, '..', 'test-results');
 
 let fixture: ChatFixture;
 let api: OrderApi;
 let actionsDir: string;
 let records: RecordsStore;
 let app: KefuApp;
+let chrome: TestBrowser;
 let browser: Browser;
 let baseUrl: string;
-let profileDir: string;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: install it with \`apt-get install -y chromium\` (CI does this).`);
   api = await startOrderApi();
   actionsDir = await mkdtemp(path.join(tmpdir(), 'kefu-actions-browser-'));
   await writeFile(path.join(actionsDir, 'actions.yaml'), orderActionsYaml(api.url, { timeoutMs: 2000 }));
@@ -40,23 +37,17 @@ beforeAll(async () => {
   app = await buildApp({ config: fixture.config, answerService: fixture.answerService, records, logger: false, documents: fixture.documents, documentReader: fixture.documentReader });
   await app.listen({ host: '127.0.0.1', port: 0 });
   baseUrl = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-  profileDir = await mkdtemp(path.join(tmpdir(), 'kefu-chromium-'));
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    env: { ...process.env, TMPDIR: profileDir },
-  });
-  await mkdir(screenshots, { recursive: true });
+  chrome = await launchBrowser();
+  browser = chrome.browser;
 }, 180_000);
 
 afterAll(async () => {
-  await browser?.close();
+  await chrome?.close();
   await app?.close();
   await records?.close();
   await fixture?.close();
   await api?.close();
   if (actionsDir) await rm(actionsDir, { recursive: true, force: true });
-  if (profileDir) await rm(profileDir, { recursive: true, force: true });
 });
 
 describe('an order-status conversation in the web chat', () => {

@@ -3,37 +3,26 @@
  * hand-over or "You are now chatting with Alice") and the conversation's state changes, sent to the channel's backend
  * as signed webhooks, or to a WeChat follower through the customer-service message API.
  *
- * It works like the webhook worker (src/events/webhooks.ts): it follows the records' event log with its own cursor,
- * queues one delivery per event and channel in `channel_deliveries` (an event committed is never lost, even if the
- * process dies before sending), and sends due deliveries off the request path, retrying with exponential back-off up
- * to KEFU_WEBHOOK_MAX_ATTEMPTS. The answer to a customer's message is not sent here: it is in the response to that
+ * It runs on the webhook worker's delivery loop (src/events/delivery-loop.ts): it follows the records' event log
+ * with its own cursor, queues one delivery per event and channel in `channel_deliveries` (an event committed is never
+ * lost, even if the process dies before sending), and sends due deliveries off the request path, retrying with
+ * exponential back-off up to KEFU_WEBHOOK_MAX_ATTEMPTS. The answer to a customer's message is not sent here: it is in the response to that
  * message (or, for a slow WeChat answer, sent by the WeChat handler itself).
  */
 import { signPayload } from '../events/webhooks.ts';
 import type { EventBus } from '../events/bus.ts';
+import { createDeliveryLoop, postJson, retryPlan, type DeliveryLogger, type DeliveryLoop, type DeliverySettings } from '../events/delivery-loop.ts';
 import { toPlainText } from '../text/markdown.ts';
 import { CHANNEL_OUTBOX_CURSOR as CURSOR } from '../records/index.ts';
 import type { ChannelConversation, ChannelDelivery, ChannelRecord, ConversationEvent, RecordsStore } from '../records/types.ts';
 import { fitWechatText } from './wechat-protocol.ts';
 import type { WechatClient } from './wechat-client.ts';
 
-export interface OutboxSettings {
-  readonly timeoutMs: number;
-  readonly maxAttempts: number;
-  readonly retryMs: number;
-}
+export type OutboxSettings = DeliverySettings;
 
-export interface OutboxLogger {
-  info(context: Record<string, unknown>, message: string): void;
-  warn(context: Record<string, unknown>, message: string): void;
-}
+export type OutboxLogger = DeliveryLogger;
 
-export interface ChannelOutbox {
-  start(): Promise<void>;
-  stop(): Promise<void>;
-  /** One round now: queue new events, send what is due, wait for the sends (tests and shutdown). */
-  flush(): Promise<void>;
-}
+export type ChannelOutbox = DeliveryLoop;
 
 /** The webhook body of a channel delivery. */
 export interface ChannelEventBody {
@@ -46,10 +35,6 @@ export interface ChannelEventBody {
   message?: { id: string; role: 'agent' | 'system'; text: string; authorName?: string; createdAt: string };
   state?: { from: string; to: string; cause: string };
 }
-
-const CONCURRENCY = 8;
-const POLL_MS = 1000;
-const MAX_BACKOFF_MS = 3_600_000;
 
 /** Which events a channel's user hears about: what people and notices say, and state changes. */
 export function channelEventKind(event: ConversationEvent): 'message' | 'state' | undefined {
@@ -89,12 +74,6 @@ export async function channelEventBody(options: { records: RecordsStore; event: 
 export function createChannelOutbox(options: { records: RecordsStore; bus: EventBus; settings: OutboxSettings; log: OutboxLogger; wechat?: WechatClient; now?: () => Date }): ChannelOutbox {
   const { records, settings, log } = options;
   const now = options.now ?? (() => new Date());
-  const inFlight = new Set<Promise<void>>();
-  let timer: NodeJS.Timeout | undefined;
-  let unsubscribe: (() => void) | undefined;
-  let round: Promise<void> | undefined;
-  let again = false;
-  let stopped = true;
 
   /** Channels that can be told anything: a webhook URL, or WeChat with an API client. */
   const deliverable = (channel: ChannelRecord): boolean => !channel.disabled && (channel.kind === 'wechat' ? options.wechat !== undefined : channel.webhookUrl !== undefined);
@@ -136,26 +115,17 @@ export function createChannelOutbox(options: { records: RecordsStore; bus: Event
 
   async function sendWebhook(delivery: ChannelDelivery, channel: ChannelRecord): Promise<{ statusCode?: number; error?: string }> {
     const secret = (await records.channelWebhookSecret(channel.id)) ?? '';
-    try {
-      const response = await fetch(channel.webhookUrl ?? '', {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'user-agent': 'kefu-channels/1',
-          'x-kefu-event': (JSON.parse(delivery.payload) as ChannelEventBody).type,
-          'x-kefu-delivery': delivery.id,
-          'x-kefu-signature': signPayload({ secret, body: delivery.payload, timestamp: Math.floor(now().getTime() / 1000) }),
-        },
-        body: delivery.payload,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(settings.timeoutMs),
-      });
-      await response.arrayBuffer().catch(() => undefined);
-      return response.status >= 200 && response.status < 300 ? { statusCode: response.status } : { statusCode: response.status, error: `the receiver answered HTTP ${response.status}` };
-    } catch (caught) {
-      const cause = (caught as { cause?: { code?: string } }).cause?.code;
-      return { error: (caught as Error).name === 'TimeoutError' ? `no answer within ${settings.timeoutMs} ms` : `could not connect${cause ? ` (${cause})` : ''}` };
-    }
+    return postJson({
+      url: channel.webhookUrl ?? '',
+      body: delivery.payload,
+      headers: {
+        'x-kefu-event': (JSON.parse(delivery.payload) as ChannelEventBody).type,
+        'x-kefu-delivery': delivery.id,
+        'x-kefu-signature': signPayload({ secret, body: delivery.payload, timestamp: Math.floor(now().getTime() / 1000) }),
+      },
+      userAgent: 'kefu-channels/1',
+      timeoutMs: settings.timeoutMs,
+    });
   }
 
   async function sendWechat(delivery: ChannelDelivery): Promise<{ statusCode?: number; error?: string }> {
@@ -176,81 +146,31 @@ export function createChannelOutbox(options: { records: RecordsStore; bus: Event
       await records.finishChannelDelivery({ id: delivery.id, status: 'delivered', ...(outcome.statusCode !== undefined ? { statusCode: outcome.statusCode } : {}) });
       return;
     }
-    const attempt = delivery.attempts + 1;
-    const giveUp = attempt >= settings.maxAttempts || !channel;
-    const backoff = Math.min(settings.retryMs * 2 ** (attempt - 1), MAX_BACKOFF_MS);
+    const plan = retryPlan({ attempts: delivery.attempts, settings, now: now() });
+    // A channel that is gone will not come back: no retries.
+    const giveUp = plan.giveUp || !channel;
     await records.finishChannelDelivery({
       id: delivery.id,
       status: giveUp ? 'failed' : 'pending',
-      nextAttemptAt: new Date(now().getTime() + backoff).toISOString(),
+      nextAttemptAt: plan.nextAttemptAt,
       ...(outcome.statusCode !== undefined ? { statusCode: outcome.statusCode } : {}),
       error: outcome.error,
     });
-    const context = { delivery: delivery.id, channel: channel?.name, attempt, error: outcome.error };
+    const context = { delivery: delivery.id, channel: channel?.name, attempt: plan.attempt, error: outcome.error };
     if (giveUp) log.warn(context, 'channel delivery failed for good');
-    else log.info({ ...context, retryInMs: backoff }, 'channel delivery failed; will retry');
+    else log.info({ ...context, retryInMs: plan.backoffMs }, 'channel delivery failed; will retry');
   }
 
-  async function sendDue(): Promise<void> {
-    const free = CONCURRENCY - inFlight.size;
-    if (free <= 0) return;
-    const due = await records.claimChannelDeliveries({ now: now().toISOString(), limit: free, leaseMs: settings.timeoutMs * 2 + 1000 });
-    for (const delivery of due) {
-      const sending = send(delivery)
-        .catch((error: unknown) => log.warn({ err: error, delivery: delivery.id }, 'channel delivery could not be recorded'))
-        .finally(() => {
-          inFlight.delete(sending);
-          if (!stopped) wake();
-        });
-      inFlight.add(sending);
-    }
-  }
-
-  function runRound(): Promise<void> {
-    if (round) {
-      again = true;
-      return round;
-    }
-    round = (async () => {
-      do {
-        again = false;
-        try {
-          await queueNewEvents();
-          await sendDue();
-        } catch (error) {
-          log.warn({ err: error }, 'channel outbox round failed; retrying on the next tick');
-        }
-      } while (again && !stopped);
-    })().finally(() => {
-      round = undefined;
-    });
-    return round;
-  }
-
-  function wake(): void {
-    setImmediate(() => void runRound());
-  }
-
-  return {
-    async start() {
-      stopped = false;
-      unsubscribe = options.bus.subscribe({}, (signal) => {
-        if (signal.kind === 'event' && channelEventKind(signal.event)) wake();
-      });
-      timer = setInterval(() => void runRound(), Math.min(POLL_MS, Math.max(50, Math.floor(settings.retryMs / 2))));
-      timer.unref();
-      await runRound();
-    },
-    async stop() {
-      stopped = true;
-      unsubscribe?.();
-      if (timer) clearInterval(timer);
-      await round;
-      await Promise.all(inFlight);
-    },
-    async flush() {
-      await runRound();
-      await Promise.all(inFlight);
-    },
-  };
+  return createDeliveryLoop({
+    name: 'channel outbox',
+    deliveryName: 'channel delivery',
+    bus: options.bus,
+    settings,
+    log,
+    now,
+    wakesOn: (event) => channelEventKind(event) !== undefined,
+    queueNewEvents,
+    claim: (claim) => records.claimChannelDeliveries(claim),
+    send,
+  });
 }

@@ -1,7 +1,7 @@
 /** Live events across replicas through LISTEN/NOTIFY, on a throw-away PostgreSQL cluster. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import pg from 'pg';
-import { postgresUnavailable, startPostgres, type PostgresCluster } from '../../test/support/postgres.ts';
+import { describeWithPostgres } from '../../test/support/postgres.ts';
 import { openPostgresRecords } from '../records/postgres.ts';
 import type { LiveSignal } from './bus.ts';
 import { createPostgresBus } from './postgres-bus.ts';
@@ -16,23 +16,20 @@ async function until<T>(read: () => T | undefined, what: string, timeoutMs = 15_
   }
 }
 
-const unavailable = postgresUnavailable();
-(unavailable ? describe.skip : describe)(unavailable ? `live events across replicas (skipped: ${unavailable})` : 'live events across replicas', () => {
-  let cluster: PostgresCluster;
-  beforeAll(async () => {
-    cluster = await startPostgres();
-  }, 120_000);
-  afterAll(async () => {
-    await cluster?.stop();
-  });
-
-  it('delivers a committed event to a stream on the other replica, read from the records, and typing as it is', async () => {
+describeWithPostgres('live events across replicas', (cluster) => {
+  /** Two replicas on one fresh database, each with its records and its bus, listening. */
+  async function twoReplicas() {
     const url = await cluster.createDatabase();
     const recordsA = openPostgresRecords({ url, startupRetryMs: 0 });
     const recordsB = openPostgresRecords({ url, startupRetryMs: 0 });
     const busA = createPostgresBus({ url, records: recordsA });
     const busB = createPostgresBus({ url, records: recordsB });
     await Promise.all([busA.ready, busB.ready]);
+    return { url, recordsA, recordsB, busA, busB };
+  }
+
+  it('delivers a committed event to a stream on the other replica, read from the records, and typing as it is', async () => {
+    const { recordsA, recordsB, busA, busB } = await twoReplicas();
     const heardOnB: LiveSignal[] = [];
     const heardOnA: LiveSignal[] = [];
     const conversation = await recordsA.createConversation();
@@ -61,12 +58,7 @@ const unavailable = postgresUnavailable();
   });
 
   it('replays what was committed while its listening connection was down', async () => {
-    const url = await cluster.createDatabase();
-    const recordsA = openPostgresRecords({ url, startupRetryMs: 0 });
-    const recordsB = openPostgresRecords({ url, startupRetryMs: 0 });
-    const busA = createPostgresBus({ url, records: recordsA });
-    const busB = createPostgresBus({ url, records: recordsB });
-    await Promise.all([busA.ready, busB.ready]);
+    const { url, recordsA, recordsB, busA, busB } = await twoReplicas();
     const heard: number[] = [];
     busB.subscribe({}, (signal) => {
       if (signal.kind === 'event') heard.push(signal.event.seq);

@@ -1,8 +1,8 @@
 /** Webhooks against real local receivers: signature, retries with back-off, a dead and a slow receiver. */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { recordsEngines, type RecordsEngine } from '../../test/support/records-engines.ts';
+import { afterEach, describe, expect, it } from 'vitest';
+import { describeOnEachEngine, type RecordsEngine } from '../../test/support/records-engines.ts';
 import type { RecordsStore } from '../records/types.ts';
 import { createMemoryBus } from './bus.ts';
 import { createWebhookWorker, signPayload, verifySignature } from './webhooks.ts';
@@ -81,16 +81,7 @@ describe('webhook signatures', () => {
 
 // The outbox (claims with a lease, one delivery per event and receiver) runs on every records engine.
 let engine: RecordsEngine;
-for (const candidate of recordsEngines()) {
-  (candidate.skip ? describe.skip : describe)(candidate.skip ? `webhooks on ${candidate.name} (skipped: ${candidate.skip})` : `webhooks on ${candidate.name}`, () => {
-    beforeAll(async () => {
-      engine = candidate;
-      await candidate.start();
-    }, 120_000);
-    afterAll(() => candidate.stop());
-    defineWorkerSuite();
-  });
-}
+describeOnEachEngine({ title: 'webhooks', started: (candidate) => (engine = candidate), suite: defineWorkerSuite });
 
 function defineWorkerSuite(): void {
   describe('webhook worker', () => {

@@ -16,33 +16,18 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { ConversationEvent, RecordsStore, WebhookDelivery, WebhookEventType } from '../records/types.ts';
 import { ticketNumber } from '../records/index.ts';
 import type { EventBus } from './bus.ts';
+import { createDeliveryLoop, postJson, retryPlan, type DeliveryLogger, type DeliveryLoop, type DeliverySettings } from './delivery-loop.ts';
 
-export interface WebhookSettings {
+export interface WebhookSettings extends DeliverySettings {
   readonly urls: readonly string[];
   readonly secret: string;
-  readonly timeoutMs: number;
-  readonly maxAttempts: number;
-  readonly retryMs: number;
 }
 
-export interface WebhookLogger {
-  info(context: Record<string, unknown>, message: string): void;
-  warn(context: Record<string, unknown>, message: string): void;
-}
+export type WebhookLogger = DeliveryLogger;
 
-export interface WebhookWorker {
-  start(): Promise<void>;
-  /** Stops the timers and waits for deliveries in flight (each ends by its deadline). */
-  stop(): Promise<void>;
-  /** One round now: queue new events, send what is due (tests and shutdown). */
-  flush(): Promise<void>;
-}
+export type WebhookWorker = DeliveryLoop;
 
 const CURSOR = 'webhooks';
-/** Deliveries sent at once: enough for a small team's traffic, few enough that a dead receiver holds few sockets. */
-const CONCURRENCY = 8;
-const POLL_MS = 1000;
-const MAX_BACKOFF_MS = 3_600_000;
 
 /**
  * The signature header value for a body.
@@ -142,12 +127,6 @@ export function createWebhookWorker(options: {
 }): WebhookWorker {
   const { records, settings, log } = options;
   const now = options.now ?? (() => new Date());
-  const inFlight = new Set<Promise<void>>();
-  let timer: NodeJS.Timeout | undefined;
-  let unsubscribe: (() => void) | undefined;
-  let round: Promise<void> | undefined;
-  let again = false;
-  let stopped = true;
 
   async function queueNewEvents(): Promise<void> {
     let cursor = await records.getCursor(CURSOR);
@@ -174,108 +153,48 @@ export function createWebhookWorker(options: {
 
   async function send(delivery: WebhookDelivery): Promise<void> {
     const started = performance.now();
-    const attempt = delivery.attempts + 1;
-    let statusCode: number | undefined;
-    let error: string | undefined;
-    try {
-      const response = await fetch(delivery.url, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'user-agent': 'kefu-webhooks/1',
-          'x-kefu-event': delivery.eventType,
-          'x-kefu-delivery': delivery.id,
-          'x-kefu-signature': signPayload({ secret: settings.secret, body: delivery.payload, timestamp: Math.floor(now().getTime() / 1000) }),
-        },
-        body: delivery.payload,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(settings.timeoutMs),
-      });
-      statusCode = response.status;
-      // The body is not needed; reading it frees the connection.
-      await response.arrayBuffer().catch(() => undefined);
-      if (response.status < 200 || response.status >= 300) error = `the receiver answered HTTP ${response.status}`;
-    } catch (caught) {
-      const name = (caught as Error).name;
-      const cause = (caught as { cause?: { code?: string } }).cause?.code;
-      error = name === 'TimeoutError' ? `no answer within ${settings.timeoutMs} ms` : `could not connect${cause ? ` (${cause})` : ''}`;
-    }
+    const { statusCode, error } = await postJson({
+      url: delivery.url,
+      body: delivery.payload,
+      headers: {
+        'x-kefu-event': delivery.eventType,
+        'x-kefu-delivery': delivery.id,
+        'x-kefu-signature': signPayload({ secret: settings.secret, body: delivery.payload, timestamp: Math.floor(now().getTime() / 1000) }),
+      },
+      userAgent: 'kefu-webhooks/1',
+      timeoutMs: settings.timeoutMs,
+    });
     const durationMs = performance.now() - started;
     if (!error) {
       await records.finishDelivery({ id: delivery.id, status: 'delivered', statusCode: statusCode ?? 0, durationMs });
       return;
     }
-    const giveUp = attempt >= settings.maxAttempts;
-    const backoff = Math.min(settings.retryMs * 2 ** (attempt - 1), MAX_BACKOFF_MS);
-    const nextAttemptAt = new Date(now().getTime() + backoff).toISOString();
+    const { attempt, giveUp, backoffMs, nextAttemptAt } = retryPlan({ attempts: delivery.attempts, settings, now: now() });
     await records.finishDelivery({ id: delivery.id, status: giveUp ? 'failed' : 'pending', nextAttemptAt, ...(statusCode !== undefined ? { statusCode } : {}), error, durationMs });
     const context = { delivery: delivery.id, event: delivery.eventType, url: delivery.url, attempt, error };
     if (giveUp) log.warn(context, 'webhook delivery failed for good');
-    else log.info({ ...context, retryInMs: backoff }, 'webhook delivery failed; will retry');
+    else log.info({ ...context, retryInMs: backoffMs }, 'webhook delivery failed; will retry');
   }
 
-  async function sendDue(): Promise<void> {
-    const free = CONCURRENCY - inFlight.size;
-    if (free <= 0) return;
-    const due = await records.claimDeliveries({ now: now().toISOString(), limit: free, leaseMs: settings.timeoutMs * 2 + 1000 });
-    for (const delivery of due) {
-      const sending = send(delivery)
-        .catch((error: unknown) => log.warn({ err: error, delivery: delivery.id }, 'webhook delivery could not be recorded'))
-        .finally(() => {
-          inFlight.delete(sending);
-          // A free slot: send the next due delivery without waiting for the timer.
-          if (!stopped) wake();
-        });
-      inFlight.add(sending);
-    }
-  }
-
-  function runRound(): Promise<void> {
-    if (round) {
-      again = true;
-      return round;
-    }
-    round = (async () => {
-      do {
-        again = false;
-        try {
-          await queueNewEvents();
-          await sendDue();
-        } catch (error) {
-          log.warn({ err: error }, 'webhook worker round failed; retrying on the next tick');
-        }
-      } while (again && !stopped);
-    })().finally(() => {
-      round = undefined;
-    });
-    return round;
-  }
-
-  function wake(): void {
-    setImmediate(() => void runRound());
-  }
+  const loop = createDeliveryLoop({
+    name: 'webhook worker',
+    deliveryName: 'webhook delivery',
+    bus: options.bus,
+    settings,
+    log,
+    now,
+    wakesOn: (event) => webhookType(event) !== undefined,
+    queueNewEvents,
+    claim: (claim) => records.claimDeliveries(claim),
+    send,
+  });
 
   return {
     async start() {
       if (settings.urls.length === 0) return;
-      stopped = false;
-      unsubscribe = options.bus.subscribe({}, (signal) => {
-        if (signal.kind === 'event' && webhookType(signal.event)) wake();
-      });
-      timer = setInterval(() => void runRound(), Math.min(POLL_MS, Math.max(50, Math.floor(settings.retryMs / 2))));
-      timer.unref();
-      await runRound();
+      await loop.start();
     },
-    async stop() {
-      stopped = true;
-      unsubscribe?.();
-      if (timer) clearInterval(timer);
-      await round;
-      await Promise.all(inFlight);
-    },
-    async flush() {
-      await runRound();
-      await Promise.all(inFlight);
-    },
+    stop: () => loop.stop(),
+    flush: () => loop.flush(),
   };
 }

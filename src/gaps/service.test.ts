@@ -8,8 +8,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { recordsEngines, type RecordsEngine } from '../../test/support/records-engines.ts';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describeOnEachEngine, type RecordsEngine } from '../../test/support/records-engines.ts';
 import type { RecordsStore } from '../records/types.ts';
 import { DEFAULT_GROUPING } from './group.ts';
 import { createKnowledgeFiles, KEFU_FAQ_FILE } from './knowledge-files.ts';
@@ -48,16 +48,7 @@ async function kefuRows(): Promise<string[][]> {
 }
 
 // The gap queries (sql-owner.ts) run on every records engine.
-for (const candidate of recordsEngines()) {
-  (candidate.skip ? describe.skip : describe)(candidate.skip ? `gaps on ${candidate.name} (skipped: ${candidate.skip})` : `gaps on ${candidate.name}`, () => {
-    beforeAll(async () => {
-      engine = candidate;
-      await candidate.start();
-    }, 120_000);
-    afterAll(() => candidate.stop());
-    defineSuite();
-  });
-}
+describeOnEachEngine({ title: 'gaps', started: (candidate) => (engine = candidate), suite: defineSuite });
 
 function defineSuite(): void {
   describe('which questions are gaps', () => {

@@ -1,6 +1,6 @@
 /** The channel rules the records enforce: one conversation per (channel, user) and when a new one starts, inbound messages claimed once, the outbox. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { recordsEngines, type RecordsEngine } from '../../test/support/records-engines.ts';
+import { describe, expect, it } from 'vitest';
+import { describeOnEachEngine, type RecordsEngine } from '../../test/support/records-engines.ts';
 
 const HOUR = 3_600_000;
 
@@ -14,16 +14,7 @@ async function setup() {
 }
 
 // The channel rules run on every records engine.
-for (const candidate of recordsEngines()) {
-  (candidate.skip ? describe.skip : describe)(candidate.skip ? `channels on ${candidate.name} (skipped: ${candidate.skip})` : `channels on ${candidate.name}`, () => {
-    beforeAll(async () => {
-      engine = candidate;
-      await candidate.start();
-    }, 120_000);
-    afterAll(() => candidate.stop());
-    defineSuite();
-  });
-}
+describeOnEachEngine({ title: 'channels', started: (candidate) => (engine = candidate), suite: defineSuite });
 
 function defineSuite(): void {
   describe('channel records', () => {

@@ -3,9 +3,9 @@
  * a server that is down at start (retried with back-off) or goes down while kefu runs (a clear RECORDS_FAILED, and
  * nothing acknowledged is lost), and `?` placeholders numbered outside quotes.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { freePort, postgresUnavailable, startPostgres, type PostgresCluster } from '../../test/support/postgres.ts';
+import { describeWithPostgres, freePort, startPostgres } from '../../test/support/postgres.ts';
 import { appliedMigrations, MIGRATIONS, migrate, SCHEMA_VERSION } from './migrations.ts';
 import { numberPlaceholders, openPostgresDatabase, redactUrl } from './postgres-database.ts';
 import { openPostgresRecords } from './postgres.ts';
@@ -20,15 +20,7 @@ describe('numberPlaceholders', () => {
   });
 });
 
-const unavailable = postgresUnavailable();
-(unavailable ? describe.skip : describe)(unavailable ? `records on PostgreSQL (skipped: ${unavailable})` : 'records on PostgreSQL', () => {
-  let cluster: PostgresCluster;
-  beforeAll(async () => {
-    cluster = await startPostgres();
-  }, 120_000);
-  afterAll(async () => {
-    await cluster?.stop();
-  });
+describeWithPostgres('records on PostgreSQL', (cluster) => {
 
   it('migrates once when two replicas start at the same moment: one applies, the other waits and finds it done', async () => {
     const url = await cluster.createDatabase();

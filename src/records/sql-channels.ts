@@ -5,8 +5,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { KefuError } from '../errors/index.ts';
+import { insertConversation, toConversation } from './sql-conversations.ts';
 import { optionalNumber, optionalText, text, type SqlDatabase, type SqlExecutor, type SqlRow, type SqlValue } from './sql-database.ts';
-import type { ChannelDelivery, ChannelDeliveryKind, ChannelKind, ChannelRecord, ConversationRecord, ConversationState, DeliveryStatus, RecordsStore } from './types.ts';
+import type { ChannelDelivery, ChannelDeliveryKind, ChannelKind, ChannelRecord, DeliveryStatus, RecordsStore } from './types.ts';
 
 /** The channel outbox's position in the event log (src/channels/outbox.ts follows it). */
 export const OUTBOX_CURSOR = 'channels';
@@ -46,22 +47,6 @@ function toDelivery(row: SqlRow): ChannelDelivery {
   return delivery;
 }
 
-/** The columns of the conversations table that a channel's conversation needs (mirrors sql-conversations). */
-function toConversation(row: SqlRow): ConversationRecord {
-  const conversation: ConversationRecord = {
-    id: text(row.id),
-    createdAt: text(row.created_at),
-    updatedAt: text(row.updated_at),
-    state: (optionalText(row.state) ?? 'bot') as ConversationState,
-    stateSince: optionalText(row.state_since) ?? text(row.updated_at),
-    channel: optionalText(row.channel) ?? 'web',
-    hasToken: row.token_hash !== null && row.token_hash !== undefined,
-  };
-  const language = optionalText(row.language);
-  if (language !== undefined) conversation.language = language;
-  return conversation;
-}
-
 type ChannelMethods = Pick<
   RecordsStore,
   | 'createChannel'
@@ -92,27 +77,6 @@ export function createSqlChannels(options: { database: SqlDatabase; now: () => D
 
   async function channelRow(executor: SqlExecutor, idOrName: string): Promise<SqlRow | undefined> {
     return executor.get('SELECT * FROM channels WHERE id = ? OR name = ?', [idOrName, idOrName.toLowerCase()]);
-  }
-
-  /** A new conversation of a channel's user, with its conversation-started event (as createConversation writes it). */
-  async function startConversation(tx: SqlExecutor, channel: ChannelRecord, at: string): Promise<ConversationRecord> {
-    const conversation: ConversationRecord = { id: randomUUID(), createdAt: at, updatedAt: at, state: 'bot', stateSince: at, channel: channel.name, hasToken: false };
-    await tx.run('INSERT INTO conversations (id, created_at, updated_at, state, state_since, channel, language, token_hash) VALUES (?, ?, ?, ?, ?, ?, NULL, NULL)', [
-      conversation.id,
-      at,
-      at,
-      'bot',
-      at,
-      channel.name,
-    ]);
-    await tx.run('INSERT INTO conversation_events (conversation_id, type, at, actor_type, actor_id, data) VALUES (?, ?, ?, ?, NULL, ?)', [
-      conversation.id,
-      'conversation-started',
-      at,
-      'customer',
-      JSON.stringify({ channel: channel.name }),
-    ]);
-    return conversation;
   }
 
   return {
@@ -180,7 +144,7 @@ export function createSqlChannels(options: { database: SqlDatabase; now: () => D
           const stale = conversation.state === 'resolved' || (conversation.state === 'bot' && options.now().getTime() - quietSince > input.idleMs);
           if (!stale) return { conversation, created: false };
         }
-        const conversation = await startConversation(tx, input.channel, at);
+        const conversation = await insertConversation({ tx, at, channel: input.channel.name });
         await tx.run('UPDATE channel_users SET conversation_id = ? WHERE channel_id = ? AND external_user_id = ?', [conversation.id, ...key]);
         await tx.run('INSERT INTO channel_conversations (conversation_id, channel_id, external_user_id) VALUES (?, ?, ?)', [conversation.id, ...key]);
         return { conversation, created: true };

@@ -35,7 +35,8 @@ export function ticketNumber(id: number): string {
   return `KF-${String(id).padStart(6, '0')}`;
 }
 
-function toConversation(row: SqlRow): ConversationRecord {
+/** A conversations row as a record (also read by src/records/sql-channels.ts). */
+export function toConversation(row: SqlRow): ConversationRecord {
   const conversation: ConversationRecord = {
     id: text(row.id),
     createdAt: text(row.created_at),
@@ -47,6 +48,48 @@ function toConversation(row: SqlRow): ConversationRecord {
   };
   const language = optionalText(row.language);
   if (language !== undefined) conversation.language = language;
+  return conversation;
+}
+
+async function recordEvent(
+  tx: SqlExecutor,
+  event: { conversationId: string; type: ConversationEventType; at: string; actorType: ActorType; actorId?: string; data: Record<string, unknown> },
+): Promise<ConversationEvent> {
+  const row = await tx.get('INSERT INTO conversation_events (conversation_id, type, at, actor_type, actor_id, data) VALUES (?, ?, ?, ?, ?, ?) RETURNING seq', [
+    event.conversationId,
+    event.type,
+    event.at,
+    event.actorType,
+    event.actorId ?? null,
+    JSON.stringify(event.data),
+  ]);
+  const stored: ConversationEvent = { seq: Number(row?.seq), conversationId: event.conversationId, type: event.type, at: event.at, actorType: event.actorType, data: event.data };
+  if (event.actorId !== undefined) stored.actorId = event.actorId;
+  return stored;
+}
+
+/**
+ * A new conversation and its conversation-started event, inside the caller's transaction (createConversation, and a
+ * channel user's first message in src/records/sql-channels.ts).
+ *
+ * @example
+ *   const conversation = await insertConversation({ tx, at, channel: 'wechat' });
+ */
+export async function insertConversation(options: { tx: SqlExecutor; at: string; channel: Channel; language?: string; tokenHash?: string }): Promise<ConversationRecord> {
+  const { tx, at } = options;
+  const conversation: ConversationRecord = { id: randomUUID(), createdAt: at, updatedAt: at, state: 'bot', stateSince: at, channel: options.channel, hasToken: options.tokenHash !== undefined };
+  if (options.language) conversation.language = options.language;
+  await tx.run('INSERT INTO conversations (id, created_at, updated_at, state, state_since, channel, language, token_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', [
+    conversation.id,
+    at,
+    at,
+    'bot',
+    at,
+    conversation.channel,
+    options.language ?? null,
+    options.tokenHash ?? null,
+  ]);
+  await recordEvent(tx, { conversationId: conversation.id, type: 'conversation-started', at, actorType: 'customer', data: { channel: conversation.channel } });
   return conversation;
 }
 
@@ -172,23 +215,6 @@ type ConversationMethods = Pick<
 export function createSqlConversations(options: { database: SqlDatabase; now: () => Date }): ConversationMethods {
   const { database } = options;
   const timestamp = (): string => options.now().toISOString();
-
-  async function recordEvent(
-    tx: SqlExecutor,
-    event: { conversationId: string; type: ConversationEventType; at: string; actorType: ActorType; actorId?: string; data: Record<string, unknown> },
-  ): Promise<ConversationEvent> {
-    const row = await tx.get('INSERT INTO conversation_events (conversation_id, type, at, actor_type, actor_id, data) VALUES (?, ?, ?, ?, ?, ?) RETURNING seq', [
-      event.conversationId,
-      event.type,
-      event.at,
-      event.actorType,
-      event.actorId ?? null,
-      JSON.stringify(event.data),
-    ]);
-    const stored: ConversationEvent = { seq: Number(row?.seq), conversationId: event.conversationId, type: event.type, at: event.at, actorType: event.actorType, data: event.data };
-    if (event.actorId !== undefined) stored.actorId = event.actorId;
-    return stored;
-  }
 
   /** Touches the conversation's row first: the per-conversation lock on every engine (see SqlDatabase.transaction). */
   async function lockConversation(tx: SqlExecutor, id: string, at: string): Promise<ConversationRecord> {
@@ -373,20 +399,13 @@ export function createSqlConversations(options: { database: SqlDatabase; now: ()
     createConversation: (input = {}) =>
       database.transaction(async (tx) => {
         const at = timestamp();
-        const conversation: ConversationRecord = { id: randomUUID(), createdAt: at, updatedAt: at, state: 'bot', stateSince: at, channel: input.channel ?? 'api', hasToken: input.tokenHash !== undefined };
-        if (input.language) conversation.language = input.language;
-        await tx.run('INSERT INTO conversations (id, created_at, updated_at, state, state_since, channel, language, token_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', [
-          conversation.id,
+        return insertConversation({
+          tx,
           at,
-          at,
-          'bot',
-          at,
-          conversation.channel,
-          input.language ?? null,
-          input.tokenHash ?? null,
-        ]);
-        await recordEvent(tx, { conversationId: conversation.id, type: 'conversation-started', at, actorType: 'customer', data: { channel: conversation.channel } });
-        return conversation;
+          channel: input.channel ?? 'api',
+          ...(input.language !== undefined ? { language: input.language } : {}),
+          ...(input.tokenHash !== undefined ? { tokenHash: input.tokenHash } : {}),
+        });
       }),
 
     getConversation: async (id) => {

@@ -16,6 +16,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { afterAll, beforeAll, describe } from 'vitest';
 
 export interface PostgresCluster {
   /** `postgres://postgres@127.0.0.1:<port>/postgres` */
@@ -126,4 +127,46 @@ export async function startPostgres(): Promise<PostgresCluster> {
       rmSync(directory, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A describe block on one throw-away cluster, started before its tests and stopped after (skipped, saying why, when
+ * PostgreSQL cannot run here). `suite` gets the cluster at once; its members are usable from the tests on.
+ *
+ * @example
+ *   describeWithPostgres('records on PostgreSQL', (cluster) => {
+ *     it('…', async () => { const url = await cluster.createDatabase(); … });
+ *   });
+ */
+export function describeWithPostgres(title: string, suite: (cluster: PostgresCluster) => void): void {
+  const unavailable = postgresUnavailable();
+  let running: PostgresCluster | undefined;
+  const started = (): PostgresCluster => {
+    if (!running) throw new Error('the PostgreSQL cluster starts in beforeAll: use it inside the tests');
+    return running;
+  };
+  const cluster: PostgresCluster = {
+    get adminUrl() {
+      return started().adminUrl;
+    },
+    get port() {
+      return started().port;
+    },
+    get directory() {
+      return started().directory;
+    },
+    createDatabase: (name) => started().createDatabase(name),
+    stop: () => started().stop(),
+    halt: () => started().halt(),
+    start: () => started().start(),
+  };
+  (unavailable ? describe.skip : describe)(unavailable ? `${title} (skipped: ${unavailable})` : title, () => {
+    beforeAll(async () => {
+      running = await startPostgres();
+    }, 120_000);
+    afterAll(async () => {
+      await running?.stop();
+    });
+    suite(cluster);
+  });
 }

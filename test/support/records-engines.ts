@@ -9,6 +9,7 @@
  *     it('…', async () => { const records = await engine.open(); … });
  *   });
  */
+import { afterAll, beforeAll, describe } from 'vitest';
 import { openPostgresRecords } from '../../src/records/postgres.ts';
 import { openSqliteRecords } from '../../src/records/sqlite.ts';
 import type { RecordsStore } from '../../src/records/types.ts';
@@ -60,4 +61,26 @@ export function recordsEngines(): RecordsEngine[] {
     },
   };
   return [sqlite, postgres];
+}
+
+/**
+ * Defines `suite` once per engine, titled `<title> on <engine>` (skipped, saying why, where the engine cannot run
+ * here), with the engine started before its tests and stopped after; `started` hands the running engine to the file.
+ *
+ * @example
+ *   let engine: RecordsEngine;
+ *   describeOnEachEngine({ title: 'channels', started: (running) => (engine = running), suite: defineSuite });
+ */
+export function describeOnEachEngine(options: { title: string; started: (engine: RecordsEngine) => void; suite: () => void }): void {
+  for (const candidate of recordsEngines()) {
+    const title = `${options.title} on ${candidate.name}`;
+    (candidate.skip ? describe.skip : describe)(candidate.skip ? `${title} (skipped: ${candidate.skip})` : title, () => {
+      beforeAll(async () => {
+        options.started(candidate);
+        await candidate.start();
+      }, 120_000);
+      afterAll(() => candidate.stop());
+      options.suite();
+    });
+  }
 }
