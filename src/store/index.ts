@@ -507,14 +507,30 @@ export async function openStore(options: OpenStoreOptions): Promise<ChunkStore> 
     // writing while the server answers); on a local disk that check is a cheap directory listing.
     const db = await lancedb.connect(directory, { readConsistencyInterval: 0, storageOptions });
     const names = new Set(await db.tableNames());
-    // existOk: another process (a second `kefu ingest`, or `kefu serve`) may create them at the same moment.
-    const documents = names.has(DOCUMENTS) ? await db.openTable(DOCUMENTS) : await db.createEmptyTable(DOCUMENTS, documentSchema, { existOk: true });
-    const meta = names.has(META) ? await db.openTable(META) : await db.createEmptyTable(META, metaSchema, { existOk: true });
+    const documents = await openOrCreateTable(db, DOCUMENTS, documentSchema);
+    const meta = await openOrCreateTable(db, META, metaSchema);
     const chunks: lancedb.Table | undefined = names.has(CHUNKS) ? await db.openTable(CHUNKS) : undefined;
     if (chunks) await migrateChunks(chunks);
     let current = chunks;
     return createStore({ directory, lockPath, db, documents, meta, getChunks: () => current, setChunks: (table) => { current = table; }, ...(options.vectorIndexMinRows === undefined ? {} : { vectorIndexMinRows: options.vectorIndexMinRows }) });
   });
+}
+
+/**
+ * Opens a table, creating it when missing. Another process (a second `kefu ingest`, or `kefu serve`) may create it at
+ * the same moment: `existOk` covers most of that race, but two creations can still collide on the first commit
+ * (seen under load in CI), so a failed creation is retried a few times, opening what the other process made.
+ */
+async function openOrCreateTable(db: lancedb.Connection, name: string, schema: Schema): Promise<lancedb.Table> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      if ((await db.tableNames()).includes(name)) return await db.openTable(name);
+      return await db.createEmptyTable(name, schema, { existOk: true });
+    } catch (error) {
+      if (attempt >= 4) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
+    }
+  }
 }
 
 interface StoreParts {

@@ -44,11 +44,11 @@ export function postgresBin(): string | undefined {
 }
 
 /**
- * Why PostgreSQL tests cannot run here, or undefined when they can. CI sets KEFU_TEST_REQUIRE_POSTGRES=1 after
+ * Why PostgreSQL tests cannot run here, or undefined when they can. CI sets TEST_REQUIRE_POSTGRES=1 after
  * installing PostgreSQL: then the suites never skip, and a missing PostgreSQL fails them loudly.
  */
 export function postgresUnavailable(): string | undefined {
-  if (process.env.KEFU_TEST_REQUIRE_POSTGRES === '1') return undefined;
+  if (process.env.TEST_REQUIRE_POSTGRES === '1') return undefined;
   if (!postgresBin()) return 'PostgreSQL binaries not found under /usr/lib/postgresql/*/bin (apt-get install -y postgresql)';
   if (process.getuid?.() === 0 && spawnSync('id', ['-u', 'postgres']).status !== 0) return 'running as root and there is no postgres user to run the server as';
   return undefined;
