@@ -8,6 +8,7 @@
  * server to stop: its real store is wrapped so that its calls fail with RECORDS_FAILED, which also lets one test
  * fail only the answer's storing (the question was stored).
  */
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAccounts } from '../src/accounts/index.ts';
@@ -19,6 +20,7 @@ import { buildApp, type KefuApp } from '../src/server/app.ts';
 import { createDocumentServices } from '../cli/document-services.ts';
 import { createOwnerConsole } from '../cli/owner-console.ts';
 import { createChatFixture, type ChatFixture } from './support/chat-fixture.ts';
+import { launchBrowser } from './support/browser.ts';
 import { describeWithPostgres } from './support/postgres.ts';
 
 const INTERNAL_SECRET = 'PARTNER-35-ONLY';
@@ -250,6 +252,44 @@ describe('records outage on SQLite', () => {
       expect(transcript.map((message) => message.role)).toEqual(['user']);
       expect(await sqlite.records.listTickets()).toEqual([]);
     } finally {
+      await app.close();
+      await sqlite.records.close();
+    }
+  }, 120_000);
+
+  it('the web chat shows the answer and says it was not saved; once the records are back it saves the conversation', async () => {
+    const sqlite = failingSqlite(path.join(fixture.dataDir, 'browser.db'));
+    const app = await startApp(sqlite.records);
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const chrome = await launchBrowser();
+    try {
+      // Warm routing, as a running kefu is, then take the records down.
+      expect((await chat(app, SHIPPING)).body).toMatchObject({ stored: true });
+      sqlite.fail('all');
+      const page = await chrome.browser.newPage({ locale: 'en-US' });
+      const pageErrors: string[] = [];
+      page.on('pageerror', (error) => pageErrors.push(error.message));
+      await page.goto(`http://127.0.0.1:${(app.server.address() as AddressInfo).port}`);
+      await page.getByLabel('Your question').fill(REFUNDS);
+      await page.keyboard.press('Enter');
+      const answer = page.locator('.message-assistant[aria-busy="false"]').last();
+      await answer.locator('.message-status').waitFor({ timeout: 30_000 });
+      expect(await answer.locator('.message-status').textContent()).toBe('This conversation could not be saved.');
+      expect(await answer.locator('.message-text').textContent()).toContain('5 business days');
+      expect(await answer.locator('.feedback').count()).toBe(0);
+      expect(await page.evaluate(() => localStorage.getItem('kefu-conversation'))).toBeNull();
+
+      sqlite.fail(undefined);
+      await page.getByLabel('Your question').fill(SHIPPING);
+      await page.keyboard.press('Enter');
+      const saved = page.locator('.message-assistant[aria-busy="false"]').nth(1);
+      await saved.locator('.feedback').waitFor({ timeout: 30_000 });
+      expect(await saved.locator('.message-status').count()).toBe(0);
+      const conversationId = await page.evaluate(() => (JSON.parse(localStorage.getItem('kefu-conversation') ?? '{}') as { id?: string }).id);
+      expect((await sqlite.records.listMessages(conversationId ?? '')).map((message) => message.text)).toEqual([SHIPPING, expect.stringContaining('1 to 2 business days')]);
+      expect(pageErrors).toEqual([]);
+    } finally {
+      await chrome.close();
       await app.close();
       await sqlite.records.close();
     }

@@ -145,7 +145,7 @@ export const ChatResponse = Type.Object({
   query: Type.String({ description: 'The standalone query searched (rewritten for follow-ups)' }),
   conversationId: Type.Optional(Type.String({ description: 'Absent when the records failed and no conversation could be started or checked (stored: false)' })),
   messageId: Type.Optional(Type.String({ description: 'Id of the stored answer: rate it with POST /api/feedback (absent when stored is false)' })),
-  stored: Type.Optional(Type.Boolean({ description: 'false: the records database failed, so this answer was not kept (nor handed over); tell the customer. A next question starts again.' })),
+  stored: Type.Optional(Type.Boolean({ description: 'false: the records database failed, so this answer was not kept (nor handed over); tell the customer. Without a conversationId there is no conversation to continue: the next question starts one.' })),
   language: Type.Union([Type.Literal('en'), Type.Literal('zh'), Type.Literal('other')]),
   suggestions: Type.Array(Type.String()),
   timings: Type.Object({ retrievalMs: Type.Number(), compositionMs: Type.Number(), totalMs: Type.Number() }),
