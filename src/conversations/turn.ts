@@ -196,7 +196,11 @@ export function createConversationTurns(options: {
       }
       const { message, toPeople } = await handover.customerMessage({ conversationId, text: question });
       if (toPeople) {
-        const conversation = await records.getConversation(conversationId);
+        // Delivered to people: failing to read the state now does not undo that (nor should kefu answer over them).
+        const conversation = await records.getConversation(conversationId).catch((error: unknown) => {
+          if (isRecordsFailure(error)) return undefined;
+          throw error;
+        });
         return { routed: true, conversationId, messageId: message.id, state: conversation?.state ?? 'waiting', ...(conversationToken ? { conversationToken } : {}) };
       }
     } catch (error) {
