@@ -274,7 +274,8 @@ describe('error bodies', () => {
     const brokenRecords = openSqliteRecords({ path: path.join(recordsDir, 'broken.db') });
     await brokenRecords.close();
     const failing = await buildApp({ config: fixture.config, answerService: fixture.answerService, records: brokenRecords, logger: { level: 'info', stream: logStream } });
-    const response = await failing.inject({ method: 'POST', url: '/api/chat', payload: { question: 'How long do refunds take?' } });
+    // Reading a conversation needs its records (a question is still answered without them: records-outage.int.test.ts).
+    const response = await failing.inject({ method: 'GET', url: '/api/conversations/c-1', headers: { 'x-conversation-token': 't' } });
     expect(response.statusCode).toBe(500);
     expect(response.json()).toEqual({ error: { code: 'RECORDS_FAILED', message: 'Something went wrong on our side', hint: expect.any(String) } });
     expect(response.body).not.toMatch(/broken\.db|closed|\/tmp\//);

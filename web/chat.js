@@ -34,6 +34,7 @@ const strings = {
     offerPerson: 'Talk to a person',
     networkError: 'The service could not be reached. Check your connection and try again.',
     interrupted: 'The answer was interrupted. Please ask again.',
+    notStored: 'This conversation could not be saved.',
     faqSource: 'FAQ',
     openSource: 'Open the source',
     indexing: 'Preparing the documents (indexing {done} of {total})… Answers cover what is indexed so far.',
@@ -80,6 +81,7 @@ const strings = {
     offerPerson: '转人工客服',
     networkError: '无法连接到服务，请检查网络后重试。',
     interrupted: '回答中断了，请重新提问。',
+    notStored: '本次对话未能保存。',
     faqSource: '常见问题',
     openSource: '打开来源',
     indexing: '正在准备文档（已索引 {done} / {total}）… 回答基于已索引的内容。',
@@ -431,6 +433,8 @@ function finishAnswer(bubble, end) {
     shown.add(end.messageId);
   }
   if (end.state) setState({ state: end.state });
+  // The records were down: the answer was given but not kept (the next question continues or starts again).
+  if (end.stored === false) bubble.append(element('p', 'message-status', t('notStored')));
   if (end.handoff) showTicket(end.handoff);
   else if (end.outcome === 'refused' || end.outcome === 'handoff') renderPersonOffer(bubble);
   renderSuggestions(bubble, end.suggestions);

@@ -34,8 +34,11 @@ export interface ChannelTurnResult {
   state: ConversationState;
   /** The customer's stored message. */
   messageId?: string;
+  /** false: the records failed during the turn; the answer was given but not (wholly) stored, nor handed over. */
+  stored?: false;
   answer?: {
-    messageId: string;
+    /** The stored answer; absent when it could not be stored. */
+    messageId?: string;
     text: string;
     outcome: AnswerResult['outcome'];
     confidence: number;
@@ -112,8 +115,9 @@ export function createChannelService(options: { records: RecordsStore; turns: Co
     return {
       ...base,
       routed: false,
+      ...(outcome.stored ? {} : { stored: false }),
       answer: {
-        messageId: outcome.messageId,
+        ...(outcome.messageId ? { messageId: outcome.messageId } : {}),
         text: result.answer,
         outcome: result.outcome,
         confidence: result.confidence,

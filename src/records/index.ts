@@ -9,4 +9,5 @@ export { MIGRATIONS, SCHEMA_VERSION, migrate, appliedMigrations, type Migration 
 export { openPostgresRecords, type OpenPostgresRecordsOptions } from './postgres.ts';
 export { openPostgresDatabase, postgresDialect, isConnectionError, redactUrl } from './postgres-database.ts';
 export { openRecords, type OpenRecordsOptions } from './open.ts';
+export { isRecordsFailure } from './failure.ts';
 export { acquireWriterRole, type WriterRole, type AcquireWriterRoleOptions } from './postgres-writer-lock.ts';

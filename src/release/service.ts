@@ -22,6 +22,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { AnswerFilters, AnswerService } from '../answer/types.ts';
 import { KefuError } from '../errors/index.ts';
 import { liveOfStaged, type KnowledgeFiles } from '../gaps/knowledge-files.ts';
+import { isRecordsFailure } from '../records/failure.ts';
 import type { RecordsStore, ReleaseArm, ReleaseRecord } from '../records/types.ts';
 
 /** How long the release state, visibility and the indexed paths are trusted before they are read again. */
@@ -36,8 +37,11 @@ export interface AnswerPlan {
 }
 
 export interface ReleaseService {
-  /** The answer service and filters for a customer's question (internal documents always left out). */
-  forCustomer(input: { conversationId: string; visitorId?: string }): Promise<AnswerPlan>;
+  /**
+   * The answer service and filters for a customer's question (internal documents always left out). Without a
+   * conversation (a turn answered while the records are down) the arm comes from the visitor and is not stored.
+   */
+  forCustomer(input: { conversationId?: string; visitorId?: string }): Promise<AnswerPlan>;
   /** For staff: every document the customers' default view has, internal ones included. */
   forStaff(): Promise<AnswerPlan>;
   /** Whether customers may open a document (customer-visible; staged copies follow their live path). */
@@ -90,7 +94,24 @@ export function createReleaseService(options: {
 
   async function state() {
     if (cache && Date.now() - cache.at < CACHE_MS) return cache;
-    const [releases, settings, paths] = await Promise.all([records.listReleases({ limit: 1 }), records.listDocumentSettings(), options.documentPaths()]);
+    const last = cache;
+    const [paths, stored] = await Promise.all([
+      options.documentPaths(),
+      Promise.all([records.listReleases({ limit: 1 }), records.listDocumentSettings()]).then(
+        (values) => ({ values }),
+        (error: unknown) => {
+          // The records down: the last good view (which documents are internal, the release) keeps customers answered
+          // safely and is read again after CACHE_MS. Never read: the error stands, so nobody is answered without it.
+          if (last && isRecordsFailure(error)) return { last };
+          throw error;
+        },
+      ),
+    ]);
+    if ('last' in stored) {
+      cache = { ...stored.last, at: Date.now(), paths };
+      return cache;
+    }
+    const [releases, settings] = stored.values;
     const latest = releases[0];
     cache = {
       at: Date.now(),
@@ -126,6 +147,18 @@ export function createReleaseService(options: {
     if (arms.size > REMEMBERED_ARMS) arms.delete(arms.keys().next().value ?? '');
   }
 
+  /** Stores a conversation's arm so it keeps it; with the records down, the drawn arm serves this turn only. */
+  async function keepArm(input: { releaseId: string; conversationId: string; arm: ReleaseArm }): Promise<ReleaseArm> {
+    try {
+      const arm = await records.assignArm(input);
+      remember(`${input.releaseId}:${input.conversationId}`, arm);
+      return arm;
+    } catch (error) {
+      if (isRecordsFailure(error)) return input.arm;
+      throw error;
+    }
+  }
+
   async function running(): Promise<ReleaseRecord> {
     const release = (await records.listReleases({ limit: 1 }))[0];
     if (!release || release.status !== 'running') throw new KefuError('RELEASE_NOT_RUNNING', { detail: release ? `the last release (${release.id}) was ${release.status}` : 'none was started' });
@@ -142,12 +175,9 @@ export function createReleaseService(options: {
         const view = !settled && current.ended?.status === 'promoted' ? 'candidate' : 'control';
         return { service: baseService, filters: filtersFor(view, current) };
       }
-      const key = `${release.id}:${conversationId}`;
-      let arm = arms.get(key);
-      if (!arm) {
-        arm = await records.assignArm({ releaseId: release.id, conversationId, arm: armFor({ releaseId: release.id, visitor: visitorId ?? conversationId, share: release.share }) });
-        remember(key, arm);
-      }
+      const visitor = visitorId ?? conversationId;
+      const drawn: ReleaseArm = visitor ? armFor({ releaseId: release.id, visitor, share: release.share }) : 'control';
+      const arm = conversationId ? (arms.get(`${release.id}:${conversationId}`) ?? (await keepArm({ releaseId: release.id, conversationId, arm: drawn }))) : drawn;
       return { service: arm === 'candidate' ? serviceFor(release) : baseService, filters: filtersFor(arm, current), release: { id: release.id, arm } };
     },
 

@@ -337,7 +337,7 @@ export async function buildApp(options: BuildAppOptions): Promise<KefuApp> {
 
   const documents = options.documents ?? noDocuments;
   const dependencies = { app, config, answerService: options.answerService, records, metrics, handover };
-  const turns = createConversationTurns({ records, handover, answerService: options.answerService, metrics, ...(options.owner ? { routing: options.owner.releases } : {}) });
+  const turns = createConversationTurns({ records, handover, answerService: options.answerService, metrics, log: app.log, ...(options.owner ? { routing: options.owner.releases } : {}) });
   registerChatRoutes({ app, config, records, metrics, turns, accounts });
   const channels = createChannelService({ records, turns, idleMs: config.channels.idleMs });
   registerChannelRoutes({ app, config, records, accounts, channels, live });

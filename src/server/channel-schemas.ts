@@ -83,9 +83,10 @@ export const ChannelMessageResponse = Type.Object({
   routed: Type.Boolean({ description: 'true: people have the conversation; the message went to them and kefu did not answer (their replies arrive by webhook or stream)' }),
   state: ConversationState,
   messageId: Type.Optional(Type.String({ description: 'The customer\'s stored message (routed messages)' })),
+  stored: Type.Optional(Type.Literal(false, { description: 'The records failed during the turn: the answer was given but not stored (nor handed over)' })),
   answer: Type.Optional(
     Type.Object({
-      messageId: Type.String(),
+      messageId: Type.Optional(Type.String({ description: 'The stored answer (absent when it could not be stored)' })),
       text: Type.String({ description: 'Markdown with [n] markers; show it as text, never as HTML' }),
       outcome: Type.String(),
       confidence: Type.Number(),

@@ -135,6 +135,7 @@ export function createServiceMetrics() {
     // The KPIs of the owner console, as they happen (the report computes them from the event log; these feed alerts).
     answerDuration: metrics.histogram('kefu_answer_duration_seconds', 'Bot response time: question received to complete answer', latencyBuckets),
     releaseAnswers: metrics.counter('kefu_release_answers_total', 'Answers during a gradual release, by arm (control, candidate) and outcome'),
+    unstoredTurns: metrics.counter('kefu_unstored_turns_total', 'Customer turns answered while the records failed, by the step not stored (question: nothing stored; answer: question only; hand-over: not handed over)'),
     feedback: metrics.counter('kefu_feedback_total', 'Thumbs given to answers, by rating (up, down)'),
     ratings: metrics.counter('kefu_ratings_total', 'Customer ratings (1–5) after an agent resolved the conversation, by score'),
     agentFirstResponse: metrics.histogram('kefu_agent_first_response_seconds', 'Hand-over to the first agent reply', conversationBuckets),

@@ -6,6 +6,8 @@
  * do too. While people have the conversation (waiting or with an agent) the message goes to them and kefu
  * does not answer (`routed`). A new conversation's reply carries its `conversationToken`; continuing one
  * needs it in `X-Conversation-Token`.
+ * When the records database fails, the customer is still answered (`stored: false`): a continued conversation whose
+ * token cannot be checked is answered as a fresh question, without its history, and nothing is read or written.
  * Evaluation knobs (history, retrieveOnly, …) are not accepted here: they belong to POST /api/eval/ask.
  * The JSON reply carries what the customer needs; the retrieved passages and the evidence (most of the bytes) only
  * with `?debug=1` for a signed-in owner or admin (they are stored with the answer for agents either way).
@@ -16,8 +18,9 @@ import Type, { type Static } from 'typebox';
 import { can, type Accounts } from '../../accounts/index.ts';
 import type { AnswerResult } from '../../answer/types.ts';
 import type { Config } from '../../config/index.ts';
-import type { AnsweringTurn, ConversationTurns, PreparedTurn } from '../../conversations/turn.ts';
+import type { AnsweringTurn, ConversationTurns, FinishedTurn, PreparedTurn } from '../../conversations/turn.ts';
 import { KefuError } from '../../errors/index.ts';
+import { isRecordsFailure } from '../../records/failure.ts';
 import type { RecordsStore } from '../../records/types.ts';
 import type { KefuApp } from '../app.ts';
 import { checkConversationToken, requireStaff, staffOf } from '../auth.ts';
@@ -69,19 +72,34 @@ export function registerChatRoutes({ app, config, records, metrics, turns, accou
 
   /** Checks the conversation's token (or starts a conversation), loads its history and stores the question. */
   async function prepare(body: Static<typeof ChatRequest>, request: FastifyRequest): Promise<PreparedTurn> {
+    const options = { question: body.question, ...(body.filters ? { filters: body.filters } : {}), ...(body.visitorId ? { visitorId: body.visitorId } : {}) };
     if (body.conversationId) {
       // An empty question is refused before the token is looked at, as it always was.
       if (!body.question.trim()) throw new KefuError('QUESTION_EMPTY');
-      await checkConversationToken({ records, request, conversationId: body.conversationId });
+      try {
+        await checkConversationToken({ records, request, conversationId: body.conversationId });
+      } catch (error) {
+        // The records down: the token cannot be checked, so the conversation is neither read nor written; the
+        // question is answered on its own (what anyone may ask in a new conversation) and the reply says not stored.
+        if (!isRecordsFailure(error)) throw error;
+        return turns.beginUnstored({ ...options, cause: error });
+      }
+      return turns.begin({ ...options, conversationId: body.conversationId });
     }
-    return turns.begin({
-      question: body.question,
-      ...(body.conversationId ? { conversationId: body.conversationId } : { channel: body.channel ?? 'api' }),
-      ...(body.filters ? { filters: body.filters } : {}),
-      ...(body.visitorId ? { visitorId: body.visitorId } : {}),
-    });
+    return turns.begin({ ...options, channel: body.channel ?? 'api' });
   }
-  const { complete, handOverIfNeeded, stateOf } = turns;
+
+  /** What the reply says about the conversation: its ids when stored, `stored: false` when the records failed. */
+  function conversationFields(prepared: AnsweringTurn, finished: FinishedTurn) {
+    return {
+      ...(prepared.conversationId ? { conversationId: prepared.conversationId } : {}),
+      ...(prepared.conversationToken ? { conversationToken: prepared.conversationToken } : {}),
+      ...(finished.messageId ? { messageId: finished.messageId } : {}),
+      stored: finished.stored,
+      ...(finished.handoff ? { handoff: handoffView(finished.handoff) } : {}),
+      state: finished.state,
+    };
+  }
 
   app.post(
     '/api/chat',
@@ -91,10 +109,11 @@ export function registerChatRoutes({ app, config, records, metrics, turns, accou
         summary: 'Ask a question',
         description:
           'Answers from the knowledge base with citations; the answer is Markdown with [n] markers. With `Accept: text/event-stream` the answer streams as Server-Sent Events: ' +
-          '`answer-delta` {text} pieces, then `citations` {citations}, then `answer-end` {outcome, messageId, conversationId, confidence, query, suggestions, language, intent?, action?, handoff?}; ' +
+          '`answer-delta` {text} pieces, then `citations` {citations}, then `answer-end` {outcome, messageId, conversationId, stored, confidence, query, suggestions, language, intent?, action?, handoff?}; ' +
           'a failure after the stream started is sent as an `error` event {error}. A question asking for a person (outcome `handoff`) opens a ticket: `handoff` {ticket, message, outsideHours?}. ' +
           'A new conversation\'s reply (and answer-end) carries `conversationToken`: send it as X-Conversation-Token to continue the conversation. ' +
           'While people have the conversation the message is delivered to them and kefu does not answer: `{routed: true, state}` (as JSON, or one `routed` event). ' +
+          'When the records database fails the customer is still answered with `stored: false` and no messageId (nor conversationId when none could be checked or started): nothing of that turn is kept and nobody is handed the conversation. ' +
           'The JSON reply leaves out the retrieved passages and the evidence; `?debug=1` adds them for a signed-in owner or admin (Bearer token, or the session cookie with its CSRF token).',
         body: ChatRequest,
         querystring: ChatQuery,
@@ -137,14 +156,14 @@ export function registerChatRoutes({ app, config, records, metrics, turns, accou
           .header('cache-control', 'no-cache, no-transform')
           .send(sseFrame('routed', routed));
       }
-      const { conversationId, conversationToken } = prepared;
-      const extra = conversationToken ? { conversationToken } : {};
+      const { conversationId } = prepared;
 
       if (!wantsStream) {
         const result = await prepared.service.answer(prepared.request);
-        const messageId = await complete(result, prepared);
-        const handoff = await handOverIfNeeded(result, prepared);
-        return { ...chatReply(result, wantsDebug(request.query)), conversationId, messageId, ...extra, ...(handoff ? { handoff: handoffView(handoff) } : {}), state: await stateOf(conversationId) };
+        const finished = await turns.finish(result, prepared);
+        // The answer service names a conversation of its own when the turn has none: not one the customer can continue.
+        const { conversationId: _unstored, ...answer } = chatReply(result, wantsDebug(request.query));
+        return { ...answer, ...conversationFields(prepared, finished) };
       }
 
       // A client that goes away mid-answer aborts the work; the answer is then not stored.
@@ -164,21 +183,16 @@ export function registerChatRoutes({ app, config, records, metrics, turns, accou
             else if (event.type === 'citations') yield sseFrame('citations', { citations: event.citations });
             else {
               const { result } = event;
-              const messageId = await complete(result, ready);
-              const handoff = await handOverIfNeeded(result, ready);
+              const finished = await turns.finish(result, ready);
               yield sseFrame('answer-end', {
                 outcome: result.outcome,
-                messageId,
-                conversationId,
-                ...extra,
                 confidence: result.confidence,
                 query: result.query,
                 suggestions: result.suggestions,
                 language: result.language,
                 ...(result.intent ? { intent: result.intent } : {}),
                 ...(result.action ? { action: result.action } : {}),
-                state: await stateOf(conversationId),
-                ...(handoff ? { handoff: handoffView(handoff) } : {}),
+                ...conversationFields(ready, finished),
               });
             }
           }
