@@ -827,6 +827,8 @@ question.addEventListener('input', () => {
   question.style.height = `${Math.min(question.scrollHeight, 160)}px`;
 });
 personButton.addEventListener('click', () => handoff('customer-request'));
+// The page comes with the question box disabled: typed before this script ran, a question would go nowhere.
+question.disabled = false;
 languageSwitch.addEventListener('click', () => {
   language = language === 'zh' ? 'en' : 'zh';
   storage.set('localStorage', 'kefu-language', language);
