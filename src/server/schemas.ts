@@ -16,6 +16,14 @@ export const ErrorBody = Type.Object(
   { $id: 'ErrorBody', description: 'Every error response has this shape' },
 );
 
+/** Error responses for a route's OpenAPI schema, each the `ErrorBody` shape: `response: { 200: Reply, ...errorResponses(400, 404) }`. */
+export function errorResponses<Status extends number>(...statuses: Status[]): Record<Status, { $ref: 'ErrorBody#' }> {
+  return Object.fromEntries(statuses.map((status) => [status, { $ref: 'ErrorBody#' as const }])) as Record<Status, { $ref: 'ErrorBody#' }>;
+}
+
+/** Who may call a staff route: a staff bearer token, or the session cookie of a signed-in person. */
+export const STAFF_SECURITY: Array<Record<string, string[]>> = [{ staffToken: [] }, { session: [] }];
+
 const Role = Type.Union([Type.Literal('user'), Type.Literal('assistant')]);
 export const Turn = Type.Object({ role: Role, text: Type.String({ maxLength: 20_000 }) });
 

@@ -11,6 +11,7 @@ import { DeliveriesQuery, DeliveriesResponse, DeliveryResponse, IdParams, NamePa
 import type { KefuApp } from '../app.ts';
 import { requireStaff, staffOf } from '../auth.ts';
 import type { LiveStreams } from '../live.ts';
+import { errorResponses, STAFF_SECURITY } from '../schemas.ts';
 
 export interface AdminRouteDependencies {
   app: KefuApp;
@@ -21,8 +22,8 @@ export interface AdminRouteDependencies {
   live: LiveStreams;
 }
 
-const errors = { 400: { $ref: 'ErrorBody#' }, 401: { $ref: 'ErrorBody#' }, 403: { $ref: 'ErrorBody#' }, 404: { $ref: 'ErrorBody#' }, 409: { $ref: 'ErrorBody#' }, 429: { $ref: 'ErrorBody#' } };
-const security: Array<Record<string, string[]>> = [{ staffToken: [] }, { session: [] }];
+const errors = errorResponses(400, 401, 403, 404, 409, 429);
+const security = STAFF_SECURITY;
 
 export function registerAdminRoutes({ app, config, records, accounts, handover, live }: AdminRouteDependencies): void {
   const onRequest = requireStaff({ accounts, capability: 'administration' });

@@ -37,6 +37,7 @@ import type { DocumentAccess } from '../document-access.ts';
 import type { LiveStreams } from '../live.ts';
 import type { ServiceMetrics } from '../metrics.ts';
 import { queueItemView, slaView, ticketView, userNames } from '../views.ts';
+import { errorResponses, STAFF_SECURITY } from '../schemas.ts';
 
 export interface AgentRouteDependencies {
   app: KefuApp;
@@ -51,15 +52,8 @@ export interface AgentRouteDependencies {
   metrics: ServiceMetrics;
 }
 
-const errors = {
-  400: { $ref: 'ErrorBody#' },
-  401: { $ref: 'ErrorBody#' },
-  403: { $ref: 'ErrorBody#' },
-  404: { $ref: 'ErrorBody#' },
-  409: { $ref: 'ErrorBody#' },
-  429: { $ref: 'ErrorBody#' },
-};
-const security: Array<Record<string, string[]>> = [{ staffToken: [] }, { session: [] }];
+const errors = errorResponses(400, 401, 403, 404, 409, 429);
+const security = STAFF_SECURITY;
 /** How long "viewing" lasts unless the workspace renews it (it does every 20 s while a conversation is open). */
 const VIEWING_TTL_MS = 45_000;
 

@@ -28,6 +28,7 @@ import {
   channelMessageRequestSchema,
 } from '../channel-schemas.ts';
 import type { LiveStreams } from '../live.ts';
+import { errorResponses, STAFF_SECURITY } from '../schemas.ts';
 
 export interface ChannelRouteDependencies {
   app: KefuApp;
@@ -38,8 +39,8 @@ export interface ChannelRouteDependencies {
   live: LiveStreams;
 }
 
-const errors = { 400: { $ref: 'ErrorBody#' }, 401: { $ref: 'ErrorBody#' }, 403: { $ref: 'ErrorBody#' }, 404: { $ref: 'ErrorBody#' }, 409: { $ref: 'ErrorBody#' }, 429: { $ref: 'ErrorBody#' } };
-const staffSecurity: Array<Record<string, string[]>> = [{ staffToken: [] }, { session: [] }];
+const errors = errorResponses(400, 401, 403, 404, 409, 429);
+const staffSecurity = STAFF_SECURITY;
 const channelSecurity: Array<Record<string, string[]>> = [{ channelToken: [] }];
 
 const channelsOfRequests = new WeakMap<FastifyRequest, ChannelRecord>();

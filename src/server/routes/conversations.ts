@@ -13,16 +13,7 @@ import { checkConversationToken } from '../auth.ts';
 import { handoffView } from '../handoff.ts';
 import { customerMessageView, type LiveStreams } from '../live.ts';
 import type { ServiceMetrics } from '../metrics.ts';
-import {
-  ContactRequest,
-  ConversationParams,
-  ConversationResponse,
-  FeedbackRequest,
-  FeedbackResponse,
-  HandoffRequest,
-  HandoffResponse,
-  RatingRequest,
-} from '../schemas.ts';
+import { ContactRequest, ConversationParams, ConversationResponse, FeedbackRequest, FeedbackResponse, HandoffRequest, HandoffResponse, RatingRequest, errorResponses } from '../schemas.ts';
 
 export interface ConversationRouteDependencies {
   app: KefuApp;
@@ -32,14 +23,7 @@ export interface ConversationRouteDependencies {
   metrics?: ServiceMetrics;
 }
 
-const errors = {
-  400: { $ref: 'ErrorBody#' },
-  401: { $ref: 'ErrorBody#' },
-  403: { $ref: 'ErrorBody#' },
-  404: { $ref: 'ErrorBody#' },
-  409: { $ref: 'ErrorBody#' },
-  429: { $ref: 'ErrorBody#' },
-};
+const errors = errorResponses(400, 401, 403, 404, 409, 429);
 const tokenHeader = { 'x-conversation-token': { type: 'string', description: 'The conversationToken returned when the conversation started' } } as const;
 const security: Array<Record<string, string[]>> = [{ conversationToken: [] }];
 

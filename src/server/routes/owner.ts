@@ -16,6 +16,7 @@ import { reportCsv, reportHtml } from '../../reports/index.ts';
 import type { KefuApp } from '../app.ts';
 import { requireStaff, staffOf } from '../auth.ts';
 import type { OwnerConsole } from '../owner-console.ts';
+import { errorResponses, STAFF_SECURITY } from '../schemas.ts';
 
 export interface OwnerRouteDependencies {
   app: KefuApp;
@@ -24,19 +25,8 @@ export interface OwnerRouteDependencies {
   owner: OwnerConsole | undefined;
 }
 
-const errors = {
-  400: { $ref: 'ErrorBody#' },
-  401: { $ref: 'ErrorBody#' },
-  403: { $ref: 'ErrorBody#' },
-  404: { $ref: 'ErrorBody#' },
-  409: { $ref: 'ErrorBody#' },
-  413: { $ref: 'ErrorBody#' },
-  415: { $ref: 'ErrorBody#' },
-  422: { $ref: 'ErrorBody#' },
-  429: { $ref: 'ErrorBody#' },
-  503: { $ref: 'ErrorBody#' },
-};
-const security: Array<Record<string, string[]>> = [{ staffToken: [] }, { session: [] }];
+const errors = errorResponses(400, 401, 403, 404, 409, 413, 415, 422, 429, 503);
+const security = STAFF_SECURITY;
 const Any = (description: string) => Type.Unknown({ description });
 // Query strings stay strings (the app does not coerce types): a flag is "true"/"false", a count its digits.
 const Flag = (description: string) => Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')], { description }));

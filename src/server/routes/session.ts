@@ -9,6 +9,7 @@ import type { UserRecord } from '../../records/types.ts';
 import { SessionResponse, SignInRequest } from '../agent-schemas.ts';
 import type { KefuApp } from '../app.ts';
 import { readCookie, requireStaff, SESSION_COOKIE, sessionCookie, staffOf } from '../auth.ts';
+import { errorResponses, STAFF_SECURITY } from '../schemas.ts';
 
 /** Sign-in attempts per minute per client address (the per-name lock-out stops guessing one account sooner). */
 const SIGN_IN_PER_MINUTE = 30;
@@ -19,7 +20,7 @@ export interface SessionRouteDependencies {
   accounts: Accounts;
 }
 
-const errors = { 400: { $ref: 'ErrorBody#' }, 401: { $ref: 'ErrorBody#' }, 403: { $ref: 'ErrorBody#' }, 429: { $ref: 'ErrorBody#' } };
+const errors = errorResponses(400, 401, 403, 429);
 
 export function registerSessionRoutes({ app, config, accounts }: SessionRouteDependencies): void {
   const view = (user: UserRecord, csrfToken: string | null) => ({
@@ -65,7 +66,7 @@ export function registerSessionRoutes({ app, config, accounts }: SessionRouteDep
     '/api/session',
     {
       onRequest: requireStaff({ accounts }),
-      schema: { tags: ['staff'], summary: 'Who is signed in (and the CSRF token of the session)', security: [{ staffToken: [] }, { session: [] }], response: { 200: SessionResponse, ...errors } },
+      schema: { tags: ['staff'], summary: 'Who is signed in (and the CSRF token of the session)', security: STAFF_SECURITY, response: { 200: SessionResponse, ...errors } },
     },
     async (request, reply) => {
       const identity = staffOf(request);

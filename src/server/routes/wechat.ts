@@ -9,6 +9,7 @@ import type { WechatEndpoint } from '../../channels/index.ts';
 import type { Config } from '../../config/index.ts';
 import { KefuError } from '../../errors/index.ts';
 import type { KefuApp } from '../app.ts';
+import { errorResponses } from '../schemas.ts';
 
 export interface WechatRouteDependencies {
   app: KefuApp;
@@ -26,7 +27,7 @@ const Query = Type.Object({
   msg_signature: Type.Optional(Type.String({ maxLength: 100 })),
 });
 
-const errors = { 400: { $ref: 'ErrorBody#' }, 403: { $ref: 'ErrorBody#' }, 413: { $ref: 'ErrorBody#' }, 415: { $ref: 'ErrorBody#' } };
+const errors = errorResponses(400, 403, 413, 415);
 
 export async function registerWechatRoutes({ app, config, endpoint }: WechatRouteDependencies): Promise<void> {
   await app.register(async (scope) => {
